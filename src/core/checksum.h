@@ -1,0 +1,38 @@
+#pragma once
+
+// BLAKE2b-256 checksums (libsodium), used to chain committed batches: each
+// batch's checksum covers the previous batch's checksum and the batch's own
+// records, so altering, dropping or reordering any committed record breaks
+// every checksum after it.
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include <sodium.h>
+
+namespace netfin::core {
+
+using Checksum = std::array<unsigned char, 32>;
+
+std::string ChecksumToHex(const Checksum& checksum);
+
+// Incremental hashing: Update any number of times, then Final once.
+class ChecksumBuilder {
+ public:
+  ChecksumBuilder();
+
+  void Update(const void* data, size_t size);
+  void UpdateU64(uint64_t value);  // little-endian, fixed width
+  void UpdateU32(uint32_t value);
+  void UpdateU16(uint16_t value);
+  Checksum Final();
+
+ private:
+  crypto_generichash_state state_;
+  bool finished_ = false;
+};
+
+}  // namespace netfin::core

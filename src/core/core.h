@@ -1,0 +1,14 @@
+#pragma once
+
+// core: the vocabulary every other layer speaks. Money as checked integer
+// minor units and the one rounding rule; 128-bit ids; Status and Result;
+// limits; BLAKE2b checksums; time behind an interface. Depends on nothing of
+// netfin's and on libsodium only.
+
+#include "core/assert.h"
+#include "core/checksum.h"
+#include "core/clock.h"
+#include "core/id.h"
+#include "core/limits.h"
+#include "core/money.h"
+#include "core/status.h"

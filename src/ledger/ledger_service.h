@@ -1,0 +1,124 @@
+#pragma once
+
+// LedgerService: the durable ledger. It owns the StateMachine and a Store and
+// turns requests from any thread into group commits:
+//
+//   callers ──Submit*──► request queue ──► applier thread ──► commit thread ──► callbacks
+//                        (bounded)         (StateMachine)     (Store::Append,
+//                                                              fsync)
+//
+// The applier takes as many queued requests as fit in one batch
+// (kBatchEventsMax events), applies them to the state machine and hands the
+// batch to the commit thread; while that batch is being made durable the
+// applier already builds the next one. A request's callback runs only after
+// the batch holding it is durable, so an acknowledged event survives any
+// crash, and an unacknowledged one is either wholly there or wholly absent
+// (a request never spans two batches).
+//
+// If the store fails, the service stops accepting work: every pending and
+// later request fails with kUnavailable, and the process must restart (and
+// recover from the durable journal). Nothing half-applied is ever reported.
+//
+// Thread-safety: every public method is safe from any thread.
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "core/clock.h"
+#include "core/status.h"
+#include "ledger/state_machine.h"
+#include "store/store.h"
+
+namespace netfin::ledger {
+
+using core::Result;
+using core::Status;
+
+struct LedgerServiceOptions {
+  const core::Clock* clock = nullptr;  // nullptr: the system clock
+  // Expire pending transfers at least this often even when no request comes.
+  uint32_t expiry_interval_ms = 100;
+};
+
+// Counters for /metrics; read with relaxed loads from any thread.
+struct LedgerMetrics {
+  std::atomic<uint64_t> batches{0};
+  std::atomic<uint64_t> events{0};
+  std::atomic<uint64_t> requests{0};
+  std::atomic<uint64_t> expiries{0};
+  std::atomic<uint64_t> requests_rejected{0};  // queue full or service failed
+};
+
+class LedgerService {
+ public:
+  using AccountsDone = std::function<void(Status, std::vector<AccountOutcome>)>;
+  using TransfersDone = std::function<void(Status, std::vector<TransferOutcome>)>;
+
+  // Recovers the state from the store, then starts the applier and commit
+  // threads.
+  static Result<std::unique_ptr<LedgerService>> Open(std::unique_ptr<store::Store> store,
+                                                     const LedgerServiceOptions& options = {});
+  ~LedgerService();  // Stop()s
+  LedgerService(const LedgerService&) = delete;
+  LedgerService& operator=(const LedgerService&) = delete;
+
+  // Queue a batch of 1..kBatchEventsMax events. `done` runs exactly once, on
+  // the commit thread (or on the caller's thread for an immediate refusal),
+  // with one outcome per event once they are durable, or with a failed Status
+  // (kInvalidArgument: batch size; kUnavailable: queue full, stopping or failed).
+  // `done` must not block.
+  void SubmitAccounts(std::vector<Account> events, AccountsDone done);
+  void SubmitTransfers(std::vector<Transfer> events, TransfersDone done);
+
+  // Blocking forms of the above, for the CLI and tests.
+  Result<std::vector<AccountOutcome>> CreateAccounts(std::vector<Account> events);
+  Result<std::vector<TransferOutcome>> CreateTransfers(std::vector<Transfer> events);
+
+  // Reads of durable data (thread-safe), straight from the store.
+  store::Store& store() { return *store_; }
+
+  // ok while the service accepts work.
+  Status Health() const;
+  const LedgerMetrics& metrics() const { return metrics_; }
+
+  // Finishes queued work, then stops the threads. Idempotent.
+  void Stop();
+
+ private:
+  struct Request;
+  struct PendingCommit;
+
+  LedgerService(std::unique_ptr<store::Store> store, const LedgerServiceOptions& options);
+  void Enqueue(std::unique_ptr<Request> request);
+  void ApplierLoop();
+  void CommitLoop();
+  std::vector<std::unique_ptr<Request>> TakeRequests(std::unique_lock<std::mutex>& lock);
+  void Fail(Status status);
+
+  std::unique_ptr<store::Store> store_;
+  core::SystemClock system_clock_;
+  const core::Clock* clock_;
+  LedgerServiceOptions options_;
+  StateMachine state_;  // applier thread only (after Open)
+  LedgerMetrics metrics_;
+
+  mutable std::mutex mutex_;
+  std::condition_variable requests_ready_;
+  std::condition_variable commit_ready_;
+  std::condition_variable commit_space_;
+  std::deque<std::unique_ptr<Request>> requests_;    // guarded by mutex_
+  std::unique_ptr<PendingCommit> commit_slot_;       // guarded by mutex_: at most one waits
+  bool stopping_ = false;                            // guarded by mutex_
+  Status failure_;                                   // guarded by mutex_
+  std::thread applier_;
+  std::thread committer_;
+};
+
+}  // namespace netfin::ledger

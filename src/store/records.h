@@ -1,0 +1,108 @@
+#pragma once
+
+// The records the ledger is made of, as the journal stores them. The ledger's
+// semantics live in src/ledger/; the shapes live here, below it, because the
+// store must read and write them and dependencies point down only.
+//
+// Field names follow TigerBeetle's data model. Amounts and balances are
+// integer minor units of the ledger's currency (core/money.h).
+
+#include <cstdint>
+
+#include "core/id.h"
+#include "core/money.h"
+
+namespace netfin::store {
+
+using core::AmountMinor;
+using core::Id128;
+
+// Account flags, a bit set. DO NOT RENUMBER: persisted.
+enum class AccountFlag : uint16_t {
+  kLinked = 1u << 0,
+  kDebitsMustNotExceedCredits = 1u << 1,
+  kCreditsMustNotExceedDebits = 1u << 2,
+  kHistory = 1u << 3,
+  kClosed = 1u << 4,
+};
+inline constexpr uint16_t kAccountFlagsKnown = 0x1F;
+
+// Transfer flags, a bit set. DO NOT RENUMBER: persisted.
+enum class TransferFlag : uint16_t {
+  kLinked = 1u << 0,
+  kPending = 1u << 1,
+  kPostPendingTransfer = 1u << 2,
+  kVoidPendingTransfer = 1u << 3,
+  kBalancingDebit = 1u << 4,
+  kBalancingCredit = 1u << 5,
+  // Bits 6 and 7 are reserved for TigerBeetle's closing_debit/closing_credit,
+  // not supported yet: an account is closed only by creating it closed.
+};
+inline constexpr uint16_t kTransferFlagsKnown = 0x3F;
+
+inline bool Has(uint16_t flags, AccountFlag f) { return (flags & static_cast<uint16_t>(f)) != 0; }
+inline bool Has(uint16_t flags, TransferFlag f) { return (flags & static_cast<uint16_t>(f)) != 0; }
+
+struct Account {
+  Id128 id;
+  AmountMinor debits_pending = 0;
+  AmountMinor debits_posted = 0;
+  AmountMinor credits_pending = 0;
+  AmountMinor credits_posted = 0;
+  Id128 user_data_128;
+  uint64_t user_data_64 = 0;
+  uint32_t user_data_32 = 0;
+  uint32_t ledger = 0;  // the currency and the book: only accounts of one ledger transact
+  uint16_t code = 0;    // the account's type, chosen by the user (e.g. 1 = wallet)
+  uint16_t flags = 0;   // AccountFlag bits
+  uint64_t timestamp = 0;  // assigned by the ledger at creation, ns since epoch
+
+  friend bool operator==(const Account&, const Account&) = default;
+};
+
+// The amount of a post_pending_transfer or void_pending_transfer may be
+// omitted to mean "the pending amount", and the amount of a balancing
+// transfer to mean "as much as the limits allow": that is kAmountUpToMax
+// (TigerBeetle's AMOUNT_MAX). It is never stored: the stored amount is what
+// actually moved.
+inline constexpr AmountMinor kAmountUpToMax = core::kAmountMax;
+
+struct Transfer {
+  Id128 id;
+  Id128 debit_account_id;
+  Id128 credit_account_id;
+  AmountMinor amount = 0;
+  Id128 pending_id;  // for post_pending_transfer / void_pending_transfer
+  Id128 user_data_128;
+  uint64_t user_data_64 = 0;
+  uint32_t user_data_32 = 0;
+  uint32_t timeout = 0;  // seconds; pending transfers only; 0 = never expires
+  uint32_t ledger = 0;
+  uint16_t code = 0;
+  uint16_t flags = 0;  // TransferFlag bits
+  uint64_t timestamp = 0;
+
+  friend bool operator==(const Transfer&, const Transfer&) = default;
+};
+
+// A pending transfer that reached its timeout before being posted or voided.
+// The ledger releases its amount and records this, with its own timestamp.
+struct Expiry {
+  Id128 pending_id;
+  uint64_t timestamp = 0;
+  friend bool operator==(const Expiry&, const Expiry&) = default;
+};
+
+// An account's balances just after one transfer or expiry touched it; kept
+// for accounts with the `history` flag.
+struct AccountBalance {
+  Id128 account_id;
+  uint64_t timestamp = 0;  // the transfer's (or expiry's) timestamp
+  AmountMinor debits_pending = 0;
+  AmountMinor debits_posted = 0;
+  AmountMinor credits_pending = 0;
+  AmountMinor credits_posted = 0;
+  friend bool operator==(const AccountBalance&, const AccountBalance&) = default;
+};
+
+}  // namespace netfin::store
