@@ -116,6 +116,7 @@ class LedgerService {
   std::deque<std::unique_ptr<Request>> requests_;    // guarded by mutex_
   std::unique_ptr<PendingCommit> commit_slot_;       // guarded by mutex_: at most one waits
   bool stopping_ = false;                            // guarded by mutex_
+  bool applier_done_ = false;                        // guarded by mutex_
   Status failure_;                                   // guarded by mutex_
   std::thread applier_;
   std::thread committer_;

@@ -605,6 +605,7 @@ store::StateVisitor& StateMachine::Restorer() {
   return *restorer_;
 }
 
+StateMachine::StateMachine() = default;
 StateMachine::~StateMachine() = default;
 
 }  // namespace netfin::ledger

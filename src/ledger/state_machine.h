@@ -66,7 +66,7 @@ struct TransferOutcome {
 
 class StateMachine {
  public:
-  StateMachine() = default;
+  StateMachine();
   ~StateMachine();
   StateMachine(const StateMachine&) = delete;
   StateMachine& operator=(const StateMachine&) = delete;

@@ -1,0 +1,48 @@
+#include "cli/bench_stats.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+
+#include "core/assert.h"
+#include "core/clock.h"
+
+namespace netfin::cli {
+
+double PercentileMs(std::vector<uint64_t>& samples_ns, double p) {
+  if (samples_ns.empty()) return 0;
+  NETFIN_ASSERT(p >= 0 && p <= 100);
+  std::sort(samples_ns.begin(), samples_ns.end());
+  const size_t rank = static_cast<size_t>(std::ceil(p / 100.0 * samples_ns.size()));
+  const size_t index = rank == 0 ? 0 : rank - 1;
+  return static_cast<double>(samples_ns[std::min(index, samples_ns.size() - 1)]) / 1e6;
+}
+
+void ProgressLine::Update(uint64_t done, uint64_t total, uint64_t start_ns, bool force) {
+  const uint64_t now = core::MonotonicNowNs();
+  if (!force && now - last_print_ns_ < 1'000'000'000ull) return;
+  last_print_ns_ = now;
+  const double seconds = static_cast<double>(now - start_ns) / 1e9;
+  const double rate = seconds > 0 ? static_cast<double>(done) / seconds : 0;
+  std::fprintf(stderr, "\r%s: %llu/%llu (%.0f/s)   ", label_.c_str(),
+               static_cast<unsigned long long>(done), static_cast<unsigned long long>(total), rate);
+  std::fflush(stderr);
+}
+
+void ProgressLine::Finish() { std::fprintf(stderr, "\n"); }
+
+ScratchDir::ScratchDir() {
+  const char* base = std::getenv("TMPDIR");
+  std::string pattern = std::string(base != nullptr ? base : "/tmp") + "/netfin-XXXXXX";
+  NETFIN_ASSERT(mkdtemp(pattern.data()) != nullptr);
+  path_ = pattern;
+}
+
+ScratchDir::~ScratchDir() {
+  std::error_code ignored;
+  std::filesystem::remove_all(path_, ignored);
+}
+
+}  // namespace netfin::cli

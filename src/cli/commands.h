@@ -1,0 +1,49 @@
+#pragma once
+
+// The netfin command's subcommands. main.cc parses the command line (CLI11)
+// into these option structs; each Run* returns the process exit code.
+
+#include <cstdint>
+#include <string>
+
+namespace netfin::cli {
+
+struct ServeOptions {
+  std::string db_path = "netfin.db";
+  std::string listen = "127.0.0.1:8080";
+  std::string config_path;  // optional TOML file; flags given on the command line win
+  uint32_t threads = 2;     // HTTP I/O threads
+  bool db_given = false;    // set on the command line (wins over the config file)
+  bool listen_given = false;
+  bool threads_given = false;
+};
+
+struct VerifyOptions {
+  std::string db_path = "netfin.db";
+  bool json = false;
+};
+
+struct BenchLedgerOptions {
+  uint64_t accounts = 10'000;
+  uint64_t transfers = 1'000'000;
+  uint32_t batch = 8190;
+  uint32_t in_flight = 4;  // batches submitted and not yet acknowledged
+  std::string db_path;     // empty: a fresh database in a temporary directory
+  bool json = false;
+};
+
+struct BenchHttpOptions {
+  std::string target;  // empty: start a server on a temporary database
+  uint64_t accounts = 10'000;
+  uint64_t transfers = 200'000;
+  uint32_t batch = 8190;      // transfers per request
+  uint32_t connections = 8;   // keep-alive connections, one client thread each
+  bool json = false;
+};
+
+int RunServe(const ServeOptions& options);
+int RunVerify(const VerifyOptions& options);
+int RunBenchLedger(const BenchLedgerOptions& options);
+int RunBenchHttp(const BenchHttpOptions& options);
+
+}  // namespace netfin::cli

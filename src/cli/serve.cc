@@ -1,0 +1,104 @@
+// netfin serve: the ledger behind its HTTP API, until SIGINT or SIGTERM.
+
+#include <csignal>
+#include <cstdio>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+#include <toml++/toml.h>
+
+#include "api/api.h"
+#include "cli/commands.h"
+#include "ledger/ledger_service.h"
+#include "store/store.h"
+
+namespace netfin::cli {
+namespace {
+
+// Applies the TOML config file under the flags given on the command line.
+bool ApplyConfig(ServeOptions* options) {
+  if (options->config_path.empty()) return true;
+  toml::table config;
+  try {
+    config = toml::parse_file(options->config_path);
+  } catch (const toml::parse_error& e) {
+    fmt::print(stderr, "netfin serve: {}: {} (line {})\n", options->config_path, e.description(),
+               e.source().begin.line);
+    return false;
+  }
+  for (const auto& [key, value] : config) {
+    if (key != "db" && key != "listen" && key != "threads") {
+      fmt::print(stderr, "netfin serve: {}: unknown key '{}' (known: db, listen, threads)\n",
+                 options->config_path, key.str());
+      return false;
+    }
+  }
+  if (!options->db_given) options->db_path = config["db"].value_or(options->db_path);
+  if (!options->listen_given) options->listen = config["listen"].value_or(options->listen);
+  if (!options->threads_given) options->threads = config["threads"].value_or(options->threads);
+  return true;
+}
+
+bool ParseListen(const std::string& listen, std::string* host, uint16_t* port) {
+  const size_t colon = listen.rfind(':');
+  if (colon == std::string::npos || colon == 0) return false;
+  *host = listen.substr(0, colon);
+  try {
+    const unsigned long value = std::stoul(listen.substr(colon + 1));
+    if (value > 65535) return false;
+    *port = static_cast<uint16_t>(value);
+  } catch (const std::exception&) {
+    return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+int RunServe(const ServeOptions& flags) {
+  ServeOptions options = flags;
+  if (!ApplyConfig(&options)) return 2;
+  api::ServerOptions server_options;
+  if (!ParseListen(options.listen, &server_options.host, &server_options.port)) {
+    fmt::print(stderr, "netfin serve: --listen wants HOST:PORT, got '{}'\n", options.listen);
+    return 2;
+  }
+  server_options.threads = options.threads == 0 ? 1 : options.threads;
+
+  // Every thread inherits this mask, so only sigwait below sees the signals.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  auto store = store::OpenSqliteStore(options.db_path);
+  if (!store.ok()) {
+    spdlog::error("cannot open {}: {}", options.db_path, store.status().ToString());
+    return 1;
+  }
+  auto ledger = ledger::LedgerService::Open(std::move(store).value());
+  if (!ledger.ok()) {
+    spdlog::error("cannot recover {}: {}", options.db_path, ledger.status().ToString());
+    return 1;
+  }
+  api::Server server(**ledger, server_options);
+  if (auto status = server.Start(); !status.ok()) {
+    spdlog::error("cannot listen on {}: {}", options.listen, status.ToString());
+    return 1;
+  }
+  // The one line scripts and tests wait for (the port is the real one when 0 was asked).
+  fmt::print("netfin listening on http://{}:{} (db {})\n", server_options.host, server.port(),
+             options.db_path);
+  std::fflush(stdout);
+  spdlog::info("recovered {} batches from {}", (*ledger)->store().Head().batch_number, options.db_path);
+
+  int signal_number = 0;
+  sigwait(&signals, &signal_number);
+  spdlog::info("signal {}: draining and stopping", signal_number);
+  server.Stop();
+  (*ledger)->Stop();
+  return 0;
+}
+
+}  // namespace netfin::cli
