@@ -1,0 +1,596 @@
+// Tests of the SQLite store. Tampering and fault injection go through a raw
+// sqlite3 connection, as a user with the sqlite3 shell would (this test lives
+// in src/store/, the one folder allowed to include sqlite3.h).
+
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+#include <stdlib.h>
+
+#include <algorithm>
+#include <atomic>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "core/assert.h"
+#include "core/limits.h"
+#include "store/store.h"
+
+namespace netfin::store {
+namespace {
+
+using core::kAmountMax;
+using core::StatusCode;
+
+constexpr uint64_t kTimestampMax = static_cast<uint64_t>(INT64_MAX);
+
+// A fresh directory under /tmp for one test, removed afterwards.
+class TempDir {
+ public:
+  TempDir() {
+    char pattern[] = "/tmp/netfin-store-test-XXXXXX";
+    NETFIN_ASSERT(mkdtemp(pattern) != nullptr);
+    path_ = pattern;
+  }
+  ~TempDir() { std::filesystem::remove_all(path_); }
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+// Runs SQL on its own connection through the default VFS.
+void RawExec(const std::string& path, const std::string& sql) {
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  char* error = nullptr;
+  EXPECT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &error), SQLITE_OK)
+      << sql << ": " << (error ? error : "");
+  sqlite3_free(error);
+  sqlite3_close(db);
+}
+
+// The first column of the first row of a query, as text.
+std::string RawQuery(const std::string& path, const std::string& sql) {
+  sqlite3* db = nullptr;
+  NETFIN_ASSERT(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
+  sqlite3_stmt* stmt = nullptr;
+  NETFIN_ASSERT(sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt, nullptr) == SQLITE_OK);
+  std::string text;
+  if (sqlite3_step(stmt) == SQLITE_ROW) {
+    text = reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0));
+  }
+  sqlite3_finalize(stmt);
+  sqlite3_close(db);
+  return text;
+}
+
+Account NewAccount(uint64_t id, uint64_t timestamp) {
+  Account a;
+  a.id = Id128::FromU64(id);
+  a.ledger = 1;
+  a.code = 1;
+  a.timestamp = timestamp;
+  return a;
+}
+
+Transfer NewTransfer(uint64_t id, uint64_t debit, uint64_t credit, uint64_t timestamp) {
+  Transfer t;
+  t.id = Id128::FromU64(id);
+  t.debit_account_id = Id128::FromU64(debit);
+  t.credit_account_id = Id128::FromU64(credit);
+  t.amount = 1;
+  t.ledger = 1;
+  t.code = 1;
+  t.timestamp = timestamp;
+  return t;
+}
+
+// The immutable records of a batch (no derived state).
+Batch NewBatch(std::vector<Account> accounts, std::vector<Transfer> transfers = {},
+               std::vector<Expiry> expiries = {}) {
+  Batch batch;
+  batch.accounts_created = std::move(accounts);
+  batch.transfers_created = std::move(transfers);
+  batch.expiries = std::move(expiries);
+  return batch;
+}
+
+AccountBalance NewBalance(uint64_t account, uint64_t timestamp, AmountMinor amount) {
+  return AccountBalance{Id128::FromU64(account), timestamp, amount, amount, amount, amount};
+}
+
+// An account query; the fields a table row leaves out stay at their defaults.
+struct Query {
+  uint64_t account = 1;
+  uint64_t timestamp_min = 0;
+  uint64_t timestamp_max = 0;
+  uint32_t limit = 100;
+  bool debits = true;
+  bool credits = true;
+  bool reversed = false;
+
+  AccountFilter Filter() const {
+    return AccountFilter{
+        Id128::FromU64(account), timestamp_min, timestamp_max, limit, debits, credits, reversed};
+  }
+};
+
+class RecordingVisitor : public StateVisitor {
+ public:
+  void OnAccount(const Account& a) override { accounts.push_back(a); }
+  void OnTransfer(const Transfer& t) override { transfers.push_back(t); }
+  void OnExpiry(const Expiry& e) override { expiries.push_back(e); }
+
+  std::vector<Account> accounts;
+  std::vector<Transfer> transfers;
+  std::vector<Expiry> expiries;
+};
+
+class SqliteStoreTest : public ::testing::Test {
+ protected:
+  std::string path() const { return dir_.path() + "/ledger.db"; }
+
+  // Async unless a test measures durability: fsyncs only slow the tests.
+  std::unique_ptr<Store> Open(Durability durability = Durability::kAsync) const {
+    StoreOptions options;
+    options.durability = durability;
+    options.reader_connections = 2;
+    Result<std::unique_ptr<Store>> store = OpenSqliteStore(path(), options);
+    NETFIN_ASSERT(store.ok());
+    return std::move(store).value();
+  }
+
+  static void MustAppend(Store& store, const Batch& batch) {
+    const Status status = store.Append(batch);
+    ASSERT_TRUE(status.ok()) << status.ToString();
+  }
+
+  // Three batches: (1) accounts 1, 2, 3 at timestamps 1..3; (2) transfers at
+  // 10 (pending) and 20 and the pending one's expiry at 25; (3) account 4 at
+  // 35 and transfers at 30 and 40.
+  static void AppendThreeBatches(Store& store) {
+    MustAppend(store, NewBatch({NewAccount(1, 1), NewAccount(2, 2), NewAccount(3, 3)}));
+    Transfer pending = NewTransfer(10, 1, 2, 10);
+    pending.flags = static_cast<uint16_t>(TransferFlag::kPending);
+    pending.timeout = 5;
+    MustAppend(store, NewBatch({}, {pending, NewTransfer(20, 2, 3, 20)}, {{pending.id, 25}}));
+    MustAppend(store, NewBatch({NewAccount(4, 35)},
+                               {NewTransfer(30, 3, 1, 30), NewTransfer(40, 1, 4, 40)}));
+  }
+
+  static ChainReport Verify(Store& store) {
+    ChainReport report;
+    const Status status = store.VerifyChain(&report);
+    EXPECT_TRUE(status.ok()) << status.ToString();
+    return report;
+  }
+
+  TempDir dir_;
+};
+
+// --- Round trips and the head ---
+
+TEST_F(SqliteStoreTest, RoundTripsEveryFieldAtItsLimits) {
+  const uint64_t t = kTimestampMax - 10;
+  Account a1;
+  a1.id = {UINT64_MAX, UINT64_MAX - 1};
+  a1.user_data_128 = {1ull << 63, 0};
+  a1.user_data_64 = UINT64_MAX;
+  a1.user_data_32 = UINT32_MAX;
+  a1.ledger = UINT32_MAX;
+  a1.code = UINT16_MAX;
+  a1.flags = UINT16_MAX;
+  a1.timestamp = t;
+  const Account a2 = NewAccount(1, t + 1);
+  Transfer transfer;
+  transfer.id = {1ull << 63, 1};
+  transfer.debit_account_id = a1.id;
+  transfer.credit_account_id = a2.id;
+  transfer.amount = kAmountMax;
+  transfer.pending_id = {UINT64_MAX, 0};
+  transfer.user_data_128 = Id128::Max();
+  transfer.user_data_64 = (1ull << 63) + 5;
+  transfer.user_data_32 = UINT32_MAX;
+  transfer.timeout = UINT32_MAX;
+  transfer.ledger = UINT32_MAX;
+  transfer.code = UINT16_MAX;
+  transfer.flags = UINT16_MAX;
+  transfer.timestamp = t + 2;
+  const Expiry expiry{{UINT64_MAX, 7}, kTimestampMax};
+  Account a1_now = a1;
+  a1_now.debits_pending = a1_now.debits_posted = kAmountMax;
+  a1_now.credits_pending = a1_now.credits_posted = kAmountMax;
+  AccountBalance balance = NewBalance(0, t + 2, kAmountMax);
+  balance.account_id = a1.id;
+  {
+    Batch batch = NewBatch({a1, a2}, {transfer}, {expiry});
+    batch.accounts_updated = {a1_now};
+    batch.balances = {balance};
+    std::unique_ptr<Store> store = Open();
+    MustAppend(*store, batch);
+  }
+  std::unique_ptr<Store> store = Open();  // everything below comes from disk
+  RecordingVisitor loaded;
+  ASSERT_TRUE(store->Load(loaded).ok());
+  std::sort(loaded.accounts.begin(), loaded.accounts.end(),
+            [](const Account& x, const Account& y) { return x.timestamp < y.timestamp; });
+  EXPECT_EQ(loaded.accounts, (std::vector<Account>{a1_now, a2}));
+  EXPECT_EQ(loaded.transfers, std::vector<Transfer>{transfer});
+  EXPECT_EQ(loaded.expiries, std::vector<Expiry>{expiry});
+  EXPECT_EQ(store->LookupAccount(a1.id).value(), a1_now);
+  EXPECT_EQ(store->LookupTransfer(transfer.id).value(), transfer);
+  Query all_of_a1;
+  all_of_a1.account = 0;
+  AccountFilter filter = all_of_a1.Filter();
+  filter.account_id = a1.id;
+  EXPECT_EQ(store->GetAccountBalances(filter).value(), std::vector<AccountBalance>{balance});
+  EXPECT_EQ(store->GetAccountTransfers(filter).value(), std::vector<Transfer>{transfer});
+  EXPECT_EQ(store->Head().timestamp_max, kTimestampMax);
+  EXPECT_FALSE(Verify(*store).first_bad_batch);
+  // What a user sees with the sqlite3 shell: big-endian ids, bit-cast u64.
+  EXPECT_EQ(RawQuery(path(), "SELECT hex(id) FROM accounts WHERE code = 65535"),
+            "FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFE");
+  EXPECT_EQ(RawQuery(path(), "SELECT user_data_64 FROM accounts WHERE code = 65535"), "-1");
+}
+
+TEST_F(SqliteStoreTest, LoadsTransfersAndExpiriesInTimestampOrder) {
+  std::unique_ptr<Store> store = Open();
+  AppendThreeBatches(*store);
+  RecordingVisitor loaded;
+  ASSERT_TRUE(store->Load(loaded).ok());
+  EXPECT_EQ(loaded.accounts.size(), 4u);
+  std::vector<uint64_t> timestamps;
+  for (const Transfer& t : loaded.transfers) timestamps.push_back(t.timestamp);
+  EXPECT_EQ(timestamps, (std::vector<uint64_t>{10, 20, 30, 40}));
+  ASSERT_EQ(loaded.expiries.size(), 1u);
+  EXPECT_EQ(loaded.expiries[0].pending_id, Id128::FromU64(10));
+}
+
+TEST_F(SqliteStoreTest, HeadOfAnEmptyStoreIsZero) {
+  std::unique_ptr<Store> store = Open();
+  const ChainHead head = store->Head();
+  EXPECT_EQ(head.batch_number, 0u);
+  EXPECT_EQ(head.checksum, core::Checksum{});
+  EXPECT_EQ(head.timestamp_max, 0u);
+}
+
+TEST_F(SqliteStoreTest, HeadChainsChecksumsAndSurvivesReopen) {
+  const Batch first = NewBatch({NewAccount(1, 1), NewAccount(2, 2)});
+  const Batch second = NewBatch({}, {NewTransfer(7, 1, 2, 5)});
+  const core::Checksum c1 = ChainChecksum(core::Checksum{}, 1, first);
+  const core::Checksum c2 = ChainChecksum(c1, 2, second);
+  {
+    std::unique_ptr<Store> store = Open();
+    MustAppend(*store, first);
+    EXPECT_EQ(store->Head().checksum, c1);
+    MustAppend(*store, second);
+  }
+  std::unique_ptr<Store> store = Open();
+  const ChainHead head = store->Head();
+  EXPECT_EQ(head.batch_number, 2u);
+  EXPECT_EQ(head.checksum, c2);
+  EXPECT_EQ(head.timestamp_max, 5u);
+  MustAppend(*store, NewBatch({}, {NewTransfer(8, 2, 1, 6)}));
+  EXPECT_EQ(store->Head().batch_number, 3u);
+  const ChainReport report = Verify(*store);
+  EXPECT_FALSE(report.first_bad_batch) << report.detail;
+  EXPECT_EQ(report.batches_checked, 3u);
+  EXPECT_EQ(report.records_checked, 4u);
+}
+
+// --- Queries ---
+
+// Account 1's transfers: at 10, 30, ..., 90 it is debited (to 2), at 20, 40,
+// ..., 100 credited (from 3). A transfer 2 -> 3 at 55 does not involve it.
+// Balance history: account 1 at 10, 20, 30; account 2 at 10.
+class QueryTest : public SqliteStoreTest {
+ protected:
+  void SetUp() override {
+    store_ = Open();
+    MustAppend(*store_, NewBatch({NewAccount(1, 1), NewAccount(2, 2), NewAccount(3, 3)}));
+    Batch batch;
+    for (uint64_t i = 1; i <= 10; ++i) {
+      const bool debit = i % 2 == 1;
+      batch.transfers_created.push_back(NewTransfer(100 + i, debit ? 1 : 3, debit ? 2 : 1, 10 * i));
+      if (i == 5) batch.transfers_created.push_back(NewTransfer(200, 2, 3, 55));
+    }
+    batch.balances = {NewBalance(1, 10, 10), NewBalance(1, 20, 20), NewBalance(1, 30, 30),
+                      NewBalance(2, 10, 10)};
+    MustAppend(*store_, batch);
+  }
+
+  std::unique_ptr<Store> store_;
+};
+
+struct QueryCase {
+  const char* name;
+  Query query;
+  std::vector<uint64_t> timestamps;
+};
+
+constexpr uint64_t kAll = 0;  // timestamp_min/max: unbounded
+
+TEST_F(QueryTest, AccountTransfersFollowEveryFilter) {
+  // Query: account, timestamp_min, timestamp_max, limit, debits, credits, reversed.
+  const QueryCase cases[] = {
+      {"all", {1, kAll, kAll, 100, true, true, false}, {10, 20, 30, 40, 50, 60, 70, 80, 90, 100}},
+      {"limit", {1, kAll, kAll, 3, true, true, false}, {10, 20, 30}},
+      {"reversed limit", {1, kAll, kAll, 3, true, true, true}, {100, 90, 80}},
+      {"limit 1 reversed", {1, kAll, kAll, 1, true, true, true}, {100}},
+      {"limit max",
+       {1, kAll, kAll, core::kQueryLimitMax, true, true, false},
+       {10, 20, 30, 40, 50, 60, 70, 80, 90, 100}},
+      {"debits only", {1, kAll, kAll, 100, true, false, false}, {10, 30, 50, 70, 90}},
+      {"credits only", {1, kAll, kAll, 100, false, true, false}, {20, 40, 60, 80, 100}},
+      {"credits reversed limit", {1, kAll, kAll, 2, false, true, true}, {100, 80}},
+      {"inclusive bounds", {1, 20, 40, 100, true, true, false}, {20, 30, 40}},
+      {"min only", {1, 90, kAll, 100, true, true, false}, {90, 100}},
+      {"max only", {1, kAll, 20, 100, true, true, false}, {10, 20}},
+      {"one instant", {1, 30, 30, 100, true, true, false}, {30}},
+      {"between transfers", {1, 31, 39, 100, true, true, false}, {}},
+      {"min above max", {1, 50, 40, 100, true, true, false}, {}},
+      {"max above INT64_MAX", {1, 95, UINT64_MAX, 100, true, true, false}, {100}},
+      {"min above INT64_MAX", {1, UINT64_MAX, kAll, 100, true, true, false}, {}},
+      {"debits in range reversed", {1, 20, 70, 100, true, false, true}, {70, 50, 30}},
+      {"credits in range", {1, 20, 70, 2, false, true, false}, {20, 40}},
+      {"neither side", {1, kAll, kAll, 100, false, false, false}, {}},
+      {"unknown account", {99, kAll, kAll, 100, true, true, false}, {}},
+  };
+  for (const QueryCase& c : cases) {
+    Result<std::vector<Transfer>> transfers = store_->GetAccountTransfers(c.query.Filter());
+    ASSERT_TRUE(transfers.ok()) << c.name << ": " << transfers.status().ToString();
+    std::vector<uint64_t> timestamps;
+    for (const Transfer& t : transfers.value()) timestamps.push_back(t.timestamp);
+    EXPECT_EQ(timestamps, c.timestamps) << c.name;
+  }
+}
+
+TEST_F(QueryTest, AccountBalancesFollowTheFilterAndIgnoreSides) {
+  const QueryCase cases[] = {
+      {"all", {1, kAll, kAll, 100, true, true, false}, {10, 20, 30}},
+      {"reversed limit", {1, kAll, kAll, 1, true, true, true}, {30}},
+      {"inclusive bounds", {1, 20, 30, 100, true, true, false}, {20, 30}},
+      {"sides ignored", {1, kAll, kAll, 100, false, false, false}, {10, 20, 30}},
+      {"other account", {2, kAll, kAll, 100, true, true, false}, {10}},
+      {"no history", {3, kAll, kAll, 100, true, true, false}, {}},
+  };
+  for (const QueryCase& c : cases) {
+    Result<std::vector<AccountBalance>> balances = store_->GetAccountBalances(c.query.Filter());
+    ASSERT_TRUE(balances.ok()) << c.name << ": " << balances.status().ToString();
+    std::vector<uint64_t> timestamps;
+    for (const AccountBalance& b : balances.value()) {
+      EXPECT_EQ(b, NewBalance(c.query.account, b.timestamp, b.timestamp)) << c.name;
+      timestamps.push_back(b.timestamp);
+    }
+    EXPECT_EQ(timestamps, c.timestamps) << c.name;
+  }
+}
+
+TEST_F(QueryTest, LookupsFindStoredRecordsOnly) {
+  EXPECT_EQ(store_->LookupAccount(Id128::FromU64(2)).value()->timestamp, 2u);
+  EXPECT_FALSE(store_->LookupAccount(Id128::FromU64(99)).value().has_value());
+  EXPECT_EQ(store_->LookupTransfer(Id128::FromU64(200)).value()->timestamp, 55u);
+  EXPECT_FALSE(store_->LookupTransfer(Id128::FromU64(1)).value().has_value());
+}
+
+TEST_F(SqliteStoreTest, TransferWithTheSameAccountOnBothSidesIsListedOnce) {
+  std::unique_ptr<Store> store = Open();
+  MustAppend(*store, NewBatch({NewAccount(1, 1)}, {NewTransfer(9, 1, 1, 2)}));
+  EXPECT_EQ(store->GetAccountTransfers(Query{}.Filter())->size(), 1u);
+}
+
+// --- The checksum chain ---
+
+struct TamperCase {
+  const char* name;
+  const char* sql;
+  std::optional<uint64_t> first_bad_batch;
+};
+
+TEST_F(SqliteStoreTest, VerifyChainFindsTheFirstTamperedBatch) {
+  const TamperCase cases[] = {
+      {"untouched", "SELECT 1", std::nullopt},
+      {"transfer amount", "UPDATE transfers SET amount = 2 WHERE timestamp = 30", 3},
+      {"account ledger", "UPDATE accounts SET ledger = 9 WHERE timestamp = 2", 1},
+      {"account user data", "UPDATE accounts SET user_data_32 = 1 WHERE timestamp = 35", 3},
+      {"deleted expiry", "DELETE FROM expiries", 2},
+      {"deleted middle batch row", "DELETE FROM batches WHERE number = 2", 2},
+      {"deleted last batch row", "DELETE FROM batches WHERE number = 3", 3},
+      {"stored checksum", "UPDATE batches SET checksum = zeroblob(32) WHERE number = 2", 2},
+      {"short checksum", "UPDATE batches SET checksum = x'00' WHERE number = 1", 1},
+      {"stored timestamp_max", "UPDATE batches SET timestamp_max = 99 WHERE number = 3", 3},
+      {"transfer moved to another batch", "UPDATE transfers SET batch = 2 WHERE timestamp = 30", 2},
+      {"malformed id", "UPDATE transfers SET id = x'01' WHERE timestamp = 30", 3},
+      {"added transfer",
+       "INSERT INTO transfers SELECT x'00000000000000000000000000000063', debit_account_id, "
+       "credit_account_id, amount, pending_id, user_data_128, user_data_64, user_data_32, "
+       "timeout, ledger, code, flags, 15, batch FROM transfers WHERE timestamp = 10",
+       2},
+      // Balances are derived state, checked by `netfin verify`, not by the chain.
+      {"current balance", "UPDATE accounts SET debits_posted = 5 WHERE timestamp = 1",
+       std::nullopt},
+  };
+  for (const TamperCase& c : cases) {
+    TempDir dir;
+    const std::string path = dir.path() + "/ledger.db";
+    {
+      std::unique_ptr<Store> store = std::move(OpenSqliteStore(path)).value();
+      AppendThreeBatches(*store);
+    }
+    RawExec(path, c.sql);
+    std::unique_ptr<Store> store = std::move(OpenSqliteStore(path)).value();
+    const ChainReport report = Verify(*store);
+    EXPECT_EQ(report.first_bad_batch, c.first_bad_batch) << c.name << ": " << report.detail;
+    EXPECT_EQ(report.detail.empty(), !c.first_bad_batch) << c.name;
+  }
+}
+
+TEST_F(SqliteStoreTest, VerifyChainOfAnIntactStoreCountsEveryRecord) {
+  std::unique_ptr<Store> store = Open();
+  EXPECT_EQ(Verify(*store).batches_checked, 0u);
+  AppendThreeBatches(*store);
+  const ChainReport report = Verify(*store);
+  EXPECT_FALSE(report.first_bad_batch) << report.detail;
+  EXPECT_EQ(report.batches_checked, 3u);
+  EXPECT_EQ(report.records_checked, 9u);  // 4 accounts, 4 transfers, 1 expiry
+}
+
+// --- Durability, failure and stats ---
+
+TEST_F(SqliteStoreTest, DurableAppendsCountRealSyncs) {
+  std::unique_ptr<Store> store = Open(Durability::kSync);
+  const uint64_t at_open = store->Stats().fsyncs;
+  MustAppend(*store, NewBatch({NewAccount(1, 1), NewAccount(2, 2)}));
+  const uint64_t after_one = store->Stats().fsyncs;
+  EXPECT_GT(after_one, at_open);
+  MustAppend(*store, NewBatch({}, {NewTransfer(3, 1, 2, 3)}));
+  EXPECT_GT(store->Stats().fsyncs, after_one);
+  EXPECT_EQ(store->Stats().batches, 2u);
+  EXPECT_EQ(store->Stats().events, 3u);
+}
+
+TEST_F(SqliteStoreTest, AsyncAppendsDoNotSync) {
+  std::unique_ptr<Store> store = Open(Durability::kAsync);
+  AppendThreeBatches(*store);
+  EXPECT_EQ(store->Stats().fsyncs, 0u);
+  EXPECT_EQ(store->Stats().batches, 3u);
+  EXPECT_EQ(store->Stats().events, 8u);
+}
+
+TEST_F(SqliteStoreTest, FailedAppendLeavesNothingAndRefusesLaterAppends) {
+  std::unique_ptr<Store> store = Open();
+  MustAppend(*store, NewBatch({NewAccount(1, 1), NewAccount(2, 2)}));
+  const ChainHead head = store->Head();
+  RawExec(path(),
+          "CREATE TRIGGER refuse BEFORE INSERT ON transfers WHEN NEW.amount = 666 "
+          "BEGIN SELECT RAISE(ABORT, 'injected failure'); END");
+  Transfer doomed = NewTransfer(5, 1, 2, 5);
+  doomed.amount = 666;
+  const Status failed = store->Append(NewBatch({NewAccount(3, 4)}, {doomed}));
+  EXPECT_EQ(failed.code(), StatusCode::kIoError);
+  EXPECT_NE(failed.message().find("injected failure"), std::string::npos) << failed.message();
+  EXPECT_EQ(store->Head().checksum, head.checksum);
+  EXPECT_FALSE(store->LookupAccount(Id128::FromU64(3)).value().has_value());  // rolled back
+  const Batch valid = NewBatch({}, {NewTransfer(6, 1, 2, 6)});
+  EXPECT_EQ(store->Append(valid).code(), StatusCode::kUnavailable);
+  EXPECT_EQ(store->Stats().batches, 1u);
+  store.reset();
+  store = Open();  // a restart recovers from what is on disk
+  EXPECT_EQ(store->Head().batch_number, 1u);
+  MustAppend(*store, valid);
+  EXPECT_FALSE(Verify(*store).first_bad_batch);
+}
+
+TEST_F(SqliteStoreTest, UpdateOfAnAccountMissingFromDiskFailsTheAppend) {
+  std::unique_ptr<Store> store = Open();
+  MustAppend(*store, NewBatch({NewAccount(1, 1)}));
+  Batch batch = NewBatch({NewAccount(2, 2)});
+  batch.accounts_updated = {NewAccount(3, 3)};  // never created
+  EXPECT_EQ(store->Append(batch).code(), StatusCode::kCorruption);
+  EXPECT_FALSE(store->LookupAccount(Id128::FromU64(2)).value().has_value());
+}
+
+TEST_F(SqliteStoreTest, AppendOfABatchOutOfOrderIsABug) {
+  std::unique_ptr<Store> store = Open();
+  MustAppend(*store, NewBatch({NewAccount(1, 10)}));
+  EXPECT_DEATH((void)store->Append(Batch{}), "assertion failed");
+  EXPECT_DEATH((void)store->Append(NewBatch({NewAccount(2, 10)})), "assertion failed");
+  EXPECT_DEATH(
+      (void)store->Append(NewBatch({}, {NewTransfer(3, 1, 1, 12), NewTransfer(4, 1, 1, 11)})),
+      "assertion failed");
+  Account funded = NewAccount(5, 20);
+  funded.credits_posted = 1;
+  EXPECT_DEATH((void)store->Append(NewBatch({funded})), "assertion failed");
+}
+
+// --- Schema and options ---
+
+TEST_F(SqliteStoreTest, MigrationsRunOnceAndNewerSchemasAreRefused) {
+  Open();
+  Open();
+  EXPECT_EQ(RawQuery(path(),
+                     "SELECT group_concat(version || ':' || description) FROM "
+                     "schema_migrations"),
+            "1:initial schema");
+  RawExec(path(), "INSERT INTO schema_migrations VALUES (99, 'from the future')");
+  Result<std::unique_ptr<Store>> store = OpenSqliteStore(path());
+  ASSERT_FALSE(store.ok());
+  EXPECT_EQ(store.status().code(), StatusCode::kFailedPrecondition);
+}
+
+TEST_F(SqliteStoreTest, OpensInWalMode) {
+  Open();
+  EXPECT_EQ(RawQuery(path(), "PRAGMA journal_mode"), "wal");
+}
+
+TEST_F(SqliteStoreTest, RejectsAReaderCountOutOfRange) {
+  for (uint32_t readers : {0u, 65u}) {
+    StoreOptions options;
+    options.reader_connections = readers;
+    Result<std::unique_ptr<Store>> store = OpenSqliteStore(path(), options);
+    ASSERT_FALSE(store.ok());
+    EXPECT_EQ(store.status().code(), StatusCode::kInvalidArgument);
+  }
+}
+
+TEST_F(SqliteStoreTest, UnopenablePathIsAnIoError) {
+  Result<std::unique_ptr<Store>> store = OpenSqliteStore(dir_.path() + "/missing/dir/ledger.db");
+  ASSERT_FALSE(store.ok());
+  EXPECT_EQ(store.status().code(), StatusCode::kIoError);
+}
+
+// --- Concurrency ---
+
+// Readers on several threads while one thread appends: every read sees whole
+// batches (never a part of one) and never goes back in time.
+TEST_F(SqliteStoreTest, ConcurrentReadersSeeOnlyWholeCommittedBatches) {
+  constexpr uint64_t kBatches = 60;
+  constexpr uint64_t kTransfersPerBatch = 7;
+  constexpr int kReaders = 3;
+  std::unique_ptr<Store> store = Open();
+  MustAppend(*store, NewBatch({NewAccount(1, 1), NewAccount(2, 2)}));
+  const Id128 a = Id128::FromU64(1);
+  Query query;
+  query.limit = core::kQueryLimitMax;
+  std::atomic<bool> done{false};
+  std::atomic<int> problems{0};
+  std::atomic<int> reads{0};
+  auto read = [&] {
+    size_t seen = 0;
+    while (!done.load()) {
+      Result<std::vector<Transfer>> transfers = store->GetAccountTransfers(query.Filter());
+      Result<std::optional<Account>> account = store->LookupAccount(a);
+      const bool whole = transfers.ok() && account.ok() && account.value().has_value() &&
+                         transfers->size() % kTransfersPerBatch == 0 && transfers->size() >= seen &&
+                         (*account.value()).debits_posted % kTransfersPerBatch == 0;
+      if (!whole) problems++;
+      if (transfers.ok()) seen = transfers->size();
+      reads++;
+    }
+  };
+  std::vector<std::thread> readers;
+  for (int i = 0; i < kReaders; ++i) readers.emplace_back(read);
+  uint64_t timestamp = 10;
+  Account debited = NewAccount(1, 1);
+  for (uint64_t b = 0; b < kBatches; ++b) {
+    Batch batch;
+    for (uint64_t i = 0; i < kTransfersPerBatch; ++i, ++timestamp) {
+      batch.transfers_created.push_back(NewTransfer(timestamp, 1, 2, timestamp));
+    }
+    debited.debits_posted += kTransfersPerBatch;
+    batch.accounts_updated = {debited};
+    MustAppend(*store, batch);
+  }
+  done = true;
+  for (std::thread& t : readers) t.join();
+  EXPECT_EQ(problems.load(), 0);
+  EXPECT_GT(reads.load(), 0);
+  EXPECT_EQ(store->GetAccountTransfers(query.Filter())->size(), kBatches * kTransfersPerBatch);
+}
+
+}  // namespace
+}  // namespace netfin::store
