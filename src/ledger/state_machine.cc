@@ -103,10 +103,12 @@ void RunLinked(std::span<const Event> events, std::vector<Outcome>* outcomes, bo
       *in_chain = true;
     }
     Outcome& outcome = (*outcomes)[i];
-    if (chain_failed) {
-      outcome.result = Result::kLinkedEventFailed;
-    } else if (linked && i + 1 == events.size()) {
+    // As in TigerBeetle, an open chain is reported even when the chain
+    // had already failed.
+    if (linked && i + 1 == events.size()) {
       outcome.result = Result::kLinkedEventChainOpen;
+    } else if (chain_failed) {
+      outcome.result = Result::kLinkedEventFailed;
     } else {
       apply(events[i], timestamp, &outcome);
     }
@@ -117,6 +119,7 @@ void RunLinked(std::span<const Event> events, std::vector<Outcome>* outcomes, bo
     }
     if (chain_start != kNoChain && (!linked || i + 1 == events.size())) {
       chain_start = kNoChain;
+      chain_failed = false;
       *in_chain = false;
     }
   }

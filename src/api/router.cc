@@ -1,0 +1,404 @@
+#include "api/router.h"
+
+#include <algorithm>
+#include <chrono>
+#include <thread>
+#include <utility>
+
+#include "api/ledger_json.h"
+#include "api/query.h"
+#include "core/assert.h"
+#include "ledger/ledger_service.h"
+
+namespace netfin::api {
+
+enum class Router::RouteId : int {
+  kCreateAccounts,
+  kCreateTransfers,
+  kGetAccount,
+  kGetTransfer,
+  kAccountTransfers,
+  kAccountBalances,
+  kHealth,
+  kMetrics,
+};
+
+namespace {
+
+using core::Id128;
+using RouteId = Router::RouteId;
+
+struct RouteSpec {
+  std::string_view method;
+  std::string_view path_template;  // "{id}" matches one non-empty segment
+  RouteId id;
+  bool takes_query;
+};
+
+// The route table: the one place a route is declared. docs/openapi.yaml must
+// list the same routes (openapi_test checks it).
+constexpr RouteSpec kRoutes[] = {
+    {"POST", "/v1/accounts", RouteId::kCreateAccounts, false},
+    {"POST", "/v1/transfers", RouteId::kCreateTransfers, false},
+    {"GET", "/v1/accounts/{id}", RouteId::kGetAccount, false},
+    {"GET", "/v1/transfers/{id}", RouteId::kGetTransfer, false},
+    {"GET", "/v1/accounts/{id}/transfers", RouteId::kAccountTransfers, true},
+    {"GET", "/v1/accounts/{id}/balances", RouteId::kAccountBalances, true},
+    {"GET", "/healthz", RouteId::kHealth, false},
+    {"GET", "/metrics", RouteId::kMetrics, false},
+};
+
+// No template has more segments than this; a path with more matches none.
+constexpr size_t kTemplateSegmentsMax = 8;
+// How long one wait for outstanding ledger callbacks sleeps between looks.
+constexpr auto kLedgerWaitStep = std::chrono::milliseconds(1);
+
+constexpr std::string_view kJson = "application/json";
+constexpr std::string_view kPrometheusText = "text/plain; version=0.0.4; charset=utf-8";
+
+// Splits "/a/b?x=1" into "/a/b" and "x=1".
+std::pair<std::string_view, std::string_view> SplitTarget(std::string_view target) {
+  const size_t q = target.find('?');
+  if (q == std::string_view::npos) return {target, {}};
+  return {target.substr(0, q), target.substr(q + 1)};
+}
+
+std::string_view Segment(std::string_view* rest) {
+  const size_t slash = rest->find('/');
+  const std::string_view segment = rest->substr(0, slash);
+  *rest = slash == std::string_view::npos ? std::string_view() : rest->substr(slash);
+  return segment;
+}
+
+// Whether path fits the template; *param gets the segment "{id}" matched.
+bool MatchTemplate(std::string_view path_template, std::string_view path, std::string_view* param) {
+  for (size_t i = 0; i < kTemplateSegmentsMax; ++i) {
+    if (path_template.empty() || path.empty()) return path_template.empty() && path.empty();
+    if (path_template[0] != '/' || path[0] != '/') return false;
+    path_template.remove_prefix(1);
+    path.remove_prefix(1);
+    const std::string_view want = Segment(&path_template);
+    const std::string_view have = Segment(&path);
+    if (want == "{id}") {
+      if (have.empty()) return false;
+      *param = have;
+    } else if (want != have) {
+      return false;
+    }
+  }
+  return false;
+}
+
+size_t LabelOfTemplate(std::string_view path_template) {
+  static const std::vector<std::string> labels = Router::RouteLabels();
+  for (size_t i = 0; i < labels.size(); ++i) {
+    if (labels[i] == path_template) return i;
+  }
+  NETFIN_ASSERT(false);  // every template has a label by construction
+}
+
+char Lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
+
+bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (Lower(a[i]) != Lower(b[i])) return false;
+  }
+  return true;
+}
+
+std::string_view Trim(std::string_view text) {
+  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
+  while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
+  return text;
+}
+
+// application/json, in any case, with or without parameters (charset=utf-8).
+bool IsJsonMediaType(const std::optional<std::string_view>& content_type) {
+  if (!content_type) return false;
+  const std::string_view media_type = Trim(content_type->substr(0, content_type->find(';')));
+  return EqualsIgnoreCase(media_type, kJson);
+}
+
+HttpResponse Ok(std::string body, size_t label) {
+  HttpResponse response;
+  response.status = 200;
+  response.body = std::move(body);
+  response.route_label = label;
+  return response;
+}
+
+HttpResponse StatusResponse(const core::Status& status, size_t label) {
+  return Router::ErrorResponse({ErrorCodeFromStatus(status.code()), status.message()}, label);
+}
+
+std::optional<Id128> ParsePathId(std::string_view text, size_t label, HttpResponse* response) {
+  std::optional<Id128> id = Id128::ParseDecimal(text);
+  if (!id) {
+    *response = Router::ErrorResponse(
+        {ErrorCode::kInvalidId,
+         "the id in the path must be a decimal integer 0..340282366920938463463374607431768211455"},
+        label);
+  }
+  return id;
+}
+
+HttpResponse NotFoundResponse(std::string_view what, std::string_view id_text, size_t label) {
+  return Router::ErrorResponse(
+      {ErrorCode::kNotFound, std::string(what) + " " + std::string(id_text) + " does not exist"},
+      label);
+}
+
+template <typename Record>
+std::vector<Id128> IdsOf(const std::vector<Record>& records) {
+  std::vector<Id128> ids;
+  ids.reserve(records.size());
+  for (const Record& record : records) ids.push_back(record.id);
+  return ids;
+}
+
+template <typename Item>
+std::optional<std::string> NextCursorOf(const store::AccountFilter& filter,
+                                        const std::vector<Item>& items) {
+  if (items.empty()) return std::nullopt;
+  return NextCursor(filter, items.size(), items.back().timestamp);
+}
+
+}  // namespace
+
+Router::Router(ledger::LedgerService& ledger, Metrics& metrics)
+    : ledger_(ledger), metrics_(metrics) {}
+
+std::vector<RouteInfo> Router::Routes() {
+  std::vector<RouteInfo> routes;
+  for (const RouteSpec& route : kRoutes) {
+    routes.push_back({std::string(route.method), std::string(route.path_template)});
+  }
+  return routes;
+}
+
+std::vector<std::string> Router::RouteLabels() {
+  std::vector<std::string> labels;
+  for (const RouteSpec& route : kRoutes) {
+    const std::string path(route.path_template);
+    if (std::find(labels.begin(), labels.end(), path) == labels.end()) labels.push_back(path);
+  }
+  return labels;
+}
+
+size_t Router::LabelOf(std::string_view target) const {
+  const std::string_view path = SplitTarget(target).first;
+  for (const RouteSpec& route : kRoutes) {
+    std::string_view param;
+    if (MatchTemplate(route.path_template, path, &param)) {
+      return LabelOfTemplate(route.path_template);
+    }
+  }
+  return metrics_.unmatched_label();
+}
+
+HttpResponse Router::ErrorResponse(const ApiError& error, size_t label) {
+  HttpResponse response;
+  response.status = HttpStatusOf(error.code);
+  response.body = ErrorJson(error);
+  response.route_label = label;
+  return response;
+}
+
+void Router::Handle(HttpRequest request, const Post& post, const Respond& respond) {
+  const auto [path, query] = SplitTarget(request.target);
+  std::string allow;
+  for (const RouteSpec& route : kRoutes) {
+    std::string_view param;
+    if (!MatchTemplate(route.path_template, path, &param)) continue;
+    const size_t label = LabelOfTemplate(route.path_template);
+    if (route.method != request.method) {
+      if (!allow.empty()) allow += ", ";
+      allow += route.method;
+      continue;
+    }
+    if (!route.takes_query && !query.empty()) {
+      respond(ErrorResponse({ErrorCode::kInvalidQuery, "this route takes no query parameters"},
+                            label));
+      return;
+    }
+    std::optional<HttpResponse> response =
+        Dispatch(route.id, param, query, request, post, respond, label);
+    if (response) respond(std::move(*response));
+    return;
+  }
+  if (allow.empty()) {
+    respond(ErrorResponse({ErrorCode::kRouteNotFound, "no route has this path"},
+                          metrics_.unmatched_label()));
+    return;
+  }
+  HttpResponse response = ErrorResponse(
+      {ErrorCode::kMethodNotAllowed, "this path allows " + allow + " only"}, LabelOf(path));
+  response.allow = std::move(allow);
+  respond(std::move(response));
+}
+
+std::optional<HttpResponse> Router::Dispatch(RouteId route, std::string_view param,
+                                             std::string_view query, HttpRequest& request,
+                                             const Post& post, const Respond& respond,
+                                             size_t label) {
+  switch (route) {
+    case RouteId::kCreateAccounts: return CreateAccounts(request, post, respond, label);
+    case RouteId::kCreateTransfers: return CreateTransfers(request, post, respond, label);
+    case RouteId::kGetAccount: return GetAccount(param, label);
+    case RouteId::kGetTransfer: return GetTransfer(param, label);
+    case RouteId::kAccountTransfers: return AccountTransfers(param, query, label);
+    case RouteId::kAccountBalances: return AccountBalances(param, query, label);
+    case RouteId::kHealth: return Health(label);
+    case RouteId::kMetrics: return MetricsText(label);
+  }
+  NETFIN_ASSERT(false);  // unreachable: the switch is exhaustive
+}
+
+std::optional<HttpResponse> Router::CreateAccounts(HttpRequest& request, const Post& post,
+                                                   const Respond& respond, size_t label) {
+  if (!IsJsonMediaType(request.content_type)) {
+    return ErrorResponse({ErrorCode::kUnsupportedMediaType, "the body must be application/json"},
+                         label);
+  }
+  std::vector<store::Account> accounts;
+  ApiError error;
+  if (!ParseAccounts(request.body, &accounts, &error)) return ErrorResponse(error, label);
+  std::vector<Id128> ids = IdsOf(accounts);
+  ledger_calls_in_flight_.fetch_add(1);
+  // Runs on the commit thread: it only hands the outcomes over.
+  auto done = [this, ids = std::move(ids), post, respond, label](
+                  core::Status status, std::vector<ledger::AccountOutcome> outcomes) mutable {
+    post([ids = std::move(ids), respond, label, status = std::move(status),
+          outcomes = std::move(outcomes)] {
+      if (!status.ok()) return respond(StatusResponse(status, label));
+      respond(Ok(AccountResultsJson(ids, outcomes), label));
+    });
+    ledger_calls_in_flight_.fetch_sub(1);
+  };
+  ledger_.SubmitAccounts(std::move(accounts), std::move(done));
+  return std::nullopt;
+}
+
+std::optional<HttpResponse> Router::CreateTransfers(HttpRequest& request, const Post& post,
+                                                    const Respond& respond, size_t label) {
+  if (!IsJsonMediaType(request.content_type)) {
+    return ErrorResponse({ErrorCode::kUnsupportedMediaType, "the body must be application/json"},
+                         label);
+  }
+  std::vector<store::Transfer> transfers;
+  ApiError error;
+  if (!ParseTransfers(request.body, &transfers, &error)) return ErrorResponse(error, label);
+  std::vector<Id128> ids = IdsOf(transfers);
+  ledger_calls_in_flight_.fetch_add(1);
+  // Runs on the commit thread: it only hands the outcomes over.
+  auto done = [this, ids = std::move(ids), post, respond, label](
+                  core::Status status, std::vector<ledger::TransferOutcome> outcomes) mutable {
+    post([ids = std::move(ids), respond, label, status = std::move(status),
+          outcomes = std::move(outcomes)] {
+      if (!status.ok()) return respond(StatusResponse(status, label));
+      respond(Ok(TransferResultsJson(ids, outcomes), label));
+    });
+    ledger_calls_in_flight_.fetch_sub(1);
+  };
+  ledger_.SubmitTransfers(std::move(transfers), std::move(done));
+  return std::nullopt;
+}
+
+HttpResponse Router::GetAccount(std::string_view id_text, size_t label) {
+  HttpResponse response;
+  const std::optional<Id128> id = ParsePathId(id_text, label, &response);
+  if (!id) return response;
+  const core::Result<std::optional<store::Account>> account = ledger_.store().LookupAccount(*id);
+  if (!account.ok()) return StatusResponse(account.status(), label);
+  if (!account.value()) return NotFoundResponse("account", id_text, label);
+  return Ok(AccountJson(*account.value()), label);
+}
+
+HttpResponse Router::GetTransfer(std::string_view id_text, size_t label) {
+  HttpResponse response;
+  const std::optional<Id128> id = ParsePathId(id_text, label, &response);
+  if (!id) return response;
+  const core::Result<std::optional<store::Transfer>> transfer =
+      ledger_.store().LookupTransfer(*id);
+  if (!transfer.ok()) return StatusResponse(transfer.status(), label);
+  if (!transfer.value()) return NotFoundResponse("transfer", id_text, label);
+  return Ok(TransferJson(*transfer.value()), label);
+}
+
+HttpResponse Router::AccountTransfers(std::string_view id_text, std::string_view query,
+                                      size_t label) {
+  HttpResponse response;
+  const std::optional<Id128> id = ParsePathId(id_text, label, &response);
+  if (!id) return response;
+  PageQuery page;
+  ApiError error;
+  if (!ParsePageQuery(query, PageKind::kTransfers, &page, &error)) {
+    return ErrorResponse(error, label);
+  }
+  const core::Result<std::optional<store::Account>> account = ledger_.store().LookupAccount(*id);
+  if (!account.ok()) return StatusResponse(account.status(), label);
+  if (!account.value()) return NotFoundResponse("account", id_text, label);
+  page.filter.account_id = *id;
+  std::vector<store::Transfer> transfers;
+  if (!page.exhausted) {
+    core::Result<std::vector<store::Transfer>> found =
+        ledger_.store().GetAccountTransfers(page.filter);
+    if (!found.ok()) return StatusResponse(found.status(), label);
+    transfers = std::move(found.value());
+  }
+  return Ok(TransferPageJson(transfers, NextCursorOf(page.filter, transfers)), label);
+}
+
+HttpResponse Router::AccountBalances(std::string_view id_text, std::string_view query,
+                                     size_t label) {
+  HttpResponse response;
+  const std::optional<Id128> id = ParsePathId(id_text, label, &response);
+  if (!id) return response;
+  PageQuery page;
+  ApiError error;
+  if (!ParsePageQuery(query, PageKind::kBalances, &page, &error)) {
+    return ErrorResponse(error, label);
+  }
+  const core::Result<std::optional<store::Account>> account = ledger_.store().LookupAccount(*id);
+  if (!account.ok()) return StatusResponse(account.status(), label);
+  if (!account.value()) return NotFoundResponse("account", id_text, label);
+  if (!store::Has(account.value()->flags, store::AccountFlag::kHistory)) {
+    return ErrorResponse({ErrorCode::kAccountHasNoHistory,
+                          "account " + std::string(id_text) + " was created without \"history\""},
+                         label);
+  }
+  page.filter.account_id = *id;
+  std::vector<store::AccountBalance> balances;
+  if (!page.exhausted) {
+    core::Result<std::vector<store::AccountBalance>> found =
+        ledger_.store().GetAccountBalances(page.filter);
+    if (!found.ok()) return StatusResponse(found.status(), label);
+    balances = std::move(found.value());
+  }
+  return Ok(BalancePageJson(balances, NextCursorOf(page.filter, balances)), label);
+}
+
+HttpResponse Router::Health(size_t label) {
+  const core::Status health = ledger_.Health();
+  if (health.ok()) return Ok(HealthJson(), label);
+  // Whatever broke the ledger, the answer to a health check is "unavailable".
+  return ErrorResponse({ErrorCode::kServiceUnavailable, health.ToString()}, label);
+}
+
+HttpResponse Router::MetricsText(size_t label) {
+  HttpResponse response = Ok(metrics_.Render(ledger_), label);
+  response.content_type = kPrometheusText;
+  return response;
+}
+
+bool Router::WaitForLedgerCalls(uint32_t timeout_ms) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  while (ledger_calls_in_flight_.load() != 0) {
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(kLedgerWaitStep);
+  }
+  return true;
+}
+
+}  // namespace netfin::api

@@ -1,0 +1,113 @@
+#pragma once
+
+// The route table and the handlers behind it. Knows HTTP only as plain
+// structs (no Beast here), so it is cheap to compile and to test.
+//
+//   POST /v1/accounts                    create accounts (batch)
+//   POST /v1/transfers                   create transfers (batch)
+//   GET  /v1/accounts/{id}               one account
+//   GET  /v1/transfers/{id}              one transfer
+//   GET  /v1/accounts/{id}/transfers     an account's transfers, paginated
+//   GET  /v1/accounts/{id}/balances      an account's balance history, paginated
+//   GET  /healthz                        200 while the ledger accepts work, else 503
+//   GET  /metrics                        Prometheus text
+//
+// Creating answers asynchronously: the batch goes to LedgerService::Submit*,
+// whose callback runs on the ledger's commit thread once the batch is
+// durable; the callback only hands the outcomes to `post`, and the response
+// is built and sent on the connection's own thread. No io thread ever waits
+// for the ledger. Reads go straight to the store, on the io thread.
+//
+// Thread-safe: Handle runs on any io thread, concurrently.
+
+#include <atomic>
+#include <cstddef>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "api/errors.h"
+#include "api/metrics.h"
+
+namespace netfin::ledger {
+class LedgerService;
+}
+
+namespace netfin::api {
+
+struct RouteInfo {
+  std::string method;         // "GET"
+  std::string path_template;  // "/v1/accounts/{id}"
+  friend bool operator==(const RouteInfo&, const RouteInfo&) = default;
+  friend auto operator<=>(const RouteInfo&, const RouteInfo&) = default;
+};
+
+struct HttpRequest {
+  std::string_view method;  // as sent: "GET"
+  std::string_view target;  // path and query: "/v1/accounts/7/transfers?limit=10"
+  std::optional<std::string_view> content_type;
+  std::string body;
+};
+
+struct HttpResponse {
+  unsigned status = 200;
+  std::string content_type = "application/json";
+  std::string body;
+  std::string allow;       // the Allow header of a 405; empty otherwise
+  size_t route_label = 0;  // for metrics: Metrics' label index
+};
+
+class Router {
+ public:
+  // Runs fn later on the connection's thread. Safe to call from any thread.
+  using Post = std::function<void(std::function<void()>)>;
+  // Sends the response. Called on the connection's thread only.
+  using Respond = std::function<void(HttpResponse)>;
+  // Which handler a route runs; defined with the route table in router.cc.
+  enum class RouteId : int;
+
+  // REQUIRES: ledger and metrics outlive the router.
+  Router(ledger::LedgerService& ledger, Metrics& metrics);
+
+  // Every route, in table order.
+  static std::vector<RouteInfo> Routes();
+  // The distinct path templates, by metrics label index.
+  static std::vector<std::string> RouteLabels();
+
+  // Answers one request: calls respond exactly once, either before Handle
+  // returns or later through post.
+  void Handle(HttpRequest request, const Post& post, const Respond& respond);
+
+  // The metrics label of a target, for requests refused before routing.
+  size_t LabelOf(std::string_view target) const;
+  // The error response for error, labelled `label`.
+  static HttpResponse ErrorResponse(const ApiError& error, size_t label);
+
+  // Blocks until every ledger callback has handed its outcomes to its post,
+  // or until timeout_ms passed. Returns whether none is outstanding.
+  bool WaitForLedgerCalls(uint32_t timeout_ms);
+
+ private:
+  // Empty when the response will come through post.
+  std::optional<HttpResponse> Dispatch(RouteId route, std::string_view param, std::string_view query,
+                                       HttpRequest& request, const Post& post,
+                                       const Respond& respond, size_t label);
+  std::optional<HttpResponse> CreateAccounts(HttpRequest& request, const Post& post,
+                                             const Respond& respond, size_t label);
+  std::optional<HttpResponse> CreateTransfers(HttpRequest& request, const Post& post,
+                                              const Respond& respond, size_t label);
+  HttpResponse GetAccount(std::string_view id_text, size_t label);
+  HttpResponse GetTransfer(std::string_view id_text, size_t label);
+  HttpResponse AccountTransfers(std::string_view id_text, std::string_view query, size_t label);
+  HttpResponse AccountBalances(std::string_view id_text, std::string_view query, size_t label);
+  HttpResponse Health(size_t label);
+  HttpResponse MetricsText(size_t label);
+
+  ledger::LedgerService& ledger_;
+  Metrics& metrics_;
+  std::atomic<uint64_t> ledger_calls_in_flight_{0};
+};
+
+}  // namespace netfin::api

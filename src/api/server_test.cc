@@ -1,0 +1,621 @@
+// The API end to end: a real Server on an ephemeral port, over a real
+// LedgerService and SQLite store in a temporary directory, driven by the
+// HttpClient.
+
+#include "api/server.h"
+
+#include <stdlib.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <gtest/gtest.h>
+#include <rapidjson/document.h>
+
+#include "api/http_client.h"
+#include "api/router.h"
+#include "core/limits.h"
+#include "ledger/ledger_service.h"
+#include "store/store.h"
+
+namespace netfin::api {
+namespace {
+
+constexpr char kJson[] = "application/json";
+
+class ServerTest : public ::testing::Test {
+ protected:
+  void SetUp() override { Start({}); }
+  void TearDown() override { Shutdown(); }
+
+  void Start(ServerOptions options) {
+    std::string pattern = "/tmp/netfin-api-test-XXXXXX";
+    ASSERT_NE(mkdtemp(pattern.data()), nullptr);
+    dir_ = pattern;
+    auto store = store::OpenSqliteStore(dir_ + "/ledger.db", {store::Durability::kAsync});
+    ASSERT_TRUE(store.ok()) << store.status().ToString();
+    auto ledger = ledger::LedgerService::Open(std::move(store).value());
+    ASSERT_TRUE(ledger.ok()) << ledger.status().ToString();
+    ledger_ = std::move(ledger).value();
+    options.port = 0;
+    server_ = std::make_unique<Server>(*ledger_, options);
+    ASSERT_TRUE(server_->Start().ok());
+    ASSERT_NE(server_->port(), 0);
+    ASSERT_TRUE(client_.Connect("127.0.0.1", server_->port()).ok());
+  }
+
+  void Shutdown() {
+    client_.Close();
+    server_.reset();
+    ledger_.reset();
+    if (!dir_.empty()) std::filesystem::remove_all(dir_);
+    dir_.clear();
+  }
+
+  void Restart(ServerOptions options) {
+    Shutdown();
+    Start(std::move(options));
+  }
+
+  ClientResponse Send(std::string_view method, std::string_view target, std::string_view body = {},
+                      std::string_view content_type = kJson) {
+    core::Result<ClientResponse> response = client_.Request(method, target, body, content_type);
+    EXPECT_TRUE(response.ok()) << method << " " << target << ": " << response.status().ToString();
+    return response.ok() ? std::move(response.value()) : ClientResponse{};
+  }
+  ClientResponse Get(std::string_view target) { return Send("GET", target); }
+  ClientResponse Post(std::string_view target, std::string_view body) {
+    return Send("POST", target, body);
+  }
+
+  static rapidjson::Document Json(const ClientResponse& response) {
+    rapidjson::Document document;
+    document.Parse(response.body.c_str());
+    EXPECT_FALSE(document.HasParseError()) << response.body;
+    return document;
+  }
+
+  // Asserts the one error shape and its code.
+  static void ExpectError(const ClientResponse& response, unsigned status, std::string_view code) {
+    EXPECT_EQ(response.status, status) << response.body;
+    EXPECT_EQ(response.Header("Content-Type"), kJson);
+    const rapidjson::Document json = Json(response);
+    ASSERT_TRUE(json.IsObject() && json.HasMember("error")) << response.body;
+    ASSERT_TRUE(json["error"].IsObject());
+    ASSERT_EQ(json["error"].MemberCount(), 2u) << response.body;
+    EXPECT_EQ(std::string(json["error"]["code"].GetString()), code) << response.body;
+    EXPECT_GT(json["error"]["message"].GetStringLength(), 0u);
+  }
+
+  // The result names of a batch response, in order.
+  static std::vector<std::string> Results(const ClientResponse& response) {
+    EXPECT_EQ(response.status, 200u) << response.body;
+    const rapidjson::Document json = Json(response);
+    std::vector<std::string> results;
+    if (!json.IsArray()) return results;
+    for (rapidjson::SizeType i = 0; i < json.Size(); ++i) {
+      EXPECT_EQ(json[i]["index"].GetUint64(), i);
+      results.emplace_back(json[i]["result"].GetString());
+    }
+    return results;
+  }
+
+  void CreateAccounts(const std::string& body, size_t count) {
+    EXPECT_EQ(Results(Post("/v1/accounts", body)), std::vector<std::string>(count, "ok"));
+  }
+
+  uint64_t LedgerRequests() const { return ledger_->metrics().requests.load(); }
+
+  std::string dir_;
+  std::unique_ptr<ledger::LedgerService> ledger_;
+  std::unique_ptr<Server> server_;
+  HttpClient client_;
+};
+
+std::string Transfer(uint64_t id, uint64_t debit, uint64_t credit, uint64_t amount,
+                     const std::string& extra = "") {
+  return R"({"id":")" + std::to_string(id) + R"(","debit_account_id":")" + std::to_string(debit) +
+         R"(","credit_account_id":")" + std::to_string(credit) +
+         R"(","amount":)" + std::to_string(amount) + R"(,"ledger":1,"code":1)" + extra + "}";
+}
+
+// ---------------------------------------------------------------------------
+// Creating and reading.
+
+TEST_F(ServerTest, CreatesAccountsAndAnswersOneResultPerEvent) {
+  const ClientResponse response = Post(
+      "/v1/accounts",
+      R"([{"id":"340282366920938463463374607431768211454","ledger":7,"code":2,"user_data_64":5,"flags":["history"]},
+          {"id":"340282366920938463463374607431768211454","ledger":7,"code":2,"user_data_64":5,"flags":["history"]},
+          {"id":"0","ledger":7,"code":2},
+          {"id":"2","ledger":7,"code":2,"timestamp":1},
+          {"id":"3","ledger":0,"code":2}])");
+  ASSERT_EQ(response.status, 200u) << response.body;
+  EXPECT_EQ(response.Header("Content-Type"), kJson);
+  const rapidjson::Document json = Json(response);
+  ASSERT_TRUE(json.IsArray());
+  ASSERT_EQ(json.Size(), 5u);
+  EXPECT_STREQ(json[0]["id"].GetString(), "340282366920938463463374607431768211454");
+  EXPECT_STREQ(json[0]["result"].GetString(), "ok");
+  EXPECT_GT(json[0]["timestamp"].GetUint64(), 0u);
+  EXPECT_STREQ(json[1]["result"].GetString(), "exists");
+  EXPECT_FALSE(json[1].HasMember("timestamp"));
+  EXPECT_STREQ(json[2]["result"].GetString(), "id_must_not_be_zero");
+  EXPECT_STREQ(json[3]["result"].GetString(), "timestamp_must_be_zero");
+  EXPECT_STREQ(json[4]["result"].GetString(), "ledger_must_not_be_zero");
+
+  const ClientResponse account = Get("/v1/accounts/340282366920938463463374607431768211454");
+  ASSERT_EQ(account.status, 200u) << account.body;
+  const rapidjson::Document a = Json(account);
+  EXPECT_STREQ(a["id"].GetString(), "340282366920938463463374607431768211454");
+  EXPECT_EQ(a["ledger"].GetUint(), 7u);
+  EXPECT_EQ(a["code"].GetUint(), 2u);
+  EXPECT_EQ(a["user_data_64"].GetUint64(), 5u);
+  EXPECT_STREQ(a["user_data_128"].GetString(), "0");
+  EXPECT_EQ(a["debits_posted"].GetUint64(), 0u);
+  ASSERT_EQ(a["flags"].Size(), 1u);
+  EXPECT_STREQ(a["flags"][0].GetString(), "history");
+  EXPECT_EQ(a["timestamp"].GetUint64(), json[0]["timestamp"].GetUint64());
+}
+
+TEST_F(ServerTest, TransfersMoveMoneyAndReportTheAmountThatMoved) {
+  CreateAccounts(R"([{"id":"10","ledger":1,"code":1},
+                     {"id":"11","ledger":1,"code":1,"flags":["debits_must_not_exceed_credits"]}])",
+                 2);
+  const ClientResponse response = Post(
+      "/v1/transfers",
+      "[" + Transfer(1, 10, 11, 100) + "," +
+          R"({"id":"2","debit_account_id":"11","credit_account_id":"10","ledger":1,"code":1,"flags":["balancing_debit"]},)" +
+          Transfer(3, 10, 11, 50, R"(,"flags":["pending"],"timeout":3600)") + "," +
+          R"({"id":"4","pending_id":"3","flags":["post_pending_transfer"]},)" +
+          Transfer(5, 10, 11, 0) + "," + Transfer(0, 10, 11, 1) + "," + Transfer(1, 10, 11, 100) +
+          "," + Transfer(6, 10, 999, 1) + "]");
+  EXPECT_EQ(Results(response),
+            (std::vector<std::string>{"ok", "ok", "ok", "ok", "amount_must_not_be_zero",
+                                      "id_must_not_be_zero", "exists", "credit_account_not_found"}));
+  const rapidjson::Document json = Json(response);
+  ASSERT_TRUE(json.IsArray() && json.Size() == 8u);
+  EXPECT_EQ(json[0]["amount"].GetUint64(), 100u);
+  EXPECT_EQ(json[1]["amount"].GetUint64(), 100u);  // as much as 11's credits allowed
+  EXPECT_EQ(json[3]["amount"].GetUint64(), 50u);   // the pending amount
+  EXPECT_FALSE(json[4].HasMember("amount"));
+  EXPECT_LT(json[0]["timestamp"].GetUint64(), json[1]["timestamp"].GetUint64());
+
+  const ClientResponse posted = Get("/v1/transfers/4");
+  ASSERT_EQ(posted.status, 200u) << posted.body;
+  const rapidjson::Document t = Json(posted);
+  EXPECT_STREQ(t["pending_id"].GetString(), "3");
+  EXPECT_EQ(t["amount"].GetUint64(), 50u);
+  EXPECT_STREQ(t["debit_account_id"].GetString(), "10");
+  ASSERT_EQ(t["flags"].Size(), 1u);
+  EXPECT_STREQ(t["flags"][0].GetString(), "post_pending_transfer");
+
+  const rapidjson::Document account = Json(Get("/v1/accounts/11"));
+  EXPECT_EQ(account["credits_posted"].GetUint64(), 150u);
+  EXPECT_EQ(account["debits_posted"].GetUint64(), 100u);
+  EXPECT_EQ(account["credits_pending"].GetUint64(), 0u);
+}
+
+TEST_F(ServerTest, VoidReleasesThePendingAmount) {
+  CreateAccounts(R"([{"id":"1","ledger":1,"code":1},{"id":"2","ledger":1,"code":1}])", 2);
+  EXPECT_EQ(Results(Post("/v1/transfers", "[" + Transfer(7, 1, 2, 40, R"(,"flags":["pending"])") +
+                                              R"(,{"id":"8","pending_id":"7","flags":["void_pending_transfer"]}])")),
+            (std::vector<std::string>{"ok", "ok"}));
+  const rapidjson::Document account = Json(Get("/v1/accounts/2"));
+  EXPECT_EQ(account["credits_pending"].GetUint64(), 0u);
+  EXPECT_EQ(account["credits_posted"].GetUint64(), 0u);
+}
+
+// ---------------------------------------------------------------------------
+// Queries and cursors.
+
+class QueryTest : public ServerTest {
+ protected:
+  static constexpr uint64_t kTransfers = 30;
+
+  void SetUp() override {
+    ServerTest::SetUp();
+    CreateAccounts(R"([{"id":"1","ledger":1,"code":1,"flags":["history"]},
+                       {"id":"2","ledger":1,"code":1},{"id":"3","ledger":1,"code":1}])",
+                   3);
+    // Odd transfers debit account 1, even ones credit it; two requests so
+    // the history spans batches.
+    for (uint64_t half = 0; half < 2; ++half) {
+      std::string body = "[";
+      for (uint64_t i = 1 + half * kTransfers / 2; i <= (half + 1) * kTransfers / 2; ++i) {
+        if (body.size() > 1) body += ',';
+        body += i % 2 == 1 ? Transfer(100 + i, 1, 2, i) : Transfer(100 + i, 3, 1, i);
+      }
+      EXPECT_EQ(Results(Post("/v1/transfers", body + "]")),
+                std::vector<std::string>(kTransfers / 2, "ok"));
+    }
+  }
+
+  // Ids (or timestamps for balances) of every page from `first`, following
+  // next_cursor; each page must be full except the last.
+  std::vector<std::string> Walk(const std::string& path, const std::string& params,
+                                uint32_t limit, const char* key) {
+    std::vector<std::string> items;
+    std::string cursor;
+    for (int pages = 0; pages < 1000; ++pages) {
+      std::string target = path + "?limit=" + std::to_string(limit) + params;
+      if (!cursor.empty()) target += "&cursor=" + cursor;
+      const ClientResponse response = Get(target);
+      EXPECT_EQ(response.status, 200u) << target << " " << response.body;
+      const rapidjson::Document json = Json(response);
+      if (!json.IsObject()) return items;
+      const auto& data = json["data"];
+      for (const auto& item : data.GetArray()) {
+        items.push_back(item[key].IsString() ? item[key].GetString()
+                                             : std::to_string(item[key].GetUint64()));
+      }
+      if (json["next_cursor"].IsNull()) return items;
+      EXPECT_EQ(data.Size(), limit) << "a cursor after a page that was not full";
+      cursor = json["next_cursor"].GetString();
+    }
+    ADD_FAILURE() << "too many pages";
+    return items;
+  }
+};
+
+TEST_F(QueryTest, PagesOfEverySizeReassembleTheWholeListExactlyOnce) {
+  const std::vector<std::string> all = Walk("/v1/accounts/1/transfers", "", 8190, "id");
+  ASSERT_EQ(all.size(), kTransfers);
+  for (uint64_t i = 0; i < kTransfers; ++i) EXPECT_EQ(all[i], std::to_string(101 + i));
+  std::vector<std::string> reversed(all.rbegin(), all.rend());
+  for (uint32_t limit = 1; limit <= kTransfers + 1; ++limit) {
+    EXPECT_EQ(Walk("/v1/accounts/1/transfers", "", limit, "id"), all) << "limit " << limit;
+    EXPECT_EQ(Walk("/v1/accounts/1/transfers", "&order=desc", limit, "id"), reversed)
+        << "limit " << limit;
+  }
+}
+
+TEST_F(QueryTest, SideAndTimeRangeFilter) {
+  const std::vector<std::string> debits = Walk("/v1/accounts/1/transfers", "&side=debits", 4, "id");
+  ASSERT_EQ(debits.size(), kTransfers / 2);
+  EXPECT_EQ(debits.front(), "101");
+  const std::vector<std::string> credits =
+      Walk("/v1/accounts/1/transfers", "&side=credits", 4, "id");
+  ASSERT_EQ(credits.size(), kTransfers / 2);
+  EXPECT_EQ(credits.front(), "102");
+
+  const std::vector<std::string> stamps =
+      Walk("/v1/accounts/1/transfers", "", 8190, "timestamp");
+  ASSERT_EQ(stamps.size(), kTransfers);
+  const std::string range = "&timestamp_min=" + stamps[4] + "&timestamp_max=" + stamps[9];
+  const std::vector<std::string> ranged = Walk("/v1/accounts/1/transfers", range, 2, "id");
+  EXPECT_EQ(ranged, (std::vector<std::string>{"105", "106", "107", "108", "109", "110"}));
+  EXPECT_EQ(Walk("/v1/accounts/1/transfers", range + "&order=desc", 4, "id"),
+            (std::vector<std::string>{"110", "109", "108", "107", "106", "105"}));
+  // Account 2 has only the odd transfers, all as credits.
+  EXPECT_EQ(Walk("/v1/accounts/2/transfers", "&side=debits", 10, "id").size(), 0u);
+  EXPECT_EQ(Walk("/v1/accounts/2/transfers", "", 10, "id").size(), kTransfers / 2);
+}
+
+TEST_F(QueryTest, BalancesFollowTheHistoryOfAnAccount) {
+  const std::vector<std::string> all = Walk("/v1/accounts/1/balances", "", 8190, "timestamp");
+  ASSERT_EQ(all.size(), kTransfers);
+  EXPECT_EQ(all, Walk("/v1/accounts/1/transfers", "", 8190, "timestamp"));
+  for (uint32_t limit : {1u, 7u, 15u, 30u}) {
+    EXPECT_EQ(Walk("/v1/accounts/1/balances", "", limit, "timestamp"), all);
+  }
+  const rapidjson::Document last = Json(Get("/v1/accounts/1/balances?order=desc&limit=1"));
+  const rapidjson::Document account = Json(Get("/v1/accounts/1"));
+  ASSERT_EQ(last["data"].Size(), 1u);
+  for (const char* field : {"debits_posted", "credits_posted", "debits_pending", "credits_pending"}) {
+    EXPECT_EQ(last["data"][0][field].GetUint64(), account[field].GetUint64()) << field;
+  }
+  EXPECT_EQ(account["debits_posted"].GetUint64(), 225u);   // 1 + 3 + ... + 29
+  EXPECT_EQ(account["credits_posted"].GetUint64(), 240u);  // 2 + 4 + ... + 30
+  ExpectError(Get("/v1/accounts/2/balances"), 400, "account_has_no_history");
+  ExpectError(Get("/v1/accounts/1/balances?side=debits"), 400, "invalid_query");
+}
+
+TEST_F(QueryTest, QueriesOfUnknownAccountsAreNotFound) {
+  ExpectError(Get("/v1/accounts/4/transfers"), 404, "not_found");
+  ExpectError(Get("/v1/accounts/4/balances"), 404, "not_found");
+  ExpectError(Get("/v1/accounts/1/transfers?limit=0"), 400, "invalid_query");
+  ExpectError(Get("/v1/accounts/1/transfers?limit=8191"), 400, "invalid_query");
+  ExpectError(Get("/v1/accounts/1/transfers?cursor=bogus"), 400, "invalid_query");
+  ExpectError(Get("/v1/accounts/1/transfers?colour=red"), 400, "invalid_query");
+  EXPECT_EQ(Get("/v1/accounts/1/transfers?limit=8190").status, 200u);
+}
+
+// ---------------------------------------------------------------------------
+// Errors: every code, and proof that a refused request wrote nothing.
+
+struct RefusedPost {
+  const char* target;
+  std::string body;
+  const char* content_type;
+  unsigned status;
+  const char* code;
+};
+
+TEST_F(ServerTest, RefusedBatchesReachNothing) {
+  const std::string ok_account = R"({"id":"500","ledger":1,"code":1})";
+  const std::string ok_transfer = Transfer(600, 1, 2, 5);
+  std::string too_many = "[";
+  for (size_t i = 0; i <= core::kBatchEventsMax; ++i) too_many += (i ? "," : "") + ok_account;
+  const RefusedPost cases[] = {
+      {"/v1/accounts", "[" + ok_account + ",", kJson, 400, "malformed_json"},
+      {"/v1/accounts", "[" + ok_account + "] []", kJson, 400, "malformed_json"},
+      {"/v1/accounts", ok_account, kJson, 400, "invalid_type"},
+      {"/v1/accounts", "[" + ok_account + R"(,{"id":"501","ledger":"1","code":1}])", kJson, 400,
+       "invalid_type"},
+      {"/v1/accounts", "[" + ok_account + R"(,{"id":"501","ledger":1,"code":1,"x":1}])", kJson, 400,
+       "unknown_field"},
+      {"/v1/accounts", "[" + ok_account + R"(,{"id":"501","ledger":1,"code":1,"code":2}])", kJson,
+       400, "duplicate_field"},
+      {"/v1/accounts", "[" + ok_account + R"(,{"id":"501","ledger":1,"code":1,"flags":["gold"]}])",
+       kJson, 400, "unknown_flag"},
+      {"/v1/accounts", "[" + ok_account + R"(,{"id":"5x","ledger":1,"code":1}])", kJson, 400,
+       "invalid_id"},
+      {"/v1/accounts", "[" + ok_account + R"(,{"id":"501","ledger":1,"code":70000}])", kJson, 400,
+       "out_of_range"},
+      {"/v1/accounts", "[" + ok_account + R"(,{"id":"501","code":1}])", kJson, 400,
+       "missing_field"},
+      {"/v1/accounts", "[]", kJson, 400, "empty_batch"},
+      {"/v1/accounts", too_many + "]", kJson, 400, "too_many_events"},
+      {"/v1/accounts", "[" + ok_account + "]", "text/plain", 415, "unsupported_media_type"},
+      {"/v1/accounts", "[" + ok_account + "]", "", 415, "unsupported_media_type"},
+      {"/v1/accounts", "[" + ok_account + "]", "application/jsonx", 415, "unsupported_media_type"},
+      {"/v1/transfers", "[" + ok_transfer + "," + Transfer(601, 1, 2, 0) + R"(,{"id":"602"}])",
+       kJson, 400, "missing_field"},
+      {"/v1/transfers",
+       "[" + ok_transfer +
+           R"(,{"id":"601","debit_account_id":"1","credit_account_id":"2","amount":-5,"ledger":1,"code":1}])",
+       kJson, 400, "invalid_amount"},
+      {"/v1/transfers", "[" + ok_transfer + "]", "text/html", 415, "unsupported_media_type"},
+  };
+  const uint64_t requests_before = LedgerRequests();
+  for (const RefusedPost& c : cases) {
+    SCOPED_TRACE(std::string(c.code) + " " + c.body.substr(0, 120));
+    ExpectError(Send("POST", c.target, c.body, c.content_type), c.status, c.code);
+  }
+  EXPECT_EQ(LedgerRequests(), requests_before) << "a refused request reached the ledger";
+  ExpectError(Get("/v1/accounts/500"), 404, "not_found");
+  ExpectError(Get("/v1/transfers/600"), 404, "not_found");
+}
+
+TEST_F(ServerTest, JsonMediaTypeMayCarryParametersAndAnyCase) {
+  CreateAccounts(R"([{"id":"1","ledger":1,"code":1}])", 1);
+  EXPECT_EQ(Send("POST", "/v1/accounts", R"([{"id":"2","ledger":1,"code":1}])",
+                 "application/json; charset=utf-8")
+                .status,
+            200u);
+  EXPECT_EQ(Send("POST", "/v1/accounts", R"([{"id":"3","ledger":1,"code":1}])",
+                 "Application/JSON;charset=UTF-8")
+                .status,
+            200u);
+  EXPECT_EQ(Get("/v1/accounts/3").status, 200u);
+}
+
+TEST_F(ServerTest, ReadErrorsHaveTheirCodes) {
+  ExpectError(Get("/v1/accounts/abc"), 400, "invalid_id");
+  ExpectError(Get("/v1/accounts/340282366920938463463374607431768211456"), 400, "invalid_id");
+  ExpectError(Get("/v1/transfers/-1"), 400, "invalid_id");
+  ExpectError(Get("/v1/accounts/12345"), 404, "not_found");
+  ExpectError(Get("/v1/transfers/12345"), 404, "not_found");
+  ExpectError(Get("/v1/accounts/1?verbose=1"), 400, "invalid_query");
+  ExpectError(Get("/v2/accounts"), 404, "route_not_found");
+  ExpectError(Get("/v1/accounts/1/owners"), 404, "route_not_found");
+  ExpectError(Get("/v1/accounts/"), 404, "route_not_found");
+  ExpectError(Get("/"), 404, "route_not_found");
+}
+
+TEST_F(ServerTest, WrongMethodsAreRefusedWithAllow) {
+  ClientResponse response = Get("/v1/accounts");
+  ExpectError(response, 405, "method_not_allowed");
+  EXPECT_EQ(response.Header("Allow"), "POST");
+  response = Send("DELETE", "/v1/accounts/1");
+  ExpectError(response, 405, "method_not_allowed");
+  EXPECT_EQ(response.Header("Allow"), "GET");
+  response = Send("POST", "/healthz", "{}");
+  ExpectError(response, 405, "method_not_allowed");
+  EXPECT_EQ(response.Header("Allow"), "GET");
+}
+
+TEST_F(ServerTest, BodyTooLargeIsRefusedAndTheClientRecovers) {
+  const std::string body(core::kRequestBodyBytesMax + 1, ' ');
+  const uint64_t requests_before = LedgerRequests();
+  ExpectError(Post("/v1/accounts", body), 413, "body_too_large");
+  EXPECT_EQ(LedgerRequests(), requests_before);
+  // The server closed that connection; the client reconnects by itself.
+  EXPECT_EQ(Get("/healthz").status, 200u);
+  EXPECT_EQ(client_.connections(), 2u);
+}
+
+TEST_F(ServerTest, BodyAtTheLimitIsRead) {
+  std::string body = R"([{"id":"1","ledger":1,"code":1}])";
+  body.resize(core::kRequestBodyBytesMax, ' ');  // trailing whitespace is valid JSON
+  EXPECT_EQ(Results(Post("/v1/accounts", body)), std::vector<std::string>{"ok"});
+}
+
+TEST_F(ServerTest, MalformedHttpAndHugeHeadersAreRefused) {
+  core::Result<ClientResponse> response = client_.SendRaw("\x01\x02 nonsense\r\n\r\n");
+  ASSERT_TRUE(response.ok()) << response.status().ToString();
+  ExpectError(*response, 400, "malformed_request");
+  EXPECT_FALSE(response->keep_alive);
+
+  ASSERT_TRUE(client_.Connect("127.0.0.1", server_->port()).ok());
+  const std::string huge = "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Filler: " +
+                           std::string(core::kHttpHeaderBytesMax, 'a') + "\r\n\r\n";
+  response = client_.SendRaw(huge);
+  ASSERT_TRUE(response.ok()) << response.status().ToString();
+  ExpectError(*response, 431, "header_too_large");
+}
+
+TEST_F(ServerTest, Http10ClosesAfterTheAnswer) {
+  core::Result<ClientResponse> response = client_.SendRaw("GET /healthz HTTP/1.0\r\n\r\n");
+  ASSERT_TRUE(response.ok()) << response.status().ToString();
+  EXPECT_EQ(response->status, 200u);
+  EXPECT_FALSE(response->keep_alive);
+  EXPECT_EQ(Get("/healthz").status, 200u);  // reconnects
+}
+
+TEST_F(ServerTest, ExpectContinueIsHonoured) {
+  const std::string body = R"([{"id":"77","ledger":1,"code":1}])";
+  core::Result<ClientResponse> response = client_.SendRaw(
+      "POST /v1/accounts HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+      "Expect: 100-continue\r\nContent-Length: " +
+      std::to_string(body.size()) + "\r\n\r\n" + body);
+  ASSERT_TRUE(response.ok()) << response.status().ToString();
+  EXPECT_EQ(response->status, 100u);
+  client_.Close();
+  HttpClient other;
+  ASSERT_TRUE(other.Connect("127.0.0.1", server_->port()).ok());
+  unsigned status = 0;
+  for (int i = 0; i < 200 && status != 200; ++i) {  // the answer went to the closed client
+    core::Result<ClientResponse> lookup = other.Get("/v1/accounts/77");
+    ASSERT_TRUE(lookup.ok());
+    status = lookup->status;
+    if (status != 200) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_EQ(status, 200u);
+}
+
+TEST_F(ServerTest, StoppedLedgerAnswersServiceUnavailable) {
+  EXPECT_EQ(Get("/healthz").body, R"({"status":"ok"})");
+  ledger_->Stop();
+  ExpectError(Get("/healthz"), 503, "service_unavailable");
+  ExpectError(Post("/v1/accounts", R"([{"id":"1","ledger":1,"code":1}])"), 503,
+              "service_unavailable");
+}
+
+TEST_F(ServerTest, ConnectionsPastTheLimitAreAnswered503) {
+  ServerOptions options;
+  options.connections_max = 1;
+  Restart(options);
+  EXPECT_EQ(Get("/healthz").status, 200u);  // the one connection allowed
+  HttpClient second;
+  ASSERT_TRUE(second.Connect("127.0.0.1", server_->port()).ok());
+  core::Result<ClientResponse> refused = second.Get("/healthz");
+  ASSERT_TRUE(refused.ok()) << refused.status().ToString();
+  ExpectError(*refused, 503, "service_unavailable");
+  EXPECT_FALSE(refused->keep_alive);
+  EXPECT_EQ(Get("/healthz").status, 200u);  // the first is still served
+}
+
+// ---------------------------------------------------------------------------
+// Connections.
+
+TEST_F(ServerTest, KeepAliveServesManyRequestsOnOneConnection) {
+  CreateAccounts(R"([{"id":"1","ledger":1,"code":1},{"id":"2","ledger":1,"code":1}])", 2);
+  for (uint64_t i = 1; i <= 200; ++i) {
+    if (i % 2 == 0) {
+      EXPECT_EQ(Get("/v1/accounts/1").status, 200u);
+    } else {
+      EXPECT_EQ(Results(Post("/v1/transfers", "[" + Transfer(1000 + i, 1, 2, 1) + "]")),
+                std::vector<std::string>{"ok"});
+    }
+  }
+  EXPECT_EQ(client_.connections(), 1u);
+  EXPECT_EQ(Json(Get("/v1/accounts/2"))["credits_posted"].GetUint64(), 100u);
+}
+
+TEST_F(ServerTest, IdleConnectionsAreClosedAndTheClientReconnects) {
+  ServerOptions options;
+  options.idle_timeout_s = 1;
+  Restart(options);
+  EXPECT_EQ(Get("/healthz").status, 200u);
+  const uint64_t connections = client_.connections();
+  std::this_thread::sleep_for(std::chrono::milliseconds(1600));
+  EXPECT_EQ(Get("/healthz").status, 200u);
+  EXPECT_EQ(client_.connections(), connections + 1);
+}
+
+TEST_F(ServerTest, ConcurrentClientsAllGetTheirAnswers) {
+  CreateAccounts(R"([{"id":"1","ledger":1,"code":1},{"id":"2","ledger":1,"code":1}])", 2);
+  constexpr int kClients = 4;
+  constexpr int kRequests = 50;
+  constexpr int kBatch = 10;
+  std::atomic<int> ok{0};
+  std::vector<std::thread> threads;
+  for (int c = 0; c < kClients; ++c) {
+    threads.emplace_back([&, c] {
+      HttpClient client;
+      if (!client.Connect("127.0.0.1", server_->port()).ok()) return;
+      for (int r = 0; r < kRequests; ++r) {
+        std::string body = "[";
+        for (int e = 0; e < kBatch; ++e) {
+          const uint64_t id = 10'000 + static_cast<uint64_t>((c * kRequests + r) * kBatch + e);
+          body += (e ? "," : "") + Transfer(id, 1, 2, 1);
+        }
+        core::Result<ClientResponse> response = client.Post("/v1/transfers", body + "]");
+        if (!response.ok() || response->status != 200) continue;
+        for (size_t at = response->body.find("\"ok\""); at != std::string::npos;
+             at = response->body.find("\"ok\"", at + 1)) {
+          ++ok;
+        }
+      }
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  EXPECT_EQ(ok.load(), kClients * kRequests * kBatch);
+  EXPECT_EQ(Json(Get("/v1/accounts/2"))["credits_posted"].GetUint64(),
+            static_cast<uint64_t>(kClients * kRequests * kBatch));
+}
+
+// ---------------------------------------------------------------------------
+// Metrics.
+
+TEST_F(ServerTest, MetricsCountRequestsByRouteTemplate) {
+  CreateAccounts(R"([{"id":"424242","ledger":1,"code":1},{"id":"2","ledger":1,"code":1}])", 2);
+  EXPECT_EQ(Results(Post("/v1/transfers", "[" + Transfer(9, 424242, 2, 3) + "]")),
+            std::vector<std::string>{"ok"});
+  EXPECT_EQ(Get("/v1/accounts/424242").status, 200u);
+  EXPECT_EQ(Get("/v1/accounts/31337").status, 404u);
+  EXPECT_EQ(Get("/nowhere").status, 404u);
+  EXPECT_EQ(Send("PATCH", "/v1/accounts/2").status, 405u);
+
+  const ClientResponse response = Get("/metrics");
+  ASSERT_EQ(response.status, 200u);
+  EXPECT_EQ(response.Header("Content-Type").rfind("text/plain; version=0.0.4", 0), 0u);
+  const std::string& text = response.body;
+  for (const char* line : {
+           "netfin_http_requests_total{route=\"/v1/accounts\",method=\"POST\",status=\"200\"} 1\n",
+           "netfin_http_requests_total{route=\"/v1/transfers\",method=\"POST\",status=\"200\"} 1\n",
+           "netfin_http_requests_total{route=\"/v1/accounts/{id}\",method=\"GET\",status=\"200\"} 1\n",
+           "netfin_http_requests_total{route=\"/v1/accounts/{id}\",method=\"GET\",status=\"404\"} 1\n",
+           "netfin_http_requests_total{route=\"/v1/accounts/{id}\",method=\"PATCH\",status=\"405\"} 1\n",
+           "netfin_http_requests_total{route=\"unmatched\",method=\"GET\",status=\"404\"} 1\n",
+           "# TYPE netfin_http_request_duration_seconds histogram\n",
+           "netfin_http_request_duration_seconds_bucket{route=\"/v1/transfers\",le=\"0.00005\"} ",
+           "netfin_http_request_duration_seconds_bucket{route=\"/v1/transfers\",le=\"5\"} 1\n",
+           "netfin_http_request_duration_seconds_bucket{route=\"/v1/transfers\",le=\"+Inf\"} 1\n",
+           "netfin_http_request_duration_seconds_count{route=\"/v1/transfers\"} 1\n",
+           "netfin_http_request_duration_seconds_sum{route=\"/v1/transfers\"} 0.",
+           "netfin_http_connections_open 1\n",
+           "netfin_ledger_batches_total ",
+           "netfin_ledger_events_total ",
+           "netfin_ledger_requests_rejected_total 0\n",
+           "netfin_ledger_expiries_total 0\n",
+           "netfin_store_fsyncs_total ",
+           "netfin_store_batches_total ",
+       }) {
+    EXPECT_NE(text.find(line), std::string::npos) << "missing: " << line << "\n" << text;
+  }
+  EXPECT_EQ(text.find("424242"), std::string::npos) << "a raw path leaked into a label";
+  EXPECT_EQ(text.find("31337"), std::string::npos) << "a raw path leaked into a label";
+  EXPECT_EQ(text.find("nowhere"), std::string::npos) << "a raw path leaked into a label";
+}
+
+TEST_F(ServerTest, RoutesAreIntrospectable) {
+  const std::vector<RouteInfo> routes = Router::Routes();
+  EXPECT_EQ(routes.size(), 8u);
+  EXPECT_NE(std::find(routes.begin(), routes.end(), RouteInfo{"POST", "/v1/transfers"}),
+            routes.end());
+  EXPECT_NE(std::find(routes.begin(), routes.end(),
+                      RouteInfo{"GET", "/v1/accounts/{id}/balances"}),
+            routes.end());
+}
+
+}  // namespace
+}  // namespace netfin::api
