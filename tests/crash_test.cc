@@ -64,11 +64,12 @@ class ServerProcess {
       _exit(127);
     }
     close(out[1]);
-    port_ = ReadPort(out[0]);
-    close(out[0]);
+    stdout_fd_ = out[0];  // kept open: the server must never meet a closed stdout
+    port_ = ReadPort(stdout_fd_);
   }
   ~ServerProcess() {
     if (pid_ > 0) Kill();
+    close(stdout_fd_);
   }
 
   uint16_t port() const { return port_; }
@@ -100,6 +101,7 @@ class ServerProcess {
   }
 
   pid_t pid_ = -1;
+  int stdout_fd_ = -1;
   uint16_t port_ = 0;
 };
 
@@ -211,7 +213,7 @@ TEST(Crash, SigkillUnderLoadLosesNothingAcknowledged) {
         body += (a > 1 ? "," : "") + std::string("{\"id\":\"") + std::to_string(a) + "\",\"ledger\":1,\"code\":1}";
       }
       auto response = setup.Request("POST", "/v1/accounts", body + "]");
-      ASSERT_TRUE(response.ok());
+      ASSERT_TRUE(response.ok()) << response.status().ToString();
       ASSERT_EQ(response->status, 200u);
     }
     std::mutex mutex;

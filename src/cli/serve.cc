@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include <fmt/format.h>
+#include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 #include <toml++/toml.h>
 
@@ -64,6 +65,11 @@ int RunServe(const ServeOptions& flags) {
     return 2;
   }
   server_options.threads = options.threads == 0 ? 1 : options.threads;
+
+  // Logs go to stderr: stdout carries only the "listening" line that scripts
+  // read. A peer that goes away must never kill the server with SIGPIPE.
+  spdlog::set_default_logger(spdlog::stderr_color_mt("netfin"));
+  std::signal(SIGPIPE, SIG_IGN);
 
   // Every thread inherits this mask, so only sigwait below sees the signals.
   sigset_t signals;
