@@ -1,9 +1,9 @@
 #include "api/errors.h"
 
+#include <gtest/gtest.h>
+
 #include <set>
 #include <string>
-
-#include <gtest/gtest.h>
 
 namespace netfin::api {
 namespace {

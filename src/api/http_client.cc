@@ -1,14 +1,13 @@
 #include "api/http_client.h"
 
-#include <chrono>
-#include <optional>
-
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <chrono>
+#include <optional>
 
 #include "core/assert.h"
 
@@ -92,9 +91,8 @@ core::Status HttpClient::Impl::Open() {
   if (ec) return IoFailure("resolve " + host, ec);
   stream.emplace(ioc);
   stream->expires_after(std::chrono::milliseconds(options.timeout_ms));
-  stream->async_connect(endpoints, [&ec](beast::error_code result, const tcp::endpoint&) {
-    ec = result;
-  });
+  stream->async_connect(endpoints,
+                        [&ec](beast::error_code result, const tcp::endpoint&) { ec = result; });
   Run();
   if (ec) {
     stream.reset();

@@ -1,13 +1,13 @@
 #include "api/ledger_json.h"
 
-#include <cmath>
-#include <cstdint>
-#include <string>
-
 #include <rapidjson/document.h>
 #include <rapidjson/error/en.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
+
+#include <cmath>
+#include <cstdint>
+#include <string>
 
 #include "core/assert.h"
 #include "core/limits.h"
@@ -84,8 +84,7 @@ constexpr FieldSpec<Transfer> kTransferFields[] = {
      [](Transfer* r, const FieldValue& v) { r->debit_account_id = v.id; }},
     {"credit_account_id", FieldKind::kId128,
      [](Transfer* r, const FieldValue& v) { r->credit_account_id = v.id; }},
-    {"amount", FieldKind::kAmount,
-     [](Transfer* r, const FieldValue& v) { r->amount = v.integer; }},
+    {"amount", FieldKind::kAmount, [](Transfer* r, const FieldValue& v) { r->amount = v.integer; }},
     {"pending_id", FieldKind::kId128,
      [](Transfer* r, const FieldValue& v) { r->pending_id = v.id; }},
     {"user_data_128", FieldKind::kId128,
@@ -166,9 +165,10 @@ bool ReadId(const Value& value, const Where& where, FieldValue* out, ApiError* e
   if (value.IsString()) {
     const std::optional<Id128> id = Id128::ParseDecimal(StringOf(value));
     if (!id) {
-      return Fail(ErrorCode::kInvalidId, where,
-                  "must be a decimal string of an integer 0..340282366920938463463374607431768211455",
-                  error);
+      return Fail(
+          ErrorCode::kInvalidId, where,
+          "must be a decimal string of an integer 0..340282366920938463463374607431768211455",
+          error);
     }
     out->id = *id;
     return true;
@@ -243,11 +243,16 @@ bool ReadFlags(const Value& value, FlagParser parse, const Where& where, FieldVa
 bool ReadField(const Value& value, FieldKind kind, const Where& where, FieldValue* out,
                ApiError* error) {
   switch (kind) {
-    case FieldKind::kId128: return ReadId(value, where, out, error);
-    case FieldKind::kAmount: return ReadAmount(value, where, out, error);
-    case FieldKind::kU64: return ReadInteger(value, UINT64_MAX, where, out, error);
-    case FieldKind::kU32: return ReadInteger(value, UINT32_MAX, where, out, error);
-    case FieldKind::kU16: return ReadInteger(value, UINT16_MAX, where, out, error);
+    case FieldKind::kId128:
+      return ReadId(value, where, out, error);
+    case FieldKind::kAmount:
+      return ReadAmount(value, where, out, error);
+    case FieldKind::kU64:
+      return ReadInteger(value, UINT64_MAX, where, out, error);
+    case FieldKind::kU32:
+      return ReadInteger(value, UINT32_MAX, where, out, error);
+    case FieldKind::kU16:
+      return ReadInteger(value, UINT16_MAX, where, out, error);
     case FieldKind::kAccountFlags:
       return ReadFlags(value, &ledger::ParseAccountFlag, where, out, error);
     case FieldKind::kTransferFlags:
@@ -268,7 +273,8 @@ size_t FindField(const FieldSpec<Record> (&fields)[N], std::string_view name) {
 template <typename Record, size_t N>
 bool ParseObject(const Value& object, size_t index, const FieldSpec<Record> (&fields)[N],
                  Record* record, uint32_t* seen, ApiError* error) {
-  if (!object.IsObject()) return Fail(ErrorCode::kInvalidType, {index, ""}, "must be an object", error);
+  if (!object.IsObject())
+    return Fail(ErrorCode::kInvalidType, {index, ""}, "must be an object", error);
   for (const auto& member : object.GetObject()) {
     const std::string_view name = StringOf(member.name);
     const size_t f = FindField(fields, name);
@@ -341,8 +347,7 @@ bool ParseDocument(std::string_view body, rapidjson::Document* document, ApiErro
   return false;
 }
 
-bool CheckBatchShape(const rapidjson::Document& document, std::string_view what,
-                     ApiError* error) {
+bool CheckBatchShape(const rapidjson::Document& document, std::string_view what, ApiError* error) {
   if (!document.IsArray()) {
     error->code = ErrorCode::kInvalidType;
     error->message = "the body must be a JSON array of " + std::string(what) + " objects";

@@ -1,10 +1,10 @@
 #include "api/ledger_json.h"
 
-#include <string>
-#include <vector>
-
 #include <gtest/gtest.h>
 #include <rapidjson/document.h>
+
+#include <string>
+#include <vector>
 
 #include "core/limits.h"
 
@@ -106,9 +106,10 @@ TEST(LedgerJson, IdsAcceptStringsUpTo128BitsAndNumbersUpTo64Bits) {
             Id128::FromU64(UINT64_MAX));
   EXPECT_EQ(AccountsError(R"([{"id":18446744073709551616,"ledger":1,"code":1}])").code,
             ErrorCode::kInvalidId);
-  EXPECT_EQ(AccountsError(R"([{"id":"340282366920938463463374607431768211456","ledger":1,"code":1}])")
-                .code,
-            ErrorCode::kInvalidId);
+  EXPECT_EQ(
+      AccountsError(R"([{"id":"340282366920938463463374607431768211456","ledger":1,"code":1}])")
+          .code,
+      ErrorCode::kInvalidId);
   EXPECT_EQ(AccountsError(R"([{"id":"-1","ledger":1,"code":1}])").code, ErrorCode::kInvalidId);
   EXPECT_EQ(AccountsError(R"([{"id":"","ledger":1,"code":1}])").code, ErrorCode::kInvalidId);
   EXPECT_EQ(AccountsError(R"([{"id":"12a","ledger":1,"code":1}])").code, ErrorCode::kInvalidId);
@@ -119,7 +120,8 @@ TEST(LedgerJson, IdsAcceptStringsUpTo128BitsAndNumbersUpTo64Bits) {
 }
 
 TEST(LedgerJson, AmountBoundaries) {
-  const std::string head = R"([{"id":"1","debit_account_id":"2","credit_account_id":"3","ledger":1,"code":1,"amount":)";
+  const std::string head =
+      R"([{"id":"1","debit_account_id":"2","credit_account_id":"3","ledger":1,"code":1,"amount":)";
   EXPECT_EQ(OneTransfer(head + "0}]").amount, 0u);  // the ledger answers amount_must_not_be_zero
   EXPECT_EQ(OneTransfer(head + "1}]").amount, 1u);
   EXPECT_EQ(OneTransfer(head + "9223372036854775806}]").amount, 9223372036854775806u);
@@ -138,9 +140,9 @@ TEST(LedgerJson, IntegerFieldsKeepToTheirWidth) {
             ErrorCode::kOutOfRange);
   EXPECT_EQ(AccountsError(R"([{"id":"1","ledger":1,"code":65536}])").code, ErrorCode::kOutOfRange);
   EXPECT_EQ(AccountsError(R"([{"id":"1","ledger":-1,"code":1}])").code, ErrorCode::kOutOfRange);
-  EXPECT_EQ(AccountsError(R"([{"id":"1","ledger":1,"code":1,"user_data_64":18446744073709551616}])")
-                .code,
-            ErrorCode::kOutOfRange);
+  EXPECT_EQ(
+      AccountsError(R"([{"id":"1","ledger":1,"code":1,"user_data_64":18446744073709551616}])").code,
+      ErrorCode::kOutOfRange);
   EXPECT_EQ(AccountsError(R"([{"id":"1","ledger":1.5,"code":1}])").code, ErrorCode::kInvalidType);
   EXPECT_EQ(AccountsError(R"([{"id":"1","ledger":"1","code":1}])").code, ErrorCode::kInvalidType);
   EXPECT_EQ(AccountsError(R"([{"id":"1","ledger":1,"code":1,"timestamp":-5}])").code,
@@ -263,9 +265,10 @@ TEST(LedgerJson, ResultsNameEachEventAndAddTimestampAndAmountWhenOk) {
   const std::vector<ledger::TransferOutcome> outcomes = {
       {ledger::CreateTransferResult::kOk, 100, 7},
       {ledger::CreateTransferResult::kExceedsCredits, 0, 0}};
-  EXPECT_EQ(TransferResultsJson(ids, outcomes),
-            R"([{"index":0,"id":"1","result":"ok","timestamp":100,"amount":7},)"
-            R"({"index":1,"id":"340282366920938463463374607431768211455","result":"exceeds_credits"}])");
+  EXPECT_EQ(
+      TransferResultsJson(ids, outcomes),
+      R"([{"index":0,"id":"1","result":"ok","timestamp":100,"amount":7},)"
+      R"({"index":1,"id":"340282366920938463463374607431768211455","result":"exceeds_credits"}])");
   const std::vector<ledger::AccountOutcome> account_outcomes = {
       {ledger::CreateAccountResult::kOk, 5}, {ledger::CreateAccountResult::kExists, 0}};
   EXPECT_EQ(AccountResultsJson(ids, account_outcomes),

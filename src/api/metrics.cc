@@ -20,8 +20,8 @@ constexpr unsigned kStatuses[Metrics::kStatusLabels - 1] = {200, 400, 404, 405, 
 
 // Upper bounds of the duration buckets, in ns and as Prometheus writes them.
 constexpr uint64_t kBucketBoundsNs[Metrics::kDurationBuckets] = {
-    50'000,      100'000,     250'000,     500'000,       1'000'000,     2'500'000,
-    5'000'000,   10'000'000,  25'000'000,  50'000'000,    100'000'000,   250'000'000,
+    50'000,      100'000,       250'000,       500'000,      1'000'000,   2'500'000,
+    5'000'000,   10'000'000,    25'000'000,    50'000'000,   100'000'000, 250'000'000,
     500'000'000, 1'000'000'000, 2'500'000'000, 5'000'000'000};
 constexpr std::string_view kBucketLabels[Metrics::kDurationBuckets] = {
     "0.00005", "0.0001", "0.00025", "0.0005", "0.001", "0.0025", "0.005", "0.01",
@@ -144,8 +144,8 @@ void Metrics::RenderDurations(std::string* out) const {
     *out += std::string(kName) + "_bucket{" + route + ",le=\"+Inf\"} " +
             std::to_string(std::max(count, cumulative)) + "\n";
     *out += std::string(kName) + "_sum{" + route + "} " + SecondsText(Load(d.sum_ns)) + "\n";
-    *out += std::string(kName) + "_count{" + route + "} " + std::to_string(std::max(count, cumulative)) +
-            "\n";
+    *out += std::string(kName) + "_count{" + route + "} " +
+            std::to_string(std::max(count, cumulative)) + "\n";
   }
 }
 

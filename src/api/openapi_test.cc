@@ -1,6 +1,8 @@
 // Keeps docs/openapi.yaml true: the routes it describes are exactly the
 // router's, and it lists every error code.
 
+#include <gtest/gtest.h>
+
 #include <algorithm>
 #include <cctype>
 #include <cstdlib>
@@ -9,8 +11,6 @@
 #include <sstream>
 #include <string>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 #include "api/errors.h"
 #include "api/router.h"
@@ -76,12 +76,12 @@ TEST(OpenApi, DescribesExactlyTheRoutesOfTheRouter) {
   const std::set<RouteInfo> served(table.begin(), table.end());
   EXPECT_EQ(served.size(), table.size()) << "a route is declared twice";
   for (const RouteInfo& route : served) {
-    EXPECT_TRUE(documented.count(route)) << "undocumented: " << route.method << " "
-                                         << route.path_template;
+    EXPECT_TRUE(documented.count(route))
+        << "undocumented: " << route.method << " " << route.path_template;
   }
   for (const RouteInfo& route : documented) {
-    EXPECT_TRUE(served.count(route)) << "documented but not served: " << route.method << " "
-                                     << route.path_template;
+    EXPECT_TRUE(served.count(route))
+        << "documented but not served: " << route.method << " " << route.path_template;
   }
 }
 
@@ -109,8 +109,7 @@ TEST(OpenApi, TheLineParserSeesPathsAndMethodsOnly) {
       "components:\n"
       "  /c:\n"
       "    get:\n";
-  const std::set<RouteInfo> expected = {
-      {"GET", "/a/{id}"}, {"POST", "/a/{id}"}, {"PUT", "/b"}};
+  const std::set<RouteInfo> expected = {{"GET", "/a/{id}"}, {"POST", "/a/{id}"}, {"PUT", "/b"}};
   EXPECT_EQ(DocumentedRoutes(yaml), expected);
 }
 

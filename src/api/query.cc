@@ -12,7 +12,7 @@ namespace {
 
 enum Param : size_t { kTimestampMin, kTimestampMax, kLimit, kSide, kOrder, kCursor, kParamCount };
 constexpr std::string_view kParamNames[kParamCount] = {"timestamp_min", "timestamp_max", "limit",
-                                                      "side",          "order",         "cursor"};
+                                                       "side",          "order",         "cursor"};
 
 // Cursor text: a format version, the direction, the last timestamp in hex.
 constexpr char kCursorVersion = '1';
@@ -42,7 +42,8 @@ size_t FindParam(std::string_view name) {
 
 bool StoreParam(std::string_view pair, PageKind kind, RawParams* raw, ApiError* error) {
   const size_t eq = pair.find('=');
-  if (eq == std::string_view::npos) return Invalid("parameter " + Quoted(pair) + " has no value", error);
+  if (eq == std::string_view::npos)
+    return Invalid("parameter " + Quoted(pair) + " has no value", error);
   const std::string_view name = pair.substr(0, eq);
   const std::string_view value = pair.substr(eq + 1);
   const size_t i = FindParam(name);

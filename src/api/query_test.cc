@@ -48,11 +48,10 @@ TEST(Query, EveryParameterIsRead) {
 }
 
 TEST(Query, MalformedParametersAreInvalidQuery) {
-  for (const char* query :
-       {"limit=0", "limit=8191", "limit=-1", "limit=1x", "limit=", "limit", "limit=1&limit=2",
-        "page=2", "side=left", "order=up", "timestamp_min=a", "timestamp_min=9&timestamp_max=5",
-        "timestamp_max=18446744073709551616", "cursor=zz", "&", "limit=%31",
-        "a=1&b=2&c=3&d=4&e=5&f=6&g=7"}) {
+  for (const char* query : {"limit=0", "limit=8191", "limit=-1", "limit=1x", "limit=", "limit",
+                            "limit=1&limit=2", "page=2", "side=left", "order=up", "timestamp_min=a",
+                            "timestamp_min=9&timestamp_max=5", "timestamp_max=18446744073709551616",
+                            "cursor=zz", "&", "limit=%31", "a=1&b=2&c=3&d=4&e=5&f=6&g=7"}) {
     Refused(query);
   }
   EXPECT_EQ(Refused("side=debits", PageKind::kBalances).message,
@@ -68,11 +67,11 @@ TEST(Query, CursorsRoundTrip) {
     EXPECT_EQ(decoded->timestamp_last, cursor.timestamp_last);
   }
   EXPECT_FALSE(DecodeCursor(""));
-  EXPECT_FALSE(DecodeCursor("1a000000000000000"));    // short
-  EXPECT_FALSE(DecodeCursor("2a0000000000000000"));   // other version
-  EXPECT_FALSE(DecodeCursor("1x0000000000000000"));   // direction
-  EXPECT_FALSE(DecodeCursor("1a000000000000000G"));   // not hex
-  EXPECT_FALSE(DecodeCursor("1a000000000000000A"));   // upper case is not ours
+  EXPECT_FALSE(DecodeCursor("1a000000000000000"));   // short
+  EXPECT_FALSE(DecodeCursor("2a0000000000000000"));  // other version
+  EXPECT_FALSE(DecodeCursor("1x0000000000000000"));  // direction
+  EXPECT_FALSE(DecodeCursor("1a000000000000000G"));  // not hex
+  EXPECT_FALSE(DecodeCursor("1a000000000000000A"));  // upper case is not ours
 }
 
 TEST(Query, CursorContinuesAfterItsItem) {

@@ -218,8 +218,8 @@ void Router::Handle(HttpRequest request, const Post& post, const Respond& respon
       continue;
     }
     if (!route.takes_query && !query.empty()) {
-      respond(ErrorResponse({ErrorCode::kInvalidQuery, "this route takes no query parameters"},
-                            label));
+      respond(
+          ErrorResponse({ErrorCode::kInvalidQuery, "this route takes no query parameters"}, label));
       return;
     }
     std::optional<HttpResponse> response =
@@ -243,14 +243,22 @@ std::optional<HttpResponse> Router::Dispatch(RouteId route, std::string_view par
                                              const Post& post, const Respond& respond,
                                              size_t label) {
   switch (route) {
-    case RouteId::kCreateAccounts: return CreateAccounts(request, post, respond, label);
-    case RouteId::kCreateTransfers: return CreateTransfers(request, post, respond, label);
-    case RouteId::kGetAccount: return GetAccount(param, label);
-    case RouteId::kGetTransfer: return GetTransfer(param, label);
-    case RouteId::kAccountTransfers: return AccountTransfers(param, query, label);
-    case RouteId::kAccountBalances: return AccountBalances(param, query, label);
-    case RouteId::kHealth: return Health(label);
-    case RouteId::kMetrics: return MetricsText(label);
+    case RouteId::kCreateAccounts:
+      return CreateAccounts(request, post, respond, label);
+    case RouteId::kCreateTransfers:
+      return CreateTransfers(request, post, respond, label);
+    case RouteId::kGetAccount:
+      return GetAccount(param, label);
+    case RouteId::kGetTransfer:
+      return GetTransfer(param, label);
+    case RouteId::kAccountTransfers:
+      return AccountTransfers(param, query, label);
+    case RouteId::kAccountBalances:
+      return AccountBalances(param, query, label);
+    case RouteId::kHealth:
+      return Health(label);
+    case RouteId::kMetrics:
+      return MetricsText(label);
   }
   NETFIN_ASSERT(false);  // unreachable: the switch is exhaustive
 }
@@ -269,11 +277,16 @@ std::optional<HttpResponse> Router::CreateAccounts(HttpRequest& request, const P
   // Runs on the commit thread: it only hands the outcomes over.
   auto done = [this, ids = std::move(ids), post, respond, label](
                   core::Status status, std::vector<ledger::AccountOutcome> outcomes) mutable {
-    post([ids = std::move(ids), respond, label, status = std::move(status),
-          outcomes = std::move(outcomes)] {
-      if (!status.ok()) return respond(StatusResponse(status, label));
-      respond(Ok(AccountResultsJson(ids, outcomes), label));
-    });
+    try {
+      post([ids = std::move(ids), respond, label, status = std::move(status),
+            outcomes = std::move(outcomes)] {
+        if (!status.ok()) return respond(StatusResponse(status, label));
+        respond(Ok(AccountResultsJson(ids, outcomes), label));
+      });
+    } catch (...) {
+      // Out of memory: nothing may escape into the ledger's thread. The
+      // connection then waits for an answer that does not come, until Stop.
+    }
     ledger_calls_in_flight_.fetch_sub(1);
   };
   ledger_.SubmitAccounts(std::move(accounts), std::move(done));
@@ -294,11 +307,16 @@ std::optional<HttpResponse> Router::CreateTransfers(HttpRequest& request, const 
   // Runs on the commit thread: it only hands the outcomes over.
   auto done = [this, ids = std::move(ids), post, respond, label](
                   core::Status status, std::vector<ledger::TransferOutcome> outcomes) mutable {
-    post([ids = std::move(ids), respond, label, status = std::move(status),
-          outcomes = std::move(outcomes)] {
-      if (!status.ok()) return respond(StatusResponse(status, label));
-      respond(Ok(TransferResultsJson(ids, outcomes), label));
-    });
+    try {
+      post([ids = std::move(ids), respond, label, status = std::move(status),
+            outcomes = std::move(outcomes)] {
+        if (!status.ok()) return respond(StatusResponse(status, label));
+        respond(Ok(TransferResultsJson(ids, outcomes), label));
+      });
+    } catch (...) {
+      // Out of memory: nothing may escape into the ledger's thread. The
+      // connection then waits for an answer that does not come, until Stop.
+    }
     ledger_calls_in_flight_.fetch_sub(1);
   };
   ledger_.SubmitTransfers(std::move(transfers), std::move(done));
@@ -319,8 +337,7 @@ HttpResponse Router::GetTransfer(std::string_view id_text, size_t label) {
   HttpResponse response;
   const std::optional<Id128> id = ParsePathId(id_text, label, &response);
   if (!id) return response;
-  const core::Result<std::optional<store::Transfer>> transfer =
-      ledger_.store().LookupTransfer(*id);
+  const core::Result<std::optional<store::Transfer>> transfer = ledger_.store().LookupTransfer(*id);
   if (!transfer.ok()) return StatusResponse(transfer.status(), label);
   if (!transfer.value()) return NotFoundResponse("transfer", id_text, label);
   return Ok(TransferJson(*transfer.value()), label);

@@ -91,9 +91,9 @@ class Router {
 
  private:
   // Empty when the response will come through post.
-  std::optional<HttpResponse> Dispatch(RouteId route, std::string_view param, std::string_view query,
-                                       HttpRequest& request, const Post& post,
-                                       const Respond& respond, size_t label);
+  std::optional<HttpResponse> Dispatch(RouteId route, std::string_view param,
+                                       std::string_view query, HttpRequest& request,
+                                       const Post& post, const Respond& respond, size_t label);
   std::optional<HttpResponse> CreateAccounts(HttpRequest& request, const Post& post,
                                              const Respond& respond, size_t label);
   std::optional<HttpResponse> CreateTransfers(HttpRequest& request, const Post& post,

@@ -1,15 +1,6 @@
 #include "api/server.h"
 
 #include <atomic>
-#include <chrono>
-#include <memory>
-#include <mutex>
-#include <optional>
-#include <string>
-#include <thread>
-#include <utility>
-#include <vector>
-
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
@@ -19,6 +10,14 @@
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <chrono>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
 
 #include "api/router.h"
 #include "core/assert.h"
@@ -138,14 +137,12 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void OnReadError(const beast::error_code& ec) {
     if (ec == http::error::body_limit) {
-      return Refuse({ErrorCode::kBodyTooLarge, "the body exceeds " +
-                                                   std::to_string(core::kRequestBodyBytesMax) +
-                                                   " bytes"});
+      return Refuse({ErrorCode::kBodyTooLarge,
+                     "the body exceeds " + std::to_string(core::kRequestBodyBytesMax) + " bytes"});
     }
     if (ec == http::error::header_limit) {
-      return Refuse({ErrorCode::kHeaderTooLarge, "the header exceeds " +
-                                                     std::to_string(core::kHttpHeaderBytesMax) +
-                                                     " bytes"});
+      return Refuse({ErrorCode::kHeaderTooLarge,
+                     "the header exceeds " + std::to_string(core::kHttpHeaderBytesMax) + " bytes"});
     }
     if (IsHttpParseError(ec) && ec != http::error::end_of_stream &&
         ec != http::error::partial_message) {
@@ -173,9 +170,9 @@ class Session : public std::enable_shared_from_this<Session> {
     keep_alive_ = request.keep_alive() && !refuse_;
     version_ = request.version();
     if (refuse_) {
-      return Write(Router::ErrorResponse(
-          {ErrorCode::kServiceUnavailable, "too many connections are open"},
-          shared_.router.LabelOf(target_)));
+      return Write(
+          Router::ErrorResponse({ErrorCode::kServiceUnavailable, "too many connections are open"},
+                                shared_.router.LabelOf(target_)));
     }
     HttpRequest routed;
     routed.method = method_;
@@ -265,15 +262,15 @@ class Session : public std::enable_shared_from_this<Session> {
   size_t drained_bytes_ = 0;
 };
 
-void Session::Start() {
-  net::dispatch(stream_.get_executor(), Guarded(&Session::ReadHeader));
-}
+void Session::Start() { net::dispatch(stream_.get_executor(), Guarded(&Session::ReadHeader)); }
 
 // Accepts connections and starts a Session for each, on a strand of its own.
 class Listener : public std::enable_shared_from_this<Listener> {
  public:
   Listener(net::io_context& ioc, Shared& shared)
-      : ioc_(ioc), acceptor_(net::make_strand(ioc)), retry_(acceptor_.get_executor()),
+      : ioc_(ioc),
+        acceptor_(net::make_strand(ioc)),
+        retry_(acceptor_.get_executor()),
         shared_(shared) {}
 
   core::Status Open(const tcp::endpoint& endpoint) {
@@ -282,7 +279,8 @@ class Listener : public std::enable_shared_from_this<Listener> {
     if (!ec) acceptor_.set_option(net::socket_base::reuse_address(true), ec);
     if (!ec) acceptor_.bind(endpoint, ec);
     if (!ec) acceptor_.listen(net::socket_base::max_listen_connections, ec);
-    if (ec) return core::Unavailable("cannot listen on " + Describe(endpoint) + ": " + ec.message());
+    if (ec)
+      return core::Unavailable("cannot listen on " + Describe(endpoint) + ": " + ec.message());
     return core::Status::Ok();
   }
 

@@ -4,6 +4,8 @@
 
 #include "api/server.h"
 
+#include <gtest/gtest.h>
+#include <rapidjson/document.h>
 #include <stdlib.h>
 
 #include <algorithm>
@@ -11,12 +13,10 @@
 #include <chrono>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
-
-#include <gtest/gtest.h>
-#include <rapidjson/document.h>
 
 #include "api/http_client.h"
 #include "api/router.h"
@@ -29,6 +29,49 @@ namespace {
 
 constexpr char kJson[] = "application/json";
 
+// A store whose reads fail on demand with a chosen code, so that every
+// operating failure's mapping to a client code can be seen end to end.
+class FaultyReadStore final : public store::Store {
+ public:
+  explicit FaultyReadStore(std::unique_ptr<store::Store> inner) : inner_(std::move(inner)) {}
+
+  // kOk: reads work.
+  void FailReadsWith(core::StatusCode code) { failure_.store(code); }
+
+  core::Status Append(const store::Batch& batch) override { return inner_->Append(batch); }
+  store::ChainHead Head() const override { return inner_->Head(); }
+  core::Status Load(store::StateVisitor& visitor) override { return inner_->Load(visitor); }
+  core::Result<std::optional<store::Account>> LookupAccount(const core::Id128& id) override {
+    if (failed()) return Failure();
+    return inner_->LookupAccount(id);
+  }
+  core::Result<std::optional<store::Transfer>> LookupTransfer(const core::Id128& id) override {
+    if (failed()) return Failure();
+    return inner_->LookupTransfer(id);
+  }
+  core::Result<std::vector<store::Transfer>> GetAccountTransfers(
+      const store::AccountFilter& filter) override {
+    if (failed()) return Failure();
+    return inner_->GetAccountTransfers(filter);
+  }
+  core::Result<std::vector<store::AccountBalance>> GetAccountBalances(
+      const store::AccountFilter& filter) override {
+    if (failed()) return Failure();
+    return inner_->GetAccountBalances(filter);
+  }
+  core::Status VerifyChain(store::ChainReport* report) override {
+    return inner_->VerifyChain(report);
+  }
+  store::StoreStats Stats() const override { return inner_->Stats(); }
+
+ private:
+  bool failed() const { return failure_.load() != core::StatusCode::kOk; }
+  core::Status Failure() const { return {failure_.load(), "injected read failure"}; }
+
+  std::unique_ptr<store::Store> inner_;
+  std::atomic<core::StatusCode> failure_{core::StatusCode::kOk};
+};
+
 class ServerTest : public ::testing::Test {
  protected:
   void SetUp() override { Start({}); }
@@ -40,7 +83,9 @@ class ServerTest : public ::testing::Test {
     dir_ = pattern;
     auto store = store::OpenSqliteStore(dir_ + "/ledger.db", {store::Durability::kAsync});
     ASSERT_TRUE(store.ok()) << store.status().ToString();
-    auto ledger = ledger::LedgerService::Open(std::move(store).value());
+    auto faulty = std::make_unique<FaultyReadStore>(std::move(store).value());
+    faulty_ = faulty.get();
+    auto ledger = ledger::LedgerService::Open(std::move(faulty));
     ASSERT_TRUE(ledger.ok()) << ledger.status().ToString();
     ledger_ = std::move(ledger).value();
     options.port = 0;
@@ -113,6 +158,7 @@ class ServerTest : public ::testing::Test {
   uint64_t LedgerRequests() const { return ledger_->metrics().requests.load(); }
 
   std::string dir_;
+  FaultyReadStore* faulty_ = nullptr;  // owned by ledger_
   std::unique_ptr<ledger::LedgerService> ledger_;
   std::unique_ptr<Server> server_;
   HttpClient client_;
@@ -121,8 +167,8 @@ class ServerTest : public ::testing::Test {
 std::string Transfer(uint64_t id, uint64_t debit, uint64_t credit, uint64_t amount,
                      const std::string& extra = "") {
   return R"({"id":")" + std::to_string(id) + R"(","debit_account_id":")" + std::to_string(debit) +
-         R"(","credit_account_id":")" + std::to_string(credit) +
-         R"(","amount":)" + std::to_string(amount) + R"(,"ledger":1,"code":1)" + extra + "}";
+         R"(","credit_account_id":")" + std::to_string(credit) + R"(","amount":)" +
+         std::to_string(amount) + R"(,"ledger":1,"code":1)" + extra + "}";
 }
 
 // ---------------------------------------------------------------------------
@@ -176,9 +222,9 @@ TEST_F(ServerTest, TransfersMoveMoneyAndReportTheAmountThatMoved) {
           R"({"id":"4","pending_id":"3","flags":["post_pending_transfer"]},)" +
           Transfer(5, 10, 11, 0) + "," + Transfer(0, 10, 11, 1) + "," + Transfer(1, 10, 11, 100) +
           "," + Transfer(6, 10, 999, 1) + "]");
-  EXPECT_EQ(Results(response),
-            (std::vector<std::string>{"ok", "ok", "ok", "ok", "amount_must_not_be_zero",
-                                      "id_must_not_be_zero", "exists", "credit_account_not_found"}));
+  EXPECT_EQ(Results(response), (std::vector<std::string>{
+                                   "ok", "ok", "ok", "ok", "amount_must_not_be_zero",
+                                   "id_must_not_be_zero", "exists", "credit_account_not_found"}));
   const rapidjson::Document json = Json(response);
   ASSERT_TRUE(json.IsArray() && json.Size() == 8u);
   EXPECT_EQ(json[0]["amount"].GetUint64(), 100u);
@@ -204,8 +250,9 @@ TEST_F(ServerTest, TransfersMoveMoneyAndReportTheAmountThatMoved) {
 
 TEST_F(ServerTest, VoidReleasesThePendingAmount) {
   CreateAccounts(R"([{"id":"1","ledger":1,"code":1},{"id":"2","ledger":1,"code":1}])", 2);
-  EXPECT_EQ(Results(Post("/v1/transfers", "[" + Transfer(7, 1, 2, 40, R"(,"flags":["pending"])") +
-                                              R"(,{"id":"8","pending_id":"7","flags":["void_pending_transfer"]}])")),
+  EXPECT_EQ(Results(Post("/v1/transfers",
+                         "[" + Transfer(7, 1, 2, 40, R"(,"flags":["pending"])") +
+                             R"(,{"id":"8","pending_id":"7","flags":["void_pending_transfer"]}])")),
             (std::vector<std::string>{"ok", "ok"}));
   const rapidjson::Document account = Json(Get("/v1/accounts/2"));
   EXPECT_EQ(account["credits_pending"].GetUint64(), 0u);
@@ -239,8 +286,8 @@ class QueryTest : public ServerTest {
 
   // Ids (or timestamps for balances) of every page from `first`, following
   // next_cursor; each page must be full except the last.
-  std::vector<std::string> Walk(const std::string& path, const std::string& params,
-                                uint32_t limit, const char* key) {
+  std::vector<std::string> Walk(const std::string& path, const std::string& params, uint32_t limit,
+                                const char* key) {
     std::vector<std::string> items;
     std::string cursor;
     for (int pages = 0; pages < 1000; ++pages) {
@@ -285,8 +332,7 @@ TEST_F(QueryTest, SideAndTimeRangeFilter) {
   ASSERT_EQ(credits.size(), kTransfers / 2);
   EXPECT_EQ(credits.front(), "102");
 
-  const std::vector<std::string> stamps =
-      Walk("/v1/accounts/1/transfers", "", 8190, "timestamp");
+  const std::vector<std::string> stamps = Walk("/v1/accounts/1/transfers", "", 8190, "timestamp");
   ASSERT_EQ(stamps.size(), kTransfers);
   const std::string range = "&timestamp_min=" + stamps[4] + "&timestamp_max=" + stamps[9];
   const std::vector<std::string> ranged = Walk("/v1/accounts/1/transfers", range, 2, "id");
@@ -308,7 +354,8 @@ TEST_F(QueryTest, BalancesFollowTheHistoryOfAnAccount) {
   const rapidjson::Document last = Json(Get("/v1/accounts/1/balances?order=desc&limit=1"));
   const rapidjson::Document account = Json(Get("/v1/accounts/1"));
   ASSERT_EQ(last["data"].Size(), 1u);
-  for (const char* field : {"debits_posted", "credits_posted", "debits_pending", "credits_pending"}) {
+  for (const char* field :
+       {"debits_posted", "credits_posted", "debits_pending", "credits_pending"}) {
     EXPECT_EQ(last["data"][0][field].GetUint64(), account[field].GetUint64()) << field;
   }
   EXPECT_EQ(account["debits_posted"].GetUint64(), 225u);   // 1 + 3 + ... + 29
@@ -503,6 +550,39 @@ TEST_F(ServerTest, ConnectionsPastTheLimitAreAnswered503) {
   EXPECT_EQ(Get("/healthz").status, 200u);  // the first is still served
 }
 
+TEST_F(ServerTest, StoreFailuresMapToTheirCodes) {
+  CreateAccounts(R"([{"id":"1","ledger":1,"code":1,"flags":["history"]}])", 1);
+  const struct {
+    core::StatusCode failure;
+    unsigned status;
+    const char* code;
+  } cases[] = {
+      {core::StatusCode::kIoError, 500, "internal"},
+      {core::StatusCode::kCorruption, 500, "internal"},
+      {core::StatusCode::kInternal, 500, "internal"},
+      {core::StatusCode::kInvalidArgument, 400, "invalid_argument"},
+      {core::StatusCode::kAlreadyExists, 409, "conflict"},
+      {core::StatusCode::kFailedPrecondition, 409, "conflict"},
+      {core::StatusCode::kOutOfRange, 400, "out_of_range"},
+      {core::StatusCode::kNotFound, 404, "not_found"},
+      {core::StatusCode::kUnavailable, 503, "service_unavailable"},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.code);
+    faulty_->FailReadsWith(c.failure);
+    ExpectError(Get("/v1/accounts/1"), c.status, c.code);
+    ExpectError(Get("/v1/transfers/1"), c.status, c.code);
+    ExpectError(Get("/v1/accounts/1/transfers"), c.status, c.code);
+    ExpectError(Get("/v1/accounts/1/balances"), c.status, c.code);
+  }
+  faulty_->FailReadsWith(core::StatusCode::kOk);
+  EXPECT_EQ(Get("/v1/accounts/1").status, 200u);
+  EXPECT_NE(Get("/metrics")
+                .body.find("netfin_http_requests_total{route=\"/v1/accounts/"
+                           "{id}\",method=\"GET\",status=\"409\"} 2\n"),
+            std::string::npos);
+}
+
 // ---------------------------------------------------------------------------
 // Connections.
 
@@ -582,9 +662,12 @@ TEST_F(ServerTest, MetricsCountRequestsByRouteTemplate) {
   for (const char* line : {
            "netfin_http_requests_total{route=\"/v1/accounts\",method=\"POST\",status=\"200\"} 1\n",
            "netfin_http_requests_total{route=\"/v1/transfers\",method=\"POST\",status=\"200\"} 1\n",
-           "netfin_http_requests_total{route=\"/v1/accounts/{id}\",method=\"GET\",status=\"200\"} 1\n",
-           "netfin_http_requests_total{route=\"/v1/accounts/{id}\",method=\"GET\",status=\"404\"} 1\n",
-           "netfin_http_requests_total{route=\"/v1/accounts/{id}\",method=\"PATCH\",status=\"405\"} 1\n",
+           "netfin_http_requests_total{route=\"/v1/accounts/{id}\",method=\"GET\",status=\"200\"} "
+           "1\n",
+           "netfin_http_requests_total{route=\"/v1/accounts/{id}\",method=\"GET\",status=\"404\"} "
+           "1\n",
+           "netfin_http_requests_total{route=\"/v1/accounts/"
+           "{id}\",method=\"PATCH\",status=\"405\"} 1\n",
            "netfin_http_requests_total{route=\"unmatched\",method=\"GET\",status=\"404\"} 1\n",
            "# TYPE netfin_http_request_duration_seconds histogram\n",
            "netfin_http_request_duration_seconds_bucket{route=\"/v1/transfers\",le=\"0.00005\"} ",
@@ -612,8 +695,7 @@ TEST_F(ServerTest, RoutesAreIntrospectable) {
   EXPECT_EQ(routes.size(), 8u);
   EXPECT_NE(std::find(routes.begin(), routes.end(), RouteInfo{"POST", "/v1/transfers"}),
             routes.end());
-  EXPECT_NE(std::find(routes.begin(), routes.end(),
-                      RouteInfo{"GET", "/v1/accounts/{id}/balances"}),
+  EXPECT_NE(std::find(routes.begin(), routes.end(), RouteInfo{"GET", "/v1/accounts/{id}/balances"}),
             routes.end());
 }
 
