@@ -13,7 +13,6 @@
 
 #include <atomic>
 #include <cstdlib>
-#include <filesystem>
 #include <mutex>
 #include <random>
 #include <string>
@@ -21,6 +20,7 @@
 #include <vector>
 
 #include "api/api.h"
+#include "core/scratch_dir.h"
 #include "store/store.h"
 
 namespace netfin {
@@ -32,20 +32,6 @@ std::string NetfinBin() {
   const char* bin = std::getenv("NETFIN_BIN");
   return bin != nullptr ? bin : "netfin";
 }
-
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = "/tmp/netfin-crash-XXXXXX";
-    EXPECT_NE(mkdtemp(pattern.data()), nullptr);
-    path_ = pattern;
-  }
-  ~TempDir() { std::filesystem::remove_all(path_); }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
 
 // A `netfin serve` child process on an ephemeral port.
 class ServerProcess {
@@ -195,7 +181,7 @@ int RunVerify(const std::string& db) {
 TEST(Crash, SigkillUnderLoadLosesNothingAcknowledged) {
   const char* env = std::getenv("NETFIN_CRASH_ITERATIONS");
   const int iterations = env != nullptr ? std::atoi(env) : 20;
-  TempDir dir;
+  core::ScratchDir dir;
   const std::string db = dir.path() + "/crash.db";
   std::mt19937 random(2026);
   std::atomic<uint64_t> next_id{1000};

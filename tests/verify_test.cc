@@ -7,9 +7,9 @@
 #include <sys/wait.h>
 
 #include <cstdlib>
-#include <filesystem>
 #include <string>
 
+#include "core/scratch_dir.h"
 #include "ledger/ledger_service.h"
 
 namespace netfin {
@@ -30,10 +30,7 @@ int ExitCode(const std::string& command) {
 class VerifyCommand : public ::testing::Test {
  protected:
   void SetUp() override {
-    std::string pattern = "/tmp/netfin-verify-XXXXXX";
-    ASSERT_NE(mkdtemp(pattern.data()), nullptr);
-    dir_ = pattern;
-    db_ = dir_ + "/v.db";
+    db_ = dir_.File("v.db");
     auto store = store::OpenSqliteStore(db_);
     ASSERT_TRUE(store.ok());
     auto service = ledger::LedgerService::Open(std::move(store).value());
@@ -57,14 +54,13 @@ class VerifyCommand : public ::testing::Test {
     transfers[1].flags = static_cast<uint16_t>(store::TransferFlag::kPending);
     ASSERT_TRUE((*service)->CreateTransfers(transfers).ok());
   }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
 
   int Verify() { return ExitCode(NetfinBin() + " verify --db " + db_); }
   void Sql(const std::string& statement) {
     ASSERT_EQ(ExitCode("sqlite3 " + db_ + " \"" + statement + "\""), 0) << statement;
   }
 
-  std::string dir_;
+  core::ScratchDir dir_;
   std::string db_;
 };
 
@@ -93,7 +89,7 @@ TEST_F(VerifyCommand, CatchesADeletedTransfer) {
 }
 
 TEST_F(VerifyCommand, RefusesAMissingDatabase) {
-  EXPECT_EQ(ExitCode(NetfinBin() + " verify --db " + dir_ + "/absent.db"), 2);
+  EXPECT_EQ(ExitCode(NetfinBin() + " verify --db " + dir_.File("absent.db")), 2);
 }
 
 }  // namespace

@@ -25,16 +25,6 @@ constexpr uint64_t kResponseBodyBytesMax = 256ull << 20;
 // Attempts of one request: the first, and one more on a stale connection.
 constexpr int kAttemptsMax = 2;
 
-char Lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
-
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (Lower(a[i]) != Lower(b[i])) return false;
-  }
-  return true;
-}
-
 core::Status IoFailure(std::string_view what, const beast::error_code& ec) {
   return core::Unavailable(std::string(what) + ": " + ec.message());
 }
@@ -43,7 +33,7 @@ core::Status IoFailure(std::string_view what, const beast::error_code& ec) {
 
 std::string ClientResponse::Header(std::string_view name) const {
   for (const auto& [key, value] : headers) {
-    if (EqualsIgnoreCase(key, name)) return value;
+    if (beast::iequals(key, beast::string_view(name.data(), name.size()))) return value;
   }
   return "";
 }

@@ -263,25 +263,27 @@ std::optional<HttpResponse> Router::Dispatch(RouteId route, std::string_view par
   NETFIN_ASSERT(false);  // unreachable: the switch is exhaustive
 }
 
-std::optional<HttpResponse> Router::CreateAccounts(HttpRequest& request, const Post& post,
-                                                   const Respond& respond, size_t label) {
+template <typename Record, typename Outcome, typename Parse, typename Submit, typename ToJson>
+std::optional<HttpResponse> Router::CreateEvents(const HttpRequest& request, const Post& post,
+                                                 const Respond& respond, size_t label, Parse parse,
+                                                 Submit submit, ToJson to_json) {
   if (!IsJsonMediaType(request.content_type)) {
     return ErrorResponse({ErrorCode::kUnsupportedMediaType, "the body must be application/json"},
                          label);
   }
-  std::vector<store::Account> accounts;
+  std::vector<Record> events;
   ApiError error;
-  if (!ParseAccounts(request.body, &accounts, &error)) return ErrorResponse(error, label);
-  std::vector<Id128> ids = IdsOf(accounts);
+  if (!parse(request.body, &events, &error)) return ErrorResponse(error, label);
+  std::vector<Id128> ids = IdsOf(events);
   ledger_calls_in_flight_.fetch_add(1);
   // Runs on the commit thread: it only hands the outcomes over.
-  auto done = [this, ids = std::move(ids), post, respond, label](
-                  core::Status status, std::vector<ledger::AccountOutcome> outcomes) mutable {
+  auto done = [this, ids = std::move(ids), post, respond, label, to_json](
+                  core::Status status, std::vector<Outcome> outcomes) mutable {
     try {
-      post([ids = std::move(ids), respond, label, status = std::move(status),
+      post([ids = std::move(ids), respond, label, to_json, status = std::move(status),
             outcomes = std::move(outcomes)] {
         if (!status.ok()) return respond(StatusResponse(status, label));
-        respond(Ok(AccountResultsJson(ids, outcomes), label));
+        respond(Ok(to_json(ids, outcomes), label));
       });
     } catch (...) {
       // Out of memory: nothing may escape into the ledger's thread. The
@@ -289,38 +291,28 @@ std::optional<HttpResponse> Router::CreateAccounts(HttpRequest& request, const P
     }
     ledger_calls_in_flight_.fetch_sub(1);
   };
-  ledger_.SubmitAccounts(std::move(accounts), std::move(done));
+  submit(std::move(events), std::move(done));
   return std::nullopt;
+}
+
+std::optional<HttpResponse> Router::CreateAccounts(HttpRequest& request, const Post& post,
+                                                   const Respond& respond, size_t label) {
+  return CreateEvents<store::Account, ledger::AccountOutcome>(
+      request, post, respond, label, ParseAccounts,
+      [this](auto events, auto done) { ledger_.SubmitAccounts(std::move(events), std::move(done)); },
+      [](const std::vector<Id128>& ids, const std::vector<ledger::AccountOutcome>& outcomes) {
+        return AccountResultsJson(ids, outcomes);
+      });
 }
 
 std::optional<HttpResponse> Router::CreateTransfers(HttpRequest& request, const Post& post,
                                                     const Respond& respond, size_t label) {
-  if (!IsJsonMediaType(request.content_type)) {
-    return ErrorResponse({ErrorCode::kUnsupportedMediaType, "the body must be application/json"},
-                         label);
-  }
-  std::vector<store::Transfer> transfers;
-  ApiError error;
-  if (!ParseTransfers(request.body, &transfers, &error)) return ErrorResponse(error, label);
-  std::vector<Id128> ids = IdsOf(transfers);
-  ledger_calls_in_flight_.fetch_add(1);
-  // Runs on the commit thread: it only hands the outcomes over.
-  auto done = [this, ids = std::move(ids), post, respond, label](
-                  core::Status status, std::vector<ledger::TransferOutcome> outcomes) mutable {
-    try {
-      post([ids = std::move(ids), respond, label, status = std::move(status),
-            outcomes = std::move(outcomes)] {
-        if (!status.ok()) return respond(StatusResponse(status, label));
-        respond(Ok(TransferResultsJson(ids, outcomes), label));
+  return CreateEvents<store::Transfer, ledger::TransferOutcome>(
+      request, post, respond, label, ParseTransfers,
+      [this](auto events, auto done) { ledger_.SubmitTransfers(std::move(events), std::move(done)); },
+      [](const std::vector<Id128>& ids, const std::vector<ledger::TransferOutcome>& outcomes) {
+        return TransferResultsJson(ids, outcomes);
       });
-    } catch (...) {
-      // Out of memory: nothing may escape into the ledger's thread. The
-      // connection then waits for an answer that does not come, until Stop.
-    }
-    ledger_calls_in_flight_.fetch_sub(1);
-  };
-  ledger_.SubmitTransfers(std::move(transfers), std::move(done));
-  return std::nullopt;
 }
 
 HttpResponse Router::GetAccount(std::string_view id_text, size_t label) {

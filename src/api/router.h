@@ -98,6 +98,11 @@ class Router {
                                              const Respond& respond, size_t label);
   std::optional<HttpResponse> CreateTransfers(HttpRequest& request, const Post& post,
                                               const Respond& respond, size_t label);
+  // Shared by both: parse, submit, and answer once the ledger has.
+  template <typename Record, typename Outcome, typename Parse, typename Submit, typename ToJson>
+  std::optional<HttpResponse> CreateEvents(const HttpRequest& request, const Post& post,
+                                           const Respond& respond, size_t label, Parse parse,
+                                           Submit submit, ToJson to_json);
   HttpResponse GetAccount(std::string_view id_text, size_t label);
   HttpResponse GetTransfer(std::string_view id_text, size_t label);
   HttpResponse AccountTransfers(std::string_view id_text, std::string_view query, size_t label);

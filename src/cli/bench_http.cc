@@ -124,11 +124,8 @@ struct LocalServer {
 };
 
 std::optional<Target> StartLocalServer(LocalServer* local) {
-  auto store = store::OpenSqliteStore(local->scratch.path() + "/bench.db", {store::Durability::kSync});
-  if (!store.ok()) return std::nullopt;
-  auto ledger = ledger::LedgerService::Open(std::move(store).value());
-  if (!ledger.ok()) return std::nullopt;
-  local->ledger = std::move(ledger).value();
+  local->ledger = OpenBenchLedger(local->scratch.File("bench.db"), "bench http");
+  if (local->ledger == nullptr) return std::nullopt;
   local->server = std::make_unique<api::Server>(*local->ledger, api::ServerOptions{"127.0.0.1", 0, 2});
   if (!local->server->Start().ok()) return std::nullopt;
   return Target{"127.0.0.1", local->server->port()};

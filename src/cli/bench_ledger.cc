@@ -81,17 +81,9 @@ int RunBenchLedger(const BenchLedgerOptions& options) {
   }
   ScratchDir scratch;
   const std::string db = options.db_path.empty() ? scratch.path() + "/bench.db" : options.db_path;
-  auto store = store::OpenSqliteStore(db, {store::Durability::kSync});
-  if (!store.ok()) {
-    fmt::print(stderr, "bench ledger: {}\n", store.status().ToString());
-    return 2;
-  }
-  auto service = ledger::LedgerService::Open(std::move(store).value());
-  if (!service.ok()) {
-    fmt::print(stderr, "bench ledger: {}\n", service.status().ToString());
-    return 2;
-  }
-  ledger::LedgerService& ledger = **service;
+  std::unique_ptr<ledger::LedgerService> service = OpenBenchLedger(db, "bench ledger");
+  if (service == nullptr) return 2;
+  ledger::LedgerService& ledger = *service;
   if (!CreateAccounts(ledger, options.accounts)) return 1;
 
   TransferGenerator generator(1, options.accounts, 1 + ledger.store().Head().timestamp_max, 42);

@@ -4,10 +4,10 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
-#include <filesystem>
 
 #include "core/assert.h"
 #include "core/clock.h"
+#include "store/store.h"
 
 namespace netfin::cli {
 
@@ -33,16 +33,19 @@ void ProgressLine::Update(uint64_t done, uint64_t total, uint64_t start_ns, bool
 
 void ProgressLine::Finish() { std::fprintf(stderr, "\n"); }
 
-ScratchDir::ScratchDir() {
-  const char* base = std::getenv("TMPDIR");
-  std::string pattern = std::string(base != nullptr ? base : "/tmp") + "/netfin-XXXXXX";
-  NETFIN_ASSERT(mkdtemp(pattern.data()) != nullptr);
-  path_ = pattern;
-}
-
-ScratchDir::~ScratchDir() {
-  std::error_code ignored;
-  std::filesystem::remove_all(path_, ignored);
+std::unique_ptr<ledger::LedgerService> OpenBenchLedger(const std::string& db_path,
+                                                       const char* command) {
+  auto store = store::OpenSqliteStore(db_path, {store::Durability::kSync});
+  if (!store.ok()) {
+    std::fprintf(stderr, "%s: %s\n", command, store.status().ToString().c_str());
+    return nullptr;
+  }
+  auto ledger = ledger::LedgerService::Open(std::move(store).value());
+  if (!ledger.ok()) {
+    std::fprintf(stderr, "%s: %s\n", command, ledger.status().ToString().c_str());
+    return nullptr;
+  }
+  return std::move(ledger).value();
 }
 
 }  // namespace netfin::cli

@@ -1,11 +1,14 @@
 #pragma once
 
 // Small helpers shared by the `netfin bench` commands: latency percentiles,
-// a progress line, a scratch directory.
+// a progress line, opening a durable ledger.
 
 #include <cstdint>
 #include <string>
 #include <vector>
+
+#include "core/scratch_dir.h"
+#include "ledger/ledger_service.h"
 
 namespace netfin::cli {
 
@@ -25,18 +28,11 @@ class ProgressLine {
   uint64_t last_print_ns_ = 0;
 };
 
-// A fresh directory under $TMPDIR (or /tmp), removed with its contents when
-// this object goes away.
-class ScratchDir {
- public:
-  ScratchDir();
-  ~ScratchDir();
-  ScratchDir(const ScratchDir&) = delete;
-  ScratchDir& operator=(const ScratchDir&) = delete;
-  const std::string& path() const { return path_; }
+using core::ScratchDir;
 
- private:
-  std::string path_;
-};
+// Opens the ledger on a durable (fsync per batch) SQLite store at db_path;
+// prints why on stderr and returns nullptr when it cannot.
+std::unique_ptr<ledger::LedgerService> OpenBenchLedger(const std::string& db_path,
+                                                       const char* command);
 
 }  // namespace netfin::cli

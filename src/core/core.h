@@ -11,4 +11,5 @@
 #include "core/id.h"
 #include "core/limits.h"
 #include "core/money.h"
+#include "core/scratch_dir.h"
 #include "core/status.h"

@@ -121,24 +121,30 @@ void LedgerService::Enqueue(std::unique_ptr<Request> request) {
   requests_ready_.notify_one();
 }
 
-Result<std::vector<AccountOutcome>> LedgerService::CreateAccounts(std::vector<Account> events) {
-  std::promise<Result<std::vector<AccountOutcome>>> promise;
+namespace {
+
+// Waits for an asynchronous submission's answer.
+template <typename Outcome, typename Submit>
+Result<std::vector<Outcome>> Await(Submit submit) {
+  std::promise<Result<std::vector<Outcome>>> promise;
   auto future = promise.get_future();
-  SubmitAccounts(std::move(events), [&promise](Status s, std::vector<AccountOutcome> outcomes) {
-    promise.set_value(s.ok() ? Result<std::vector<AccountOutcome>>(std::move(outcomes))
-                             : Result<std::vector<AccountOutcome>>(std::move(s)));
+  submit([&promise](Status s, std::vector<Outcome> outcomes) {
+    promise.set_value(s.ok() ? Result<std::vector<Outcome>>(std::move(outcomes))
+                             : Result<std::vector<Outcome>>(std::move(s)));
   });
   return future.get();
 }
 
+}  // namespace
+
+Result<std::vector<AccountOutcome>> LedgerService::CreateAccounts(std::vector<Account> events) {
+  return Await<AccountOutcome>(
+      [&](AccountsDone done) { SubmitAccounts(std::move(events), std::move(done)); });
+}
+
 Result<std::vector<TransferOutcome>> LedgerService::CreateTransfers(std::vector<Transfer> events) {
-  std::promise<Result<std::vector<TransferOutcome>>> promise;
-  auto future = promise.get_future();
-  SubmitTransfers(std::move(events), [&promise](Status s, std::vector<TransferOutcome> outcomes) {
-    promise.set_value(s.ok() ? Result<std::vector<TransferOutcome>>(std::move(outcomes))
-                             : Result<std::vector<TransferOutcome>>(std::move(s)));
-  });
-  return future.get();
+  return Await<TransferOutcome>(
+      [&](TransfersDone done) { SubmitTransfers(std::move(events), std::move(done)); });
 }
 
 // ---------------------------------------------------------------------------

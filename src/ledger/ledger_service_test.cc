@@ -3,10 +3,10 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
-#include <filesystem>
 #include <thread>
 
 #include "core/limits.h"
+#include "core/scratch_dir.h"
 #include "ledger/verify.h"
 
 namespace netfin::ledger {
@@ -18,19 +18,7 @@ using store::TransferFlag;
 
 constexpr uint64_t kStartNs = 1'700'000'000'000'000'000ull;
 
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = "/tmp/netfin-ledger-test-XXXXXX";
-    EXPECT_NE(mkdtemp(pattern.data()), nullptr);
-    path_ = pattern;
-  }
-  ~TempDir() { std::filesystem::remove_all(path_); }
-  std::string File(const std::string& name) const { return path_ + "/" + name; }
-
- private:
-  std::string path_;
-};
+using TempDir = core::ScratchDir;
 
 Id128 N(uint64_t v) { return Id128::FromU64(v); }
 
