@@ -335,20 +335,29 @@ HttpResponse Router::GetTransfer(std::string_view id_text, size_t label) {
   return Ok(TransferJson(*transfer.value()), label);
 }
 
-HttpResponse Router::AccountTransfers(std::string_view id_text, std::string_view query,
-                                      size_t label) {
+std::optional<HttpResponse> Router::OpenPage(std::string_view id_text, std::string_view query,
+                                             PageKind kind, size_t label, PageQuery* page,
+                                             store::Account* account) {
   HttpResponse response;
   const std::optional<Id128> id = ParsePathId(id_text, label, &response);
   if (!id) return response;
-  PageQuery page;
   ApiError error;
-  if (!ParsePageQuery(query, PageKind::kTransfers, &page, &error)) {
-    return ErrorResponse(error, label);
+  if (!ParsePageQuery(query, kind, page, &error)) return ErrorResponse(error, label);
+  const core::Result<std::optional<store::Account>> found = ledger_.store().LookupAccount(*id);
+  if (!found.ok()) return StatusResponse(found.status(), label);
+  if (!found.value()) return NotFoundResponse("account", id_text, label);
+  *account = *found.value();
+  page->filter.account_id = *id;
+  return std::nullopt;
+}
+
+HttpResponse Router::AccountTransfers(std::string_view id_text, std::string_view query,
+                                      size_t label) {
+  PageQuery page;
+  store::Account account;
+  if (auto refusal = OpenPage(id_text, query, PageKind::kTransfers, label, &page, &account)) {
+    return *refusal;
   }
-  const core::Result<std::optional<store::Account>> account = ledger_.store().LookupAccount(*id);
-  if (!account.ok()) return StatusResponse(account.status(), label);
-  if (!account.value()) return NotFoundResponse("account", id_text, label);
-  page.filter.account_id = *id;
   std::vector<store::Transfer> transfers;
   if (!page.exhausted) {
     core::Result<std::vector<store::Transfer>> found =
@@ -361,23 +370,16 @@ HttpResponse Router::AccountTransfers(std::string_view id_text, std::string_view
 
 HttpResponse Router::AccountBalances(std::string_view id_text, std::string_view query,
                                      size_t label) {
-  HttpResponse response;
-  const std::optional<Id128> id = ParsePathId(id_text, label, &response);
-  if (!id) return response;
   PageQuery page;
-  ApiError error;
-  if (!ParsePageQuery(query, PageKind::kBalances, &page, &error)) {
-    return ErrorResponse(error, label);
+  store::Account account;
+  if (auto refusal = OpenPage(id_text, query, PageKind::kBalances, label, &page, &account)) {
+    return *refusal;
   }
-  const core::Result<std::optional<store::Account>> account = ledger_.store().LookupAccount(*id);
-  if (!account.ok()) return StatusResponse(account.status(), label);
-  if (!account.value()) return NotFoundResponse("account", id_text, label);
-  if (!store::Has(account.value()->flags, store::AccountFlag::kHistory)) {
+  if (!store::Has(account.flags, store::AccountFlag::kHistory)) {
     return ErrorResponse({ErrorCode::kAccountHasNoHistory,
                           "account " + std::string(id_text) + " was created without \"history\""},
                          label);
   }
-  page.filter.account_id = *id;
   std::vector<store::AccountBalance> balances;
   if (!page.exhausted) {
     core::Result<std::vector<store::AccountBalance>> found =

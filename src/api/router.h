@@ -30,6 +30,8 @@
 
 #include "api/errors.h"
 #include "api/metrics.h"
+#include "api/query.h"
+#include "store/records.h"
 
 namespace netfin::ledger {
 class LedgerService;
@@ -105,6 +107,11 @@ class Router {
                                            Submit submit, ToJson to_json);
   HttpResponse GetAccount(std::string_view id_text, size_t label);
   HttpResponse GetTransfer(std::string_view id_text, size_t label);
+  // The common start of a page query: the account id, the query string and
+  // the account's existence. Empty when all is well, else the refusal.
+  std::optional<HttpResponse> OpenPage(std::string_view id_text, std::string_view query,
+                                       PageKind kind, size_t label, PageQuery* page,
+                                       store::Account* account);
   HttpResponse AccountTransfers(std::string_view id_text, std::string_view query, size_t label);
   HttpResponse AccountBalances(std::string_view id_text, std::string_view query, size_t label);
   HttpResponse Health(size_t label);
