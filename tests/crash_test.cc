@@ -3,12 +3,6 @@
 // each kill the journal must hold every acknowledged transfer, no request
 // that was not acknowledged may be half there, and `netfin verify` must pass.
 
-#include <fcntl.h>
-#include <poll.h>
-#include <signal.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -22,74 +16,15 @@
 #include "api/api.h"
 #include "core/scratch_dir.h"
 #include "store/store.h"
+#include "tests/netfin_process.h"
 
 namespace netfin {
 namespace {
 
 using core::Id128;
 
-std::string NetfinBin() {
-  const char* bin = std::getenv("NETFIN_BIN");
-  return bin != nullptr ? bin : "netfin";
-}
-
-// A `netfin serve` child process on an ephemeral port.
-class ServerProcess {
- public:
-  explicit ServerProcess(const std::string& db) {
-    int out[2];
-    EXPECT_EQ(pipe(out), 0);
-    pid_ = fork();
-    if (pid_ == 0) {
-      dup2(out[1], STDOUT_FILENO);
-      close(out[0]);
-      close(out[1]);
-      const std::string bin = NetfinBin();
-      execl(bin.c_str(), bin.c_str(), "serve", "--db", db.c_str(), "--listen", "127.0.0.1:0",
-            static_cast<char*>(nullptr));
-      _exit(127);
-    }
-    close(out[1]);
-    stdout_fd_ = out[0];  // kept open: the server must never meet a closed stdout
-    port_ = ReadPort(stdout_fd_);
-  }
-  ~ServerProcess() {
-    if (pid_ > 0) Kill();
-    close(stdout_fd_);
-  }
-
-  uint16_t port() const { return port_; }
-
-  void Kill() {
-    kill(pid_, SIGKILL);
-    int status = 0;
-    waitpid(pid_, &status, 0);
-    pid_ = -1;
-  }
-
- private:
-  // Reads the "netfin listening on http://127.0.0.1:PORT" line (30 s at most).
-  static uint16_t ReadPort(int fd) {
-    std::string line;
-    for (int waited_ms = 0; waited_ms < 30'000 && line.find('\n') == std::string::npos;) {
-      pollfd p{fd, POLLIN, 0};
-      if (poll(&p, 1, 100) <= 0) {
-        waited_ms += 100;
-        continue;
-      }
-      char buffer[256];
-      const ssize_t n = read(fd, buffer, sizeof buffer);
-      if (n <= 0) break;
-      line.append(buffer, static_cast<size_t>(n));
-    }
-    const size_t colon = line.rfind(':', line.find(" (db"));
-    return colon == std::string::npos ? 0 : static_cast<uint16_t>(std::atoi(line.c_str() + colon + 1));
-  }
-
-  pid_t pid_ = -1;
-  int stdout_fd_ = -1;
-  uint16_t port_ = 0;
-};
+using testing::NetfinBin;
+using testing::ServerProcess;
 
 constexpr int kAccounts = 8;
 
@@ -173,11 +108,6 @@ void CheckJournal(const std::string& db, const std::vector<SentRequest>& sent, u
   }
 }
 
-int RunVerify(const std::string& db) {
-  const std::string command = NetfinBin() + " verify --db " + db + " 2>/dev/null";
-  return std::system(command.c_str());
-}
-
 TEST(Crash, SigkillUnderLoadLosesNothingAcknowledged) {
   const char* env = std::getenv("NETFIN_CRASH_ITERATIONS");
   const int iterations = env != nullptr ? std::atoi(env) : 20;
@@ -189,7 +119,7 @@ TEST(Crash, SigkillUnderLoadLosesNothingAcknowledged) {
   uint64_t acknowledged_total = 0;
 
   for (int iteration = 0; iteration < iterations; ++iteration) {
-    ServerProcess server(db);
+    ServerProcess server({"--db", db, "--listen", "127.0.0.1:0"});
     ASSERT_NE(server.port(), 0) << "netfin serve did not start (iteration " << iteration << ")";
     if (iteration == 0) {
       api::HttpClient setup;
@@ -209,14 +139,14 @@ TEST(Crash, SigkillUnderLoadLosesNothingAcknowledged) {
       clients.emplace_back(Client, server.port(), &next_id, random(), &mutex, &round);
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(30 + random() % 300));
-    server.Kill();
+    server.Signal(SIGKILL);
     for (auto& c : clients) c.join();
 
     uint64_t acknowledged = 0;
     CheckJournal(db, round, &acknowledged);
     acknowledged_total += acknowledged;
     sent.insert(sent.end(), round.begin(), round.end());
-    ASSERT_EQ(RunVerify(db), 0) << "netfin verify failed after kill " << iteration;
+    ASSERT_EQ(testing::ExitCode(NetfinBin() + " verify --db " + db), 0) << "netfin verify failed after kill " << iteration;
     if (HasFailure()) return;
   }
   // Everything acknowledged in every round is still there at the end.

@@ -4,28 +4,21 @@
 // database cannot be read.
 
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 
 #include <cstdlib>
 #include <string>
 
 #include "core/scratch_dir.h"
 #include "ledger/ledger_service.h"
+#include "tests/netfin_process.h"
 
 namespace netfin {
 namespace {
 
 using core::Id128;
 
-std::string NetfinBin() {
-  const char* bin = std::getenv("NETFIN_BIN");
-  return bin != nullptr ? bin : "netfin";
-}
-
-int ExitCode(const std::string& command) {
-  const int status = std::system((command + " >/dev/null 2>&1").c_str());
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
+using testing::ExitCode;
+using testing::NetfinBin;
 
 class VerifyCommand : public ::testing::Test {
  protected:

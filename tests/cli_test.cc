@@ -1,0 +1,94 @@
+// The netfin command as a user meets it: serve with a config file and a
+// graceful stop, refusals of bad configuration, and the benchmark commands'
+// machine-readable output (their figures are not checked: speed is shown by
+// benchmarks, never by tests).
+
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <fstream>
+#include <string>
+
+#include "api/api.h"
+#include "core/scratch_dir.h"
+#include "tests/netfin_process.h"
+
+namespace netfin {
+namespace {
+
+using testing::ExitCode;
+using testing::NetfinBin;
+using testing::ServerProcess;
+
+// Runs a command and returns what it printed on stdout.
+std::string Output(const std::string& command) {
+  std::string out;
+  FILE* pipe = popen((command + " 2>/dev/null").c_str(), "r");
+  if (pipe == nullptr) return out;
+  char buffer[4096];
+  for (size_t n; (n = fread(buffer, 1, sizeof buffer, pipe)) > 0;) out.append(buffer, n);
+  pclose(pipe);
+  return out;
+}
+
+void Write(const std::string& path, const std::string& text) { std::ofstream(path) << text; }
+
+TEST(Cli, ServeReadsItsConfigFileAndStopsCleanlyOnSigterm) {
+  core::ScratchDir dir;
+  const std::string config = dir.File("netfin.toml");
+  Write(config, "db = \"" + dir.File("from-config.db") + "\"\nlisten = \"127.0.0.1:0\"\nthreads = 1\n");
+  ServerProcess server({"--config", config});
+  ASSERT_NE(server.port(), 0);
+  api::HttpClient client;
+  ASSERT_TRUE(client.Connect("127.0.0.1", server.port()).ok());
+  auto response = client.Request("POST", "/v1/accounts", R"([{"id":"1","ledger":1,"code":1}])");
+  ASSERT_TRUE(response.ok());
+  EXPECT_EQ(response->status, 200u);
+  EXPECT_EQ(server.Signal(SIGTERM), 0);  // drains and exits 0
+  EXPECT_EQ(ExitCode(NetfinBin() + " verify --db " + dir.File("from-config.db")), 0);
+}
+
+TEST(Cli, FlagsWinOverTheConfigFile) {
+  core::ScratchDir dir;
+  const std::string config = dir.File("netfin.toml");
+  Write(config, "db = \"" + dir.File("ignored.db") + "\"\nlisten = \"127.0.0.1:1\"\n");
+  ServerProcess server({"--config", config, "--db", dir.File("flag.db"), "--listen", "127.0.0.1:0"});
+  ASSERT_NE(server.port(), 0);
+  EXPECT_EQ(server.Signal(SIGTERM), 0);
+  EXPECT_EQ(ExitCode("test -f " + dir.File("flag.db")), 0);
+  EXPECT_NE(ExitCode("test -f " + dir.File("ignored.db")), 0);
+}
+
+TEST(Cli, RefusesBadConfigurationBeforeTouchingAnything) {
+  core::ScratchDir dir;
+  const std::string serve = NetfinBin() + " serve --db " + dir.File("x.db");
+  Write(dir.File("unknown.toml"), "listen = \"127.0.0.1:0\"\ncolour = \"blue\"\n");
+  EXPECT_EQ(ExitCode(serve + " --config " + dir.File("unknown.toml")), 2);
+  Write(dir.File("broken.toml"), "listen = \n");
+  EXPECT_EQ(ExitCode(serve + " --config " + dir.File("broken.toml")), 2);
+  EXPECT_EQ(ExitCode(serve + " --listen nonsense"), 2);
+  EXPECT_NE(ExitCode("test -f " + dir.File("x.db")), 0);  // nothing created
+  EXPECT_NE(ExitCode(NetfinBin() + " frobnicate"), 0);
+}
+
+TEST(Cli, BenchLedgerPrintsOneJsonLineWithItsFigures) {
+  const std::string out =
+      Output(NetfinBin() + " bench ledger --accounts 100 --transfers 3000 --batch 500 --json");
+  for (const char* key : {"\"transfers_per_s\"", "\"batch_p50_ms\"", "\"batch_p99_ms\"", "\"fsyncs\"",
+                          "\"transfers\": 3000", "\"failed\": 0"}) {
+    EXPECT_NE(out.find(key), std::string::npos) << key << " in " << out;
+  }
+  EXPECT_EQ(std::count(out.begin(), out.end(), '\n'), 1);
+}
+
+TEST(Cli, BenchHttpStartsItsOwnServerAndPrintsItsFigures) {
+  const std::string out = Output(NetfinBin() +
+                                 " bench http --accounts 50 --transfers 2000 --batch 100 --connections 2 --json");
+  for (const char* key : {"\"requests_per_s\"", "\"latency_p99_ms\"", "\"transfers_per_s\"",
+                          "\"transfers\": 2000", "\"failed\": 0"}) {
+    EXPECT_NE(out.find(key), std::string::npos) << key << " in " << out;
+  }
+}
+
+}  // namespace
+}  // namespace netfin
