@@ -46,6 +46,7 @@ bench: build
 	@$(NETFIN) bench http --transfers 1000000 --batch 8190 --connections 4 --json
 	@$(NETFIN) bench http --transfers 20000 --batch 1 --connections 1 --json
 	@$(BUILD)/bench/netfin_microbench --benchmark_min_time=0.5
+	@NETFIN_BIN=$(NETFIN) bench/compare-postgres
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD)
