@@ -6,40 +6,59 @@
 namespace netfin::store {
 namespace {
 
-void HashId(core::ChecksumBuilder& h, const Id128& id) {
-  h.UpdateU64(id.hi);
-  h.UpdateU64(id.lo);
+// Lays one record's fields out as fixed-width little-endian 64-bit words (ids
+// as two words, narrower fields widened), then hashes the record in one
+// update: a libsodium update per field would cost three times as much.
+class RecordWords {
+ public:
+  void Put(uint64_t value) {
+    for (int i = 0; i < 8; ++i) bytes_[size_++] = static_cast<unsigned char>(value >> (8 * i));
+  }
+  void Put(const Id128& id) {
+    Put(id.hi);
+    Put(id.lo);
+  }
+  void HashInto(core::ChecksumBuilder& h) {
+    h.Update(bytes_, size_);
+    size_ = 0;
+  }
+
+ private:
+  unsigned char bytes_[8 * 20];  // the widest record, a transfer, has 19 words
+  size_t size_ = 0;
+};
+
+void HashAccount(core::ChecksumBuilder& h, RecordWords& w, const Account& a) {
+  w.Put(a.id);
+  w.Put(a.debits_pending);
+  w.Put(a.debits_posted);
+  w.Put(a.credits_pending);
+  w.Put(a.credits_posted);
+  w.Put(a.user_data_128);
+  w.Put(a.user_data_64);
+  w.Put(a.user_data_32);
+  w.Put(a.ledger);
+  w.Put(a.code);
+  w.Put(a.flags);
+  w.Put(a.timestamp);
+  w.HashInto(h);
 }
 
-void HashAccount(core::ChecksumBuilder& h, const Account& a) {
-  HashId(h, a.id);
-  h.UpdateU64(a.debits_pending);
-  h.UpdateU64(a.debits_posted);
-  h.UpdateU64(a.credits_pending);
-  h.UpdateU64(a.credits_posted);
-  HashId(h, a.user_data_128);
-  h.UpdateU64(a.user_data_64);
-  h.UpdateU32(a.user_data_32);
-  h.UpdateU32(a.ledger);
-  h.UpdateU16(a.code);
-  h.UpdateU16(a.flags);
-  h.UpdateU64(a.timestamp);
-}
-
-void HashTransfer(core::ChecksumBuilder& h, const Transfer& t) {
-  HashId(h, t.id);
-  HashId(h, t.debit_account_id);
-  HashId(h, t.credit_account_id);
-  h.UpdateU64(t.amount);
-  HashId(h, t.pending_id);
-  HashId(h, t.user_data_128);
-  h.UpdateU64(t.user_data_64);
-  h.UpdateU32(t.user_data_32);
-  h.UpdateU32(t.timeout);
-  h.UpdateU32(t.ledger);
-  h.UpdateU16(t.code);
-  h.UpdateU16(t.flags);
-  h.UpdateU64(t.timestamp);
+void HashTransfer(core::ChecksumBuilder& h, RecordWords& w, const Transfer& t) {
+  w.Put(t.id);
+  w.Put(t.debit_account_id);
+  w.Put(t.credit_account_id);
+  w.Put(t.amount);
+  w.Put(t.pending_id);
+  w.Put(t.user_data_128);
+  w.Put(t.user_data_64);
+  w.Put(t.user_data_32);
+  w.Put(t.timeout);
+  w.Put(t.ledger);
+  w.Put(t.code);
+  w.Put(t.flags);
+  w.Put(t.timestamp);
+  w.HashInto(h);
 }
 
 }  // namespace
@@ -50,16 +69,18 @@ core::Checksum ChainChecksum(const core::Checksum& previous, uint64_t batch_numb
   // expiries. Current balances and history are derived from them, and
   // `netfin verify` recomputes those separately.
   core::ChecksumBuilder h;
+  RecordWords w;
   h.Update(previous.data(), previous.size());
   h.UpdateU64(batch_number);
   h.UpdateU64(batch.accounts_created.size());
-  for (const Account& a : batch.accounts_created) HashAccount(h, a);
+  for (const Account& a : batch.accounts_created) HashAccount(h, w, a);
   h.UpdateU64(batch.transfers_created.size());
-  for (const Transfer& t : batch.transfers_created) HashTransfer(h, t);
+  for (const Transfer& t : batch.transfers_created) HashTransfer(h, w, t);
   h.UpdateU64(batch.expiries.size());
   for (const Expiry& e : batch.expiries) {
-    HashId(h, e.pending_id);
-    h.UpdateU64(e.timestamp);
+    w.Put(e.pending_id);
+    w.Put(e.timestamp);
+    w.HashInto(h);
   }
   return h.Final();
 }
