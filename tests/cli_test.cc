@@ -71,6 +71,44 @@ TEST(Cli, RefusesBadConfigurationBeforeTouchingAnything) {
   EXPECT_NE(ExitCode(NetfinBin() + " frobnicate"), 0);
 }
 
+TEST(Cli, ServeOnTheJournalStoreFromTheConfigFileAndVerifyIt) {
+  core::ScratchDir dir;
+  const std::string config = dir.File("netfin.toml");
+  const std::string journal = dir.File("ledger.journal");
+  Write(config, "db = \"" + journal + "\"\nlisten = \"127.0.0.1:0\"\nstore = \"journal\"\n");
+  {
+    ServerProcess server({"--config", config});
+    ASSERT_NE(server.port(), 0);
+    api::HttpClient client;
+    ASSERT_TRUE(client.Connect("127.0.0.1", server.port()).ok());
+    auto response = client.Request("POST", "/v1/accounts", R"([{"id":"1","ledger":1,"code":1}])");
+    ASSERT_TRUE(response.ok());
+    EXPECT_EQ(response->status, 200u);
+    EXPECT_EQ(server.Signal(SIGTERM), 0);
+  }
+  const std::string verify = NetfinBin() + " verify --store journal --db " + journal;
+  EXPECT_EQ(ExitCode(verify), 0);
+  // A damaged frame followed by another: the store refuses to open, verify says where.
+  {
+    ServerProcess server({"--config", config});
+    ASSERT_NE(server.port(), 0);
+    api::HttpClient client;
+    ASSERT_TRUE(client.Connect("127.0.0.1", server.port()).ok());
+    ASSERT_TRUE(client.Request("POST", "/v1/accounts", R"([{"id":"2","ledger":1,"code":1}])").ok());
+    EXPECT_EQ(server.Signal(SIGTERM), 0);
+  }
+  std::fstream file(journal, std::ios::in | std::ios::out | std::ios::binary);
+  file.seekp(150);
+  file.put('\x7f');
+  file.close();
+  EXPECT_EQ(ExitCode(verify), 1);
+  EXPECT_NE(Output(verify + " --json 2>/dev/null").find("\"ok\": false"), std::string::npos);
+  Write(config, "listen = \"127.0.0.1:0\"\nstore = \"postgres\"\n");
+  EXPECT_EQ(ExitCode(NetfinBin() + " serve --db " + dir.File("x.db") + " --config " + config), 2);
+  EXPECT_NE(ExitCode(NetfinBin() + " serve --store postgres --db " + dir.File("x.db")), 0);
+  EXPECT_NE(ExitCode("test -f " + dir.File("x.db")), 0);  // nothing created
+}
+
 TEST(Cli, BenchLedgerPrintsOneJsonLineWithItsFigures) {
   const std::string out =
       Output(NetfinBin() + " bench ledger --accounts 100 --transfers 3000 --batch 500 --json");
@@ -79,6 +117,15 @@ TEST(Cli, BenchLedgerPrintsOneJsonLineWithItsFigures) {
     EXPECT_NE(out.find(key), std::string::npos) << key << " in " << out;
   }
   EXPECT_EQ(std::count(out.begin(), out.end(), '\n'), 1);
+  EXPECT_NE(out.find("\"store\": \"sqlite\""), std::string::npos) << out;
+}
+
+TEST(Cli, BenchLedgerRunsOnTheJournalStore) {
+  const std::string out = Output(
+      NetfinBin() + " bench ledger --store journal --accounts 100 --transfers 3000 --batch 500 --json");
+  for (const char* key : {"\"store\": \"journal\"", "\"transfers\": 3000", "\"failed\": 0"}) {
+    EXPECT_NE(out.find(key), std::string::npos) << key << " in " << out;
+  }
 }
 
 TEST(Cli, BenchHttpStartsItsOwnServerAndPrintsItsFigures) {

@@ -85,8 +85,9 @@ void Client(uint16_t port, std::atomic<uint64_t>* next_id, uint32_t seed, std::m
 }
 
 // After a crash: acknowledged requests are whole; others are whole or absent.
-void CheckJournal(const std::string& db, const std::vector<SentRequest>& sent, uint64_t* acknowledged) {
-  auto store = store::OpenSqliteStore(db);
+void CheckJournal(const std::string& kind, const std::string& db,
+                  const std::vector<SentRequest>& sent, uint64_t* acknowledged) {
+  auto store = kind == "journal" ? store::OpenJournalStore(db) : store::OpenSqliteStore(db);
   ASSERT_TRUE(store.ok()) << store.status().ToString();
   for (const SentRequest& request : sent) {
     size_t present = 0;
@@ -108,7 +109,11 @@ void CheckJournal(const std::string& db, const std::vector<SentRequest>& sent, u
   }
 }
 
-TEST(Crash, SigkillUnderLoadLosesNothingAcknowledged) {
+// Runs against each storage backend (`--store`).
+class Crash : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(Crash, SigkillUnderLoadLosesNothingAcknowledged) {
+  const std::string kind = GetParam();
   const char* env = std::getenv("NETFIN_CRASH_ITERATIONS");
   const int iterations = env != nullptr ? std::atoi(env) : 20;
   core::ScratchDir dir;
@@ -119,7 +124,7 @@ TEST(Crash, SigkillUnderLoadLosesNothingAcknowledged) {
   uint64_t acknowledged_total = 0;
 
   for (int iteration = 0; iteration < iterations; ++iteration) {
-    ServerProcess server({"--db", db, "--listen", "127.0.0.1:0"});
+    ServerProcess server({"--db", db, "--listen", "127.0.0.1:0", "--store", kind});
     ASSERT_NE(server.port(), 0) << "netfin serve did not start (iteration " << iteration << ")";
     if (iteration == 0) {
       api::HttpClient setup;
@@ -143,18 +148,23 @@ TEST(Crash, SigkillUnderLoadLosesNothingAcknowledged) {
     for (auto& c : clients) c.join();
 
     uint64_t acknowledged = 0;
-    CheckJournal(db, round, &acknowledged);
+    CheckJournal(kind, db, round, &acknowledged);
     acknowledged_total += acknowledged;
     sent.insert(sent.end(), round.begin(), round.end());
-    ASSERT_EQ(testing::ExitCode(NetfinBin() + " verify --db " + db), 0) << "netfin verify failed after kill " << iteration;
+    ASSERT_EQ(testing::ExitCode(NetfinBin() + " verify --store " + kind + " --db " + db), 0) << "netfin verify failed after kill " << iteration;
     if (HasFailure()) return;
   }
   // Everything acknowledged in every round is still there at the end.
   uint64_t acknowledged = 0;
-  CheckJournal(db, sent, &acknowledged);
+  CheckJournal(kind, db, sent, &acknowledged);
   EXPECT_EQ(acknowledged, acknowledged_total);
   EXPECT_GT(acknowledged_total, 0u);  // the load really ran
 }
+
+INSTANTIATE_TEST_SUITE_P(Stores, Crash, ::testing::Values("sqlite", "journal"),
+                         [](const ::testing::TestParamInfo<std::string>& info) {
+                           return info.param;
+                         });
 
 }  // namespace
 }  // namespace netfin

@@ -17,6 +17,7 @@
 #include "core/clock.h"
 #include "core/limits.h"
 #include "ledger/ledger_service.h"
+#include "cli/open_store.h"
 #include "store/store.h"
 
 namespace netfin::cli {
@@ -123,8 +124,9 @@ struct LocalServer {
   std::unique_ptr<api::Server> server;
 };
 
-std::optional<Target> StartLocalServer(LocalServer* local) {
-  local->ledger = OpenBenchLedger(local->scratch.File("bench.db"), "bench http");
+std::optional<Target> StartLocalServer(const std::string& store_kind, LocalServer* local) {
+  local->ledger = OpenBenchLedger(store_kind, local->scratch.File(BenchStoreFileName(store_kind)),
+                                  "bench http");
   if (local->ledger == nullptr) return std::nullopt;
   local->server = std::make_unique<api::Server>(*local->ledger, api::ServerOptions{"127.0.0.1", 0, 2});
   if (!local->server->Start().ok()) return std::nullopt;
@@ -140,7 +142,7 @@ int RunBenchHttp(const BenchHttpOptions& options) {
     return 2;
   }
   LocalServer local;
-  std::optional<Target> target = options.target.empty() ? StartLocalServer(&local) : ParseTarget(options.target);
+  std::optional<Target> target = options.target.empty() ? StartLocalServer(options.store, &local) : ParseTarget(options.target);
   if (!target) {
     fmt::print(stderr, "bench http: cannot {} '{}'\n", options.target.empty() ? "start a server" : "parse --target",
                options.target);
@@ -190,10 +192,11 @@ int RunBenchHttp(const BenchHttpOptions& options) {
     fmt::print("{{\"transfers\": {}, \"failed\": {}, \"seconds\": {:.3f}, \"transfers_per_s\": {:.0f}, "
                "\"requests_per_s\": {:.0f}, \"batch\": {}, \"connections\": {}, \"latency_p50_ms\": {:.3f}, "
                "\"latency_p99_ms\": {:.3f}, \"batch_p50_ms\": {:.3f}, \"batch_p99_ms\": {:.3f}, "
-               "\"fsyncs\": {}, \"server\": \"{}\"}}\n",
+               "\"fsyncs\": {}, \"server\": \"{}\", \"store\": \"{}\"}}\n",
                result.ok.load(), result.failed.load(), seconds, transfers_per_s, requests_per_s,
                options.batch, options.connections, p50, p99, p50, p99,
-               fsyncs, options.target.empty() ? "in-process" : options.target);
+               fsyncs, options.target.empty() ? "in-process" : options.target,
+               options.target.empty() ? options.store : "remote");
   }
   return result.failed == 0 ? 0 : 1;
 }

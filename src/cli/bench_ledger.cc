@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "cli/bench_stats.h"
+#include "cli/open_store.h"
 #include "cli/commands.h"
 #include "cli/workload.h"
 #include "core/clock.h"
@@ -80,8 +81,9 @@ int RunBenchLedger(const BenchLedgerOptions& options) {
     return 2;
   }
   ScratchDir scratch;
-  const std::string db = options.db_path.empty() ? scratch.path() + "/bench.db" : options.db_path;
-  std::unique_ptr<ledger::LedgerService> service = OpenBenchLedger(db, "bench ledger");
+  const std::string db =
+      options.db_path.empty() ? scratch.File(BenchStoreFileName(options.store)) : options.db_path;
+  std::unique_ptr<ledger::LedgerService> service = OpenBenchLedger(options.store, db, "bench ledger");
   if (service == nullptr) return 2;
   ledger::LedgerService& ledger = *service;
   if (!CreateAccounts(ledger, options.accounts)) return 1;
@@ -126,9 +128,9 @@ int RunBenchLedger(const BenchLedgerOptions& options) {
     fmt::print("{{\"transfers\": {}, \"failed\": {}, \"seconds\": {:.3f}, \"transfers_per_s\": {:.0f}, "
                "\"batch\": {}, \"batches\": {}, \"in_flight\": {}, \"accounts\": {}, "
                "\"batch_p50_ms\": {:.3f}, \"batch_p99_ms\": {:.3f}, \"fsyncs\": {}, "
-               "\"durability\": \"fsync per batch\"}}\n",
+               "\"durability\": \"fsync per batch\", \"store\": \"{}\"}}\n",
                window.ok(), window.failed(), seconds, per_s, options.batch, batches,
-               options.in_flight, options.accounts, p50, p99, fsyncs);
+               options.in_flight, options.accounts, p50, p99, fsyncs, options.store);
   }
   return window.failed() == 0 ? 0 : 1;
 }

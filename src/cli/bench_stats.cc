@@ -7,6 +7,7 @@
 
 #include "core/assert.h"
 #include "core/clock.h"
+#include "cli/open_store.h"
 #include "store/store.h"
 
 namespace netfin::cli {
@@ -33,9 +34,10 @@ void ProgressLine::Update(uint64_t done, uint64_t total, uint64_t start_ns, bool
 
 void ProgressLine::Finish() { std::fprintf(stderr, "\n"); }
 
-std::unique_ptr<ledger::LedgerService> OpenBenchLedger(const std::string& db_path,
+std::unique_ptr<ledger::LedgerService> OpenBenchLedger(const std::string& store_kind,
+                                                       const std::string& db_path,
                                                        const char* command) {
-  auto store = store::OpenSqliteStore(db_path, {store::Durability::kSync});
+  auto store = OpenStore(store_kind, db_path, store::Durability::kSync);
   if (!store.ok()) {
     std::fprintf(stderr, "%s: %s\n", command, store.status().ToString().c_str());
     return nullptr;

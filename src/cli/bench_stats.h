@@ -30,9 +30,11 @@ class ProgressLine {
 
 using core::ScratchDir;
 
-// Opens the ledger on a durable (fsync per batch) SQLite store at db_path;
-// prints why on stderr and returns nullptr when it cannot.
-std::unique_ptr<ledger::LedgerService> OpenBenchLedger(const std::string& db_path,
+// Opens the ledger on a durable (fsync per batch) store of that kind
+// (cli/open_store.h) at db_path; prints why on stderr and returns nullptr
+// when it cannot.
+std::unique_ptr<ledger::LedgerService> OpenBenchLedger(const std::string& store_kind,
+                                                       const std::string& db_path,
                                                        const char* command);
 
 }  // namespace netfin::cli

@@ -12,14 +12,17 @@ struct ServeOptions {
   std::string db_path = "netfin.db";
   std::string listen = "127.0.0.1:8080";
   std::string config_path;  // optional TOML file; flags given on the command line win
+  std::string store = "sqlite";  // "sqlite" or "journal" (cli/open_store.h)
   uint32_t threads = 2;     // HTTP I/O threads
   bool db_given = false;    // set on the command line (wins over the config file)
   bool listen_given = false;
   bool threads_given = false;
+  bool store_given = false;
 };
 
 struct VerifyOptions {
   std::string db_path = "netfin.db";
+  std::string store = "sqlite";
   bool json = false;
 };
 
@@ -29,6 +32,7 @@ struct BenchLedgerOptions {
   uint32_t batch = 8190;
   uint32_t in_flight = 4;  // batches submitted and not yet acknowledged
   std::string db_path;     // empty: a fresh database in a temporary directory
+  std::string store = "sqlite";
   bool json = false;
 };
 
@@ -38,6 +42,7 @@ struct BenchHttpOptions {
   uint64_t transfers = 200'000;
   uint32_t batch = 8190;      // transfers per request
   uint32_t connections = 8;   // keep-alive connections, one client thread each
+  std::string store = "sqlite";  // of the in-process server (ignored with --target)
   bool json = false;
 };
 

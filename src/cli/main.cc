@@ -12,16 +12,23 @@ int main(int argc, char** argv) {
 
   ServeOptions serve;
   CLI::App* serve_cmd = app.add_subcommand("serve", "Run the ledger and its HTTP API");
-  serve_cmd->add_option("--db", serve.db_path, "SQLite database file")->capture_default_str();
+  serve_cmd->add_option("--db", serve.db_path, "Database (SQLite) or journal file")->capture_default_str();
   serve_cmd->add_option("--listen", serve.listen, "HOST:PORT to listen on (port 0: any free port)")
       ->capture_default_str();
   serve_cmd->add_option("--config", serve.config_path, "TOML config file (flags win over it)");
   serve_cmd->add_option("--threads", serve.threads, "HTTP I/O threads")->capture_default_str();
+  const auto store_kinds = CLI::IsMember({"sqlite", "journal"});
+  serve_cmd->add_option("--store", serve.store, "Storage backend: sqlite or journal")
+      ->check(store_kinds)
+      ->capture_default_str();
 
   VerifyOptions verify;
   CLI::App* verify_cmd =
       app.add_subcommand("verify", "Check a journal's checksum chain and every ledger invariant");
-  verify_cmd->add_option("--db", verify.db_path, "SQLite database file")->capture_default_str();
+  verify_cmd->add_option("--db", verify.db_path, "Database (SQLite) or journal file")->capture_default_str();
+  verify_cmd->add_option("--store", verify.store, "Storage backend: sqlite or journal")
+      ->check(store_kinds)
+      ->capture_default_str();
   verify_cmd->add_flag("--json", verify.json, "Print a one-line JSON summary on stdout");
 
   CLI::App* bench_cmd = app.add_subcommand("bench", "Measure throughput and latency");
@@ -34,6 +41,9 @@ int main(int argc, char** argv) {
   ledger_cmd->add_option("--batch", ledger.batch, "Transfers per batch (1..8190)")->capture_default_str();
   ledger_cmd->add_option("--in-flight", ledger.in_flight, "Batches in flight")->capture_default_str();
   ledger_cmd->add_option("--db", ledger.db_path, "Database file (default: a temporary one)");
+  ledger_cmd->add_option("--store", ledger.store, "Storage backend: sqlite or journal")
+      ->check(store_kinds)
+      ->capture_default_str();
   ledger_cmd->add_flag("--json", ledger.json, "Print a final one-line JSON object on stdout");
 
   BenchHttpOptions http;
@@ -44,6 +54,9 @@ int main(int argc, char** argv) {
   http_cmd->add_option("--transfers", http.transfers, "Transfers to send")->capture_default_str();
   http_cmd->add_option("--batch", http.batch, "Transfers per request (1..8190)")->capture_default_str();
   http_cmd->add_option("--connections", http.connections, "Keep-alive connections")->capture_default_str();
+  http_cmd->add_option("--store", http.store, "Storage backend of the in-process server")
+      ->check(store_kinds)
+      ->capture_default_str();
   http_cmd->add_flag("--json", http.json, "Print a final one-line JSON object on stdout");
 
   CLI11_PARSE(app, argc, argv);
@@ -53,6 +66,7 @@ int main(int argc, char** argv) {
     serve.db_given = serve_cmd->count("--db") > 0;
     serve.listen_given = serve_cmd->count("--listen") > 0;
     serve.threads_given = serve_cmd->count("--threads") > 0;
+    serve.store_given = serve_cmd->count("--store") > 0;
     return RunServe(serve);
   }
   if (verify_cmd->parsed()) return RunVerify(verify);

@@ -10,6 +10,7 @@
 
 #include "api/api.h"
 #include "cli/commands.h"
+#include "cli/open_store.h"
 #include "ledger/ledger_service.h"
 #include "store/store.h"
 
@@ -28,8 +29,8 @@ bool ApplyConfig(ServeOptions* options) {
     return false;
   }
   for (const auto& [key, value] : config) {
-    if (key != "db" && key != "listen" && key != "threads") {
-      fmt::print(stderr, "netfin serve: {}: unknown key '{}' (known: db, listen, threads)\n",
+    if (key != "db" && key != "listen" && key != "threads" && key != "store") {
+      fmt::print(stderr, "netfin serve: {}: unknown key '{}' (known: db, listen, threads, store)\n",
                  options->config_path, key.str());
       return false;
     }
@@ -37,6 +38,12 @@ bool ApplyConfig(ServeOptions* options) {
   if (!options->db_given) options->db_path = config["db"].value_or(options->db_path);
   if (!options->listen_given) options->listen = config["listen"].value_or(options->listen);
   if (!options->threads_given) options->threads = config["threads"].value_or(options->threads);
+  if (!options->store_given) options->store = config["store"].value_or(options->store);
+  if (options->store != kStoreSqlite && options->store != kStoreJournal) {
+    fmt::print(stderr, "netfin serve: {}: store must be \"sqlite\" or \"journal\", got '{}'\n",
+               options->config_path, options->store);
+    return false;
+  }
   return true;
 }
 
@@ -78,7 +85,7 @@ int RunServe(const ServeOptions& flags) {
   sigaddset(&signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
-  auto store = store::OpenSqliteStore(options.db_path);
+  auto store = OpenStore(options.store, options.db_path, store::Durability::kSync);
   if (!store.ok()) {
     spdlog::error("cannot open {}: {}", options.db_path, store.status().ToString());
     return 1;
@@ -94,8 +101,8 @@ int RunServe(const ServeOptions& flags) {
     return 1;
   }
   // The one line scripts and tests wait for (the port is the real one when 0 was asked).
-  fmt::print("netfin listening on http://{}:{} (db {})\n", server_options.host, server.port(),
-             options.db_path);
+  fmt::print("netfin listening on http://{}:{} (db {}, store {})\n", server_options.host,
+             server.port(), options.db_path, options.store);
   std::fflush(stdout);
   spdlog::info("recovered {} batches from {}", (*ledger)->store().Head().batch_number, options.db_path);
 

@@ -130,6 +130,17 @@ class Store {
 Result<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path,
                                                const StoreOptions& options = {});
 
+// Opens (creating if needed) the journal store at path: an append-only
+// binary file, one checksummed frame per Append (one write, then fdatasync
+// when options.durability is kSync), and an in-memory index for queries
+// rebuilt from the file at open. A torn last frame (never acknowledged) is
+// truncated; any other bad frame fails the open with kCorruption. Far fewer
+// bytes written per transfer than SQLite; queries go through this interface
+// only (no SQL). options.reader_connections is ignored. See
+// docs/design/journal.md, "Journal backend", and store/journal_store.h.
+Result<std::unique_ptr<Store>> OpenJournalStore(const std::string& path,
+                                                const StoreOptions& options = {});
+
 // The journal's canonical encoding of records for checksums: fixed-width
 // little-endian fields in declaration order. Shared by every store
 // implementation so that the chain means the same thing everywhere.

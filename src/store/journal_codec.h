@@ -1,0 +1,80 @@
+#pragma once
+
+// The journal store's binary frame format (docs/design/journal.md,
+// "Journal backend"). One frame per committed batch:
+//
+//   offset size  field
+//   0      4     magic "NFJ1"
+//   4      4     format version (kJournalFormatVersion)
+//   8      8     batch number (1, 2, ...)
+//   16     8     payload bytes
+//   24     40    counts: accounts_created, transfers_created, expiries,
+//                accounts_updated, balances (u64 each)
+//   64     32    chain checksum = ChainChecksum(previous, number, batch)
+//   96     32    frame checksum: BLAKE2b-256 over bytes [0, 96) and the payload
+//   128    ...   payload: the records of each list in that order, each
+//                field fixed-width little-endian in declaration order
+//                (ids as hi then lo, u64 each)
+//
+// Every integer is little-endian. Nothing is padded; records are encoded
+// field by field, never copied as structs.
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "core/checksum.h"
+#include "core/status.h"
+#include "store/store.h"
+
+namespace netfin::store::journal {
+
+// DO NOT CHANGE: persisted.
+inline constexpr char kMagic[4] = {'N', 'F', 'J', '1'};
+inline constexpr uint32_t kJournalFormatVersion = 1;
+
+inline constexpr size_t kHeaderBytes = 128;
+inline constexpr size_t kHeaderCoveredBytes = 96;  // what the frame checksum covers
+inline constexpr size_t kAccountBytes = 92;
+inline constexpr size_t kTransferBytes = 120;
+inline constexpr size_t kExpiryBytes = 24;
+inline constexpr size_t kBalanceBytes = 56;
+
+// Record counts of one frame, in payload order.
+struct Counts {
+  uint64_t accounts_created = 0;
+  uint64_t transfers_created = 0;
+  uint64_t expiries = 0;
+  uint64_t accounts_updated = 0;
+  uint64_t balances = 0;
+};
+
+struct FrameHeader {
+  uint64_t batch_number = 0;
+  uint64_t payload_bytes = 0;
+  Counts counts;
+  core::Checksum chain{};
+  core::Checksum frame{};
+};
+
+// The payload size the counts imply; empty when it overflows.
+bool PayloadBytesFor(const Counts& counts, uint64_t* bytes);
+
+// Appends one whole frame (header and payload) for batch to *out, which is
+// cleared first and keeps its capacity. chain is the batch's chain checksum.
+void EncodeFrame(const Batch& batch, uint64_t batch_number, const core::Checksum& chain,
+                 std::string* out);
+
+// Parses a header. kCorruption when the magic, the version or the payload
+// size (against the counts) is wrong.
+core::Status DecodeHeader(const unsigned char* bytes, FrameHeader* header);
+
+// The frame checksum of a header's covered bytes and a payload.
+core::Checksum FrameChecksum(const unsigned char* header, std::string_view payload);
+
+// Decodes a payload whose size matches header.counts into *batch (its
+// vectors are cleared and refilled, keeping their capacity).
+void DecodePayload(const FrameHeader& header, std::string_view payload, Batch* batch);
+
+}  // namespace netfin::store::journal

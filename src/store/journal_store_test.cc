@@ -1,0 +1,718 @@
+// Tests of the journal store. Tampering and torn writes go through the file
+// itself, as a crash or a disk would. The query cases run against both
+// backends, so the journal answers exactly like SQLite.
+
+#include "store/journal_store.h"
+
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/resource.h>
+
+#include <algorithm>
+#include <atomic>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <iterator>
+#include <memory>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "core/assert.h"
+#include "core/limits.h"
+#include "core/scratch_dir.h"
+#include "store/journal_codec.h"
+#include "store/store.h"
+
+namespace netfin::store {
+namespace {
+
+using core::kAmountMax;
+using core::StatusCode;
+
+constexpr uint64_t kTimestampMax = static_cast<uint64_t>(INT64_MAX);
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+void WriteFile(const std::string& path, const std::string& bytes) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out << bytes;
+}
+
+Account NewAccount(uint64_t id, uint64_t timestamp) {
+  Account a;
+  a.id = Id128::FromU64(id);
+  a.ledger = 1;
+  a.code = 1;
+  a.timestamp = timestamp;
+  return a;
+}
+
+Transfer NewTransfer(uint64_t id, uint64_t debit, uint64_t credit, uint64_t timestamp) {
+  Transfer t;
+  t.id = Id128::FromU64(id);
+  t.debit_account_id = Id128::FromU64(debit);
+  t.credit_account_id = Id128::FromU64(credit);
+  t.amount = 1;
+  t.ledger = 1;
+  t.code = 1;
+  t.timestamp = timestamp;
+  return t;
+}
+
+Batch NewBatch(std::vector<Account> accounts, std::vector<Transfer> transfers = {},
+               std::vector<Expiry> expiries = {}) {
+  Batch batch;
+  batch.accounts_created = std::move(accounts);
+  batch.transfers_created = std::move(transfers);
+  batch.expiries = std::move(expiries);
+  return batch;
+}
+
+AccountBalance NewBalance(uint64_t account, uint64_t timestamp, AmountMinor amount) {
+  return AccountBalance{Id128::FromU64(account), timestamp, amount, amount, amount, amount};
+}
+
+struct Query {
+  uint64_t account = 1;
+  uint64_t timestamp_min = 0;
+  uint64_t timestamp_max = 0;
+  uint32_t limit = 100;
+  bool debits = true;
+  bool credits = true;
+  bool reversed = false;
+
+  AccountFilter Filter() const {
+    return AccountFilter{
+        Id128::FromU64(account), timestamp_min, timestamp_max, limit, debits, credits, reversed};
+  }
+};
+
+class RecordingVisitor : public StateVisitor {
+ public:
+  void OnAccount(const Account& a) override { accounts.push_back(a); }
+  void OnTransfer(const Transfer& t) override { transfers.push_back(t); }
+  void OnExpiry(const Expiry& e) override { expiries.push_back(e); }
+
+  std::vector<Account> accounts;
+  std::vector<Transfer> transfers;
+  std::vector<Expiry> expiries;
+};
+
+void MustAppend(Store& store, const Batch& batch) {
+  const Status status = store.Append(batch);
+  ASSERT_TRUE(status.ok()) << status.ToString();
+}
+
+// As in the SQLite tests: accounts 1..3; transfers at 10 (pending) and 20
+// with the pending one's expiry at 25; account 4 at 35 and transfers at 30, 40.
+void AppendThreeBatches(Store& store) {
+  MustAppend(store, NewBatch({NewAccount(1, 1), NewAccount(2, 2), NewAccount(3, 3)}));
+  Transfer pending = NewTransfer(10, 1, 2, 10);
+  pending.flags = static_cast<uint16_t>(TransferFlag::kPending);
+  pending.timeout = 5;
+  MustAppend(store, NewBatch({}, {pending, NewTransfer(20, 2, 3, 20)}, {{pending.id, 25}}));
+  MustAppend(store, NewBatch({NewAccount(4, 35)},
+                             {NewTransfer(30, 3, 1, 30), NewTransfer(40, 1, 4, 40)}));
+}
+
+class JournalStoreTest : public ::testing::Test {
+ protected:
+  std::string path() const { return dir_.File("ledger.journal"); }
+
+  Result<std::unique_ptr<Store>> TryOpen(Durability durability = Durability::kAsync) const {
+    StoreOptions options;
+    options.durability = durability;
+    return OpenJournalStore(path(), options);
+  }
+
+  std::unique_ptr<Store> Open(Durability durability = Durability::kAsync) const {
+    Result<std::unique_ptr<Store>> store = TryOpen(durability);
+    NETFIN_ASSERT(store.ok());
+    return std::move(store).value();
+  }
+
+  ChainReport VerifyFile() const {
+    ChainReport report;
+    const Status status = VerifyJournalFile(path(), &report);
+    EXPECT_TRUE(status.ok()) << status.ToString();
+    return report;
+  }
+
+  // Byte offsets where each frame of the file starts, and the file's end.
+  std::vector<size_t> FrameStarts() const {
+    const std::string bytes = ReadFile(path());
+    std::vector<size_t> starts;
+    size_t at = 0;
+    while (at < bytes.size()) {
+      starts.push_back(at);
+      journal::FrameHeader header;
+      NETFIN_ASSERT(journal::DecodeHeader(
+                        reinterpret_cast<const unsigned char*>(bytes.data() + at), &header)
+                        .ok());
+      at += journal::kHeaderBytes + header.payload_bytes;
+    }
+    starts.push_back(bytes.size());
+    return starts;
+  }
+
+  void FlipByteAt(size_t offset) const {
+    std::string bytes = ReadFile(path());
+    NETFIN_ASSERT(offset < bytes.size());
+    bytes[offset] = static_cast<char>(bytes[offset] ^ 0x5A);
+    WriteFile(path(), bytes);
+  }
+
+  core::ScratchDir dir_;
+};
+
+// --- Round trips and the head ---
+
+TEST_F(JournalStoreTest, RoundTripsEveryFieldAtItsLimitsAcrossReopen) {
+  const uint64_t t = kTimestampMax - 10;
+  Account a1;
+  a1.id = {UINT64_MAX, UINT64_MAX - 1};
+  a1.user_data_128 = {1ull << 63, 0};
+  a1.user_data_64 = UINT64_MAX;
+  a1.user_data_32 = UINT32_MAX;
+  a1.ledger = UINT32_MAX;
+  a1.code = UINT16_MAX;
+  a1.flags = UINT16_MAX;
+  a1.timestamp = t;
+  const Account a2 = NewAccount(1, t + 1);
+  Transfer transfer;
+  transfer.id = {1ull << 63, 1};
+  transfer.debit_account_id = a1.id;
+  transfer.credit_account_id = a2.id;
+  transfer.amount = kAmountMax;
+  transfer.pending_id = {UINT64_MAX, 0};
+  transfer.user_data_128 = Id128::Max();
+  transfer.user_data_64 = UINT64_MAX;
+  transfer.user_data_32 = UINT32_MAX;
+  transfer.timeout = UINT32_MAX;
+  transfer.ledger = UINT32_MAX;
+  transfer.code = UINT16_MAX;
+  transfer.flags = UINT16_MAX;
+  transfer.timestamp = t + 2;
+  const Expiry expiry{Id128::Max(), kTimestampMax};
+  Account a1_now = a1;
+  a1_now.debits_pending = a1_now.debits_posted = kAmountMax;
+  a1_now.credits_pending = a1_now.credits_posted = kAmountMax;
+  AccountBalance balance = NewBalance(0, t + 2, kAmountMax);
+  balance.account_id = a1.id;
+  Batch batch = NewBatch({a1, a2}, {transfer}, {expiry});
+  batch.accounts_updated = {a1_now};
+  batch.balances = {balance};
+  {
+    std::unique_ptr<Store> store = Open();
+    MustAppend(*store, batch);
+  }
+  std::unique_ptr<Store> store = Open();  // everything below comes from the file
+  RecordingVisitor loaded;
+  ASSERT_TRUE(store->Load(loaded).ok());
+  std::sort(loaded.accounts.begin(), loaded.accounts.end(),
+            [](const Account& x, const Account& y) { return x.timestamp < y.timestamp; });
+  EXPECT_EQ(loaded.accounts, (std::vector<Account>{a1_now, a2}));
+  EXPECT_EQ(loaded.transfers, std::vector<Transfer>{transfer});
+  EXPECT_EQ(loaded.expiries, std::vector<Expiry>{expiry});
+  EXPECT_EQ(store->LookupAccount(a1.id).value(), a1_now);
+  EXPECT_EQ(store->LookupTransfer(transfer.id).value(), transfer);
+  AccountFilter filter = Query{}.Filter();
+  filter.account_id = a1.id;
+  EXPECT_EQ(store->GetAccountBalances(filter).value(), std::vector<AccountBalance>{balance});
+  EXPECT_EQ(store->GetAccountTransfers(filter).value(), std::vector<Transfer>{transfer});
+  EXPECT_EQ(store->Head().timestamp_max, kTimestampMax);
+  EXPECT_EQ(store->Head().checksum, ChainChecksum(core::Checksum{}, 1, batch));
+  const ChainReport report = VerifyFile();
+  EXPECT_FALSE(report.first_bad_batch) << report.detail;
+  EXPECT_EQ(report.records_checked, 4u);
+}
+
+TEST_F(JournalStoreTest, FrameSizeIsTheHeaderPlusFixedWidthRecords) {
+  std::unique_ptr<Store> store = Open();
+  Batch batch = NewBatch({NewAccount(1, 1), NewAccount(2, 2)}, {NewTransfer(3, 1, 2, 3)},
+                         {{Id128::FromU64(9), 4}});
+  batch.accounts_updated = {NewAccount(1, 1)};
+  batch.balances = {NewBalance(1, 3, 1)};
+  MustAppend(*store, batch);
+  EXPECT_EQ(std::filesystem::file_size(path()),
+            journal::kHeaderBytes + 3 * journal::kAccountBytes + journal::kTransferBytes +
+                journal::kExpiryBytes + journal::kBalanceBytes);
+  EXPECT_EQ(ReadFile(path()).substr(0, 4), "NFJ1");
+}
+
+TEST_F(JournalStoreTest, HeadOfAnEmptyStoreIsZero) {
+  std::unique_ptr<Store> store = Open();
+  const ChainHead head = store->Head();
+  EXPECT_EQ(head.batch_number, 0u);
+  EXPECT_EQ(head.checksum, core::Checksum{});
+  EXPECT_EQ(head.timestamp_max, 0u);
+}
+
+TEST_F(JournalStoreTest, HeadChainsChecksumsLikeSqliteAndSurvivesReopen) {
+  const Batch first = NewBatch({NewAccount(1, 1), NewAccount(2, 2)});
+  const Batch second = NewBatch({}, {NewTransfer(7, 1, 2, 5)});
+  const core::Checksum c1 = ChainChecksum(core::Checksum{}, 1, first);
+  const core::Checksum c2 = ChainChecksum(c1, 2, second);
+  {
+    std::unique_ptr<Store> store = Open();
+    MustAppend(*store, first);
+    EXPECT_EQ(store->Head().checksum, c1);
+    MustAppend(*store, second);
+  }
+  {
+    // The same batches in SQLite give the same chain.
+    std::unique_ptr<Store> sqlite = std::move(OpenSqliteStore(dir_.File("ledger.db"))).value();
+    MustAppend(*sqlite, first);
+    MustAppend(*sqlite, second);
+    EXPECT_EQ(sqlite->Head().checksum, c2);
+  }
+  std::unique_ptr<Store> store = Open();
+  const ChainHead head = store->Head();
+  EXPECT_EQ(head.batch_number, 2u);
+  EXPECT_EQ(head.checksum, c2);
+  EXPECT_EQ(head.timestamp_max, 5u);
+  MustAppend(*store, NewBatch({}, {NewTransfer(8, 2, 1, 6)}));
+  EXPECT_EQ(store->Head().batch_number, 3u);
+  ChainReport report;
+  ASSERT_TRUE(store->VerifyChain(&report).ok());
+  EXPECT_FALSE(report.first_bad_batch) << report.detail;
+  EXPECT_EQ(report.batches_checked, 3u);
+  EXPECT_EQ(report.records_checked, 4u);
+}
+
+TEST_F(JournalStoreTest, LoadsTransfersAndExpiriesInTimestampOrder) {
+  std::unique_ptr<Store> store = Open();
+  AppendThreeBatches(*store);
+  store.reset();
+  store = Open();
+  RecordingVisitor loaded;
+  ASSERT_TRUE(store->Load(loaded).ok());
+  EXPECT_EQ(loaded.accounts.size(), 4u);
+  std::vector<uint64_t> timestamps;
+  for (const Transfer& t : loaded.transfers) timestamps.push_back(t.timestamp);
+  EXPECT_EQ(timestamps, (std::vector<uint64_t>{10, 20, 30, 40}));
+  ASSERT_EQ(loaded.expiries.size(), 1u);
+  EXPECT_EQ(loaded.expiries[0].pending_id, Id128::FromU64(10));
+}
+
+// --- Queries, against both backends ---
+
+using StoreOpener = std::function<std::unique_ptr<Store>(const std::string& dir)>;
+
+struct Backend {
+  const char* name;
+  StoreOpener open;
+};
+
+std::unique_ptr<Store> OpenJournalIn(const std::string& dir) {
+  StoreOptions options;
+  options.durability = Durability::kAsync;
+  return std::move(OpenJournalStore(dir + "/ledger.journal", options)).value();
+}
+
+std::unique_ptr<Store> OpenSqliteIn(const std::string& dir) {
+  StoreOptions options;
+  options.durability = Durability::kAsync;
+  return std::move(OpenSqliteStore(dir + "/ledger.db", options)).value();
+}
+
+// Account 1's transfers: at 10, 30, ..., 90 it is debited (to 2), at 20, 40,
+// ..., 100 credited (from 3). A transfer 2 -> 3 at 55 does not involve it.
+// Balance history: account 1 at 10, 20, 30; account 2 at 10.
+class BothBackendsQueryTest : public ::testing::TestWithParam<Backend> {
+ protected:
+  void SetUp() override {
+    store_ = GetParam().open(dir_.path());
+    MustAppend(*store_, NewBatch({NewAccount(1, 1), NewAccount(2, 2), NewAccount(3, 3)}));
+    Batch batch;
+    for (uint64_t i = 1; i <= 10; ++i) {
+      const bool debit = i % 2 == 1;
+      batch.transfers_created.push_back(NewTransfer(100 + i, debit ? 1 : 3, debit ? 2 : 1, 10 * i));
+      if (i == 5) batch.transfers_created.push_back(NewTransfer(200, 2, 3, 55));
+    }
+    batch.balances = {NewBalance(1, 10, 10), NewBalance(1, 20, 20), NewBalance(1, 30, 30),
+                      NewBalance(2, 10, 10)};
+    MustAppend(*store_, batch);
+    // Queries must give the same answers after a reopen (the journal rebuilds its index).
+    store_.reset();
+    store_ = GetParam().open(dir_.path());
+  }
+
+  core::ScratchDir dir_;
+  std::unique_ptr<Store> store_;
+};
+
+struct QueryCase {
+  const char* name;
+  Query query;
+  std::vector<uint64_t> timestamps;
+};
+
+constexpr uint64_t kAll = 0;
+
+TEST_P(BothBackendsQueryTest, AccountTransfersFollowEveryFilter) {
+  const QueryCase cases[] = {
+      {"all", {1, kAll, kAll, 100, true, true, false}, {10, 20, 30, 40, 50, 60, 70, 80, 90, 100}},
+      {"limit", {1, kAll, kAll, 3, true, true, false}, {10, 20, 30}},
+      {"reversed limit", {1, kAll, kAll, 3, true, true, true}, {100, 90, 80}},
+      {"limit 1 reversed", {1, kAll, kAll, 1, true, true, true}, {100}},
+      {"limit max",
+       {1, kAll, kAll, core::kQueryLimitMax, true, true, false},
+       {10, 20, 30, 40, 50, 60, 70, 80, 90, 100}},
+      {"debits only", {1, kAll, kAll, 100, true, false, false}, {10, 30, 50, 70, 90}},
+      {"credits only", {1, kAll, kAll, 100, false, true, false}, {20, 40, 60, 80, 100}},
+      {"credits reversed limit", {1, kAll, kAll, 2, false, true, true}, {100, 80}},
+      {"inclusive bounds", {1, 20, 40, 100, true, true, false}, {20, 30, 40}},
+      {"inclusive bounds reversed", {1, 20, 40, 100, true, true, true}, {40, 30, 20}},
+      {"min only", {1, 90, kAll, 100, true, true, false}, {90, 100}},
+      {"max only", {1, kAll, 20, 100, true, true, false}, {10, 20}},
+      {"one instant", {1, 30, 30, 100, true, true, false}, {30}},
+      {"between transfers", {1, 31, 39, 100, true, true, false}, {}},
+      {"min above max", {1, 50, 40, 100, true, true, false}, {}},
+      {"max above INT64_MAX", {1, 95, UINT64_MAX, 100, true, true, false}, {100}},
+      {"min above INT64_MAX", {1, UINT64_MAX, kAll, 100, true, true, false}, {}},
+      {"debits in range reversed", {1, 20, 70, 100, true, false, true}, {70, 50, 30}},
+      {"credits in range", {1, 20, 70, 2, false, true, false}, {20, 40}},
+      {"neither side", {1, kAll, kAll, 100, false, false, false}, {}},
+      {"unknown account", {99, kAll, kAll, 100, true, true, false}, {}},
+      {"other account both sides", {2, kAll, kAll, 100, true, true, false},
+       {10, 30, 50, 55, 70, 90}},
+  };
+  for (const QueryCase& c : cases) {
+    Result<std::vector<Transfer>> transfers = store_->GetAccountTransfers(c.query.Filter());
+    ASSERT_TRUE(transfers.ok()) << c.name << ": " << transfers.status().ToString();
+    std::vector<uint64_t> timestamps;
+    for (const Transfer& t : transfers.value()) timestamps.push_back(t.timestamp);
+    EXPECT_EQ(timestamps, c.timestamps) << c.name;
+  }
+}
+
+TEST_P(BothBackendsQueryTest, AccountBalancesFollowTheFilterAndIgnoreSides) {
+  const QueryCase cases[] = {
+      {"all", {1, kAll, kAll, 100, true, true, false}, {10, 20, 30}},
+      {"reversed limit", {1, kAll, kAll, 1, true, true, true}, {30}},
+      {"inclusive bounds", {1, 20, 30, 100, true, true, false}, {20, 30}},
+      {"min above max", {1, 30, 20, 100, true, true, false}, {}},
+      {"sides ignored", {1, kAll, kAll, 100, false, false, false}, {10, 20, 30}},
+      {"other account", {2, kAll, kAll, 100, true, true, false}, {10}},
+      {"no history", {3, kAll, kAll, 100, true, true, false}, {}},
+      {"unknown account", {99, kAll, kAll, 100, true, true, false}, {}},
+  };
+  for (const QueryCase& c : cases) {
+    Result<std::vector<AccountBalance>> balances = store_->GetAccountBalances(c.query.Filter());
+    ASSERT_TRUE(balances.ok()) << c.name << ": " << balances.status().ToString();
+    std::vector<uint64_t> timestamps;
+    for (const AccountBalance& b : balances.value()) {
+      EXPECT_EQ(b, NewBalance(c.query.account, b.timestamp, b.timestamp)) << c.name;
+      timestamps.push_back(b.timestamp);
+    }
+    EXPECT_EQ(timestamps, c.timestamps) << c.name;
+  }
+}
+
+TEST_P(BothBackendsQueryTest, LookupsFindStoredRecordsOnly) {
+  EXPECT_EQ(store_->LookupAccount(Id128::FromU64(2)).value()->timestamp, 2u);
+  EXPECT_FALSE(store_->LookupAccount(Id128::FromU64(99)).value().has_value());
+  EXPECT_EQ(store_->LookupTransfer(Id128::FromU64(200)).value()->timestamp, 55u);
+  EXPECT_FALSE(store_->LookupTransfer(Id128::FromU64(1)).value().has_value());
+}
+
+TEST_P(BothBackendsQueryTest, TransferWithTheSameAccountOnBothSidesIsListedOnce) {
+  MustAppend(*store_, NewBatch({}, {NewTransfer(9, 3, 3, 500)}));
+  Query query;
+  query.account = 3;
+  std::vector<size_t> sizes;
+  for (auto [debits, credits] : {std::pair{true, true}, {true, false}, {false, true}}) {
+    query.debits = debits;
+    query.credits = credits;
+    query.timestamp_min = 500;
+    sizes.push_back(store_->GetAccountTransfers(query.Filter())->size());
+  }
+  EXPECT_EQ(sizes, (std::vector<size_t>{1, 1, 1}));
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, BothBackendsQueryTest,
+                         ::testing::Values(Backend{"journal", OpenJournalIn},
+                                           Backend{"sqlite", OpenSqliteIn}),
+                         [](const ::testing::TestParamInfo<Backend>& info) {
+                           return std::string(info.param.name);
+                         });
+
+// --- Recovery: torn tails and corruption ---
+
+TEST_F(JournalStoreTest, TornLastFrameIsTruncatedAndAppendsContinue) {
+  {
+    std::unique_ptr<Store> store = Open();
+    AppendThreeBatches(*store);
+  }
+  const std::vector<size_t> starts = FrameStarts();
+  ASSERT_EQ(starts.size(), 4u);
+  const size_t cut = (starts[2] + starts[3]) / 2;  // the middle of frame 3
+  std::filesystem::resize_file(path(), cut);
+  const ChainReport torn = VerifyFile();
+  EXPECT_FALSE(torn.first_bad_batch);
+  EXPECT_NE(torn.detail.find("never acknowledged"), std::string::npos) << torn.detail;
+  std::unique_ptr<Store> store = Open();
+  EXPECT_EQ(store->Head().batch_number, 2u);
+  EXPECT_EQ(std::filesystem::file_size(path()), starts[2]);
+  EXPECT_FALSE(store->LookupAccount(Id128::FromU64(4)).value().has_value());
+  MustAppend(*store, NewBatch({NewAccount(4, 35)}, {NewTransfer(30, 3, 1, 30)}));
+  store.reset();
+  store = Open();
+  EXPECT_EQ(store->Head().batch_number, 3u);
+  EXPECT_TRUE(store->LookupAccount(Id128::FromU64(4)).value().has_value());
+  EXPECT_FALSE(VerifyFile().first_bad_batch);
+}
+
+TEST_F(JournalStoreTest, TornTailsOfEveryShapeAreTruncated) {
+  struct TornCase {
+    const char* name;
+    std::function<void(std::string&, size_t last_start)> damage;
+  };
+  const TornCase cases[] = {
+      {"partial header", [](std::string& b, size_t s) { b.resize(s + 10); }},
+      {"header only", [](std::string& b, size_t s) { b.resize(s + journal::kHeaderBytes); }},
+      {"last byte missing", [](std::string& b, size_t) { b.pop_back(); }},
+      {"flipped payload byte of the last frame", [](std::string& b, size_t) { b.back() ^= 1; }},
+      {"zeros after the last frame", [](std::string& b, size_t) { b.append(4096, '\0'); }},
+      {"zeroed last frame", [](std::string& b, size_t s) {
+         std::fill(b.begin() + static_cast<ptrdiff_t>(s), b.end(), '\0');
+       }},
+  };
+  for (const TornCase& c : cases) {
+    std::filesystem::remove(path());
+    {
+      std::unique_ptr<Store> store = Open();
+      AppendThreeBatches(*store);
+    }
+    const size_t last_start = FrameStarts()[2];
+    std::string bytes = ReadFile(path());
+    const bool appended = c.name == std::string("zeros after the last frame");
+    c.damage(bytes, last_start);
+    WriteFile(path(), bytes);
+    Result<std::unique_ptr<Store>> store = TryOpen();
+    ASSERT_TRUE(store.ok()) << c.name << ": " << store.status().ToString();
+    EXPECT_EQ((*store)->Head().batch_number, appended ? 3u : 2u) << c.name;
+  }
+}
+
+TEST_F(JournalStoreTest, BadFrameBeforeTheLastIsCorruption) {
+  struct CorruptCase {
+    const char* name;
+    size_t frame;   // 0-based
+    size_t offset;  // within the frame
+  };
+  const CorruptCase cases[] = {
+      {"payload of frame 2", 1, journal::kHeaderBytes + 5},
+      {"magic of frame 2", 1, 0},
+      {"batch number of frame 2", 1, 8},
+      {"chain checksum of frame 1", 0, 70},
+      {"frame checksum of frame 2", 1, 100},
+  };
+  for (const CorruptCase& c : cases) {
+    std::filesystem::remove(path());
+    {
+      std::unique_ptr<Store> store = Open();
+      AppendThreeBatches(*store);
+    }
+    FlipByteAt(FrameStarts()[c.frame] + c.offset);
+    Result<std::unique_ptr<Store>> store = TryOpen();
+    ASSERT_FALSE(store.ok()) << c.name;
+    EXPECT_EQ(store.status().code(), StatusCode::kCorruption) << c.name;
+    const ChainReport report = VerifyFile();
+    EXPECT_EQ(report.first_bad_batch, c.frame + 1) << c.name << ": " << report.detail;
+    EXPECT_EQ(report.batches_checked, c.frame) << c.name;
+  }
+}
+
+TEST_F(JournalStoreTest, FrameWithAValidChecksumButABrokenChainIsCorruption) {
+  {
+    std::unique_ptr<Store> store = Open();
+    AppendThreeBatches(*store);
+  }
+  // Re-encode frame 3 with a wrong chain checksum and a matching frame
+  // checksum: only the chain can tell.
+  const size_t start = FrameStarts()[2];
+  std::string bytes = ReadFile(path());
+  std::string frame;
+  journal::EncodeFrame(NewBatch({NewAccount(4, 35)},
+                                {NewTransfer(30, 3, 1, 30), NewTransfer(40, 1, 4, 40)}),
+                       3, core::Checksum{}, &frame);
+  bytes.replace(start, std::string::npos, frame);
+  WriteFile(path(), bytes);
+  EXPECT_EQ(TryOpen().status().code(), StatusCode::kCorruption);
+  const ChainReport report = VerifyFile();
+  EXPECT_EQ(report.first_bad_batch, 3u);
+  EXPECT_NE(report.detail.find("chain"), std::string::npos) << report.detail;
+}
+
+TEST_F(JournalStoreTest, VerifyOfAnIntactFileCountsEveryRecord) {
+  std::unique_ptr<Store> store = Open();
+  ChainReport report;
+  ASSERT_TRUE(store->VerifyChain(&report).ok());
+  EXPECT_EQ(report.batches_checked, 0u);
+  AppendThreeBatches(*store);
+  ASSERT_TRUE(store->VerifyChain(&report).ok());
+  EXPECT_FALSE(report.first_bad_batch) << report.detail;
+  EXPECT_TRUE(report.detail.empty());
+  EXPECT_EQ(report.batches_checked, 3u);
+  EXPECT_EQ(report.records_checked, 9u);
+}
+
+TEST_F(JournalStoreTest, VerifyOfAMissingFileIsAnIoError) {
+  ChainReport report;
+  EXPECT_EQ(VerifyJournalFile(dir_.File("missing"), &report).code(), StatusCode::kIoError);
+}
+
+// --- Durability, failure and stats ---
+
+TEST_F(JournalStoreTest, EachDurableAppendIsOneFsync) {
+  std::unique_ptr<Store> store = Open(Durability::kSync);
+  const uint64_t at_open = store->Stats().fsyncs;
+  MustAppend(*store, NewBatch({NewAccount(1, 1), NewAccount(2, 2)}));
+  EXPECT_EQ(store->Stats().fsyncs, at_open + 1);
+  MustAppend(*store, NewBatch({}, {NewTransfer(3, 1, 2, 3)}));
+  EXPECT_EQ(store->Stats().fsyncs, at_open + 2);
+  EXPECT_EQ(store->Stats().batches, 2u);
+  EXPECT_EQ(store->Stats().events, 3u);
+}
+
+TEST_F(JournalStoreTest, AsyncAppendsDoNotSync) {
+  std::unique_ptr<Store> store = Open(Durability::kAsync);
+  const uint64_t at_open = store->Stats().fsyncs;
+  AppendThreeBatches(*store);
+  EXPECT_EQ(store->Stats().fsyncs, at_open);
+  EXPECT_EQ(store->Stats().batches, 3u);
+  EXPECT_EQ(store->Stats().events, 8u);
+}
+
+// Lowers the process's file size limit for its lifetime, so that a write
+// past it fails with EFBIG (SIGXFSZ ignored) after writing what fits.
+class FileSizeLimit {
+ public:
+  explicit FileSizeLimit(uint64_t bytes) {
+    previous_handler_ = ::signal(SIGXFSZ, SIG_IGN);
+    NETFIN_ASSERT(::getrlimit(RLIMIT_FSIZE, &previous_) == 0);
+    rlimit limit = previous_;
+    limit.rlim_cur = bytes;
+    NETFIN_ASSERT(::setrlimit(RLIMIT_FSIZE, &limit) == 0);
+  }
+  ~FileSizeLimit() {
+    NETFIN_ASSERT(::setrlimit(RLIMIT_FSIZE, &previous_) == 0);
+    ::signal(SIGXFSZ, previous_handler_);
+  }
+
+ private:
+  rlimit previous_{};
+  sighandler_t previous_handler_;
+};
+
+TEST_F(JournalStoreTest, FailedAppendLeavesNothingAndRefusesLaterAppends) {
+  std::unique_ptr<Store> store = Open(Durability::kSync);
+  MustAppend(*store, NewBatch({NewAccount(1, 1), NewAccount(2, 2)}));
+  const ChainHead head = store->Head();
+  const size_t good_bytes = std::filesystem::file_size(path());
+  Status failed;
+  {
+    FileSizeLimit limit(good_bytes + 50);  // part of the next header fits
+    failed = store->Append(NewBatch({NewAccount(3, 4)}, {NewTransfer(5, 1, 2, 5)}));
+  }
+  EXPECT_EQ(failed.code(), StatusCode::kIoError) << failed.ToString();
+  EXPECT_EQ(store->Head().checksum, head.checksum);
+  EXPECT_FALSE(store->LookupAccount(Id128::FromU64(3)).value().has_value());
+  EXPECT_EQ(std::filesystem::file_size(path()), good_bytes);  // the partial frame is gone
+  const Batch valid = NewBatch({}, {NewTransfer(6, 1, 2, 6)});
+  EXPECT_EQ(store->Append(valid).code(), StatusCode::kUnavailable);
+  EXPECT_EQ(store->Stats().batches, 1u);
+  store.reset();
+  store = Open();  // a restart recovers from what is on disk
+  EXPECT_EQ(store->Head().batch_number, 1u);
+  MustAppend(*store, valid);
+  EXPECT_FALSE(VerifyFile().first_bad_batch);
+}
+
+TEST_F(JournalStoreTest, AppendOfABatchOutOfOrderIsABug) {
+  std::unique_ptr<Store> store = Open();
+  MustAppend(*store, NewBatch({NewAccount(1, 10)}));
+  EXPECT_DEATH((void)store->Append(Batch{}), "assertion failed");
+  EXPECT_DEATH((void)store->Append(NewBatch({NewAccount(2, 10)})), "assertion failed");
+  EXPECT_DEATH(
+      (void)store->Append(NewBatch({}, {NewTransfer(3, 1, 1, 12), NewTransfer(4, 1, 1, 11)})),
+      "assertion failed");
+  Account funded = NewAccount(5, 20);
+  funded.credits_posted = 1;
+  EXPECT_DEATH((void)store->Append(NewBatch({funded})), "assertion failed");
+}
+
+TEST_F(JournalStoreTest, UnopenablePathIsAnIoError) {
+  Result<std::unique_ptr<Store>> store = OpenJournalStore(dir_.File("missing/dir/ledger.journal"));
+  ASSERT_FALSE(store.ok());
+  EXPECT_EQ(store.status().code(), StatusCode::kIoError);
+}
+
+TEST_F(JournalStoreTest, NotAJournalIsCorruption) {
+  WriteFile(path(), std::string("SQLite format 3") + std::string(200, 'x') + "NFJ1" +
+                        std::string(200, 'y'));
+  EXPECT_EQ(TryOpen().status().code(), StatusCode::kCorruption);
+}
+
+// --- Concurrency ---
+
+// Readers on several threads while one thread appends: every read sees whole
+// batches (never a part of one) and never goes back in time.
+TEST_F(JournalStoreTest, ConcurrentReadersSeeOnlyWholeCommittedBatches) {
+  constexpr uint64_t kBatches = 200;
+  constexpr uint64_t kTransfersPerBatch = 7;
+  constexpr int kReaders = 3;
+  std::unique_ptr<Store> store = Open();
+  MustAppend(*store, NewBatch({NewAccount(1, 1), NewAccount(2, 2)}));
+  const Id128 a = Id128::FromU64(1);
+  Query query;
+  query.limit = core::kQueryLimitMax;
+  std::atomic<bool> done{false};
+  std::atomic<int> problems{0};
+  std::atomic<int> reads{0};
+  auto read = [&] {
+    size_t seen = 0;
+    while (!done.load()) {
+      Result<std::vector<Transfer>> transfers = store->GetAccountTransfers(query.Filter());
+      Result<std::optional<Account>> account = store->LookupAccount(a);
+      const uint64_t batches = store->Head().batch_number;
+      const bool whole = transfers.ok() && account.ok() && account.value().has_value() &&
+                         transfers->size() % kTransfersPerBatch == 0 && transfers->size() >= seen &&
+                         (*account.value()).debits_posted % kTransfersPerBatch == 0 &&
+                         batches >= 1 + transfers->size() / kTransfersPerBatch;
+      if (!whole) problems++;
+      if (transfers.ok()) seen = transfers->size();
+      reads++;
+    }
+  };
+  std::vector<std::thread> readers;
+  for (int i = 0; i < kReaders; ++i) readers.emplace_back(read);
+  uint64_t timestamp = 10;
+  Account debited = NewAccount(1, 1);
+  for (uint64_t b = 0; b < kBatches; ++b) {
+    Batch batch;
+    for (uint64_t i = 0; i < kTransfersPerBatch; ++i, ++timestamp) {
+      batch.transfers_created.push_back(NewTransfer(timestamp, 1, 2, timestamp));
+    }
+    debited.debits_posted += kTransfersPerBatch;
+    batch.accounts_updated = {debited};
+    MustAppend(*store, batch);
+  }
+  done = true;
+  for (std::thread& t : readers) t.join();
+  EXPECT_EQ(problems.load(), 0);
+  EXPECT_GT(reads.load(), 0);
+  EXPECT_EQ(store->GetAccountTransfers(query.Filter())->size(),
+            std::min<uint64_t>(kBatches * kTransfersPerBatch, core::kQueryLimitMax));
+}
+
+}  // namespace
+}  // namespace netfin::store
