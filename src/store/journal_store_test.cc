@@ -25,12 +25,14 @@
 #include "core/scratch_dir.h"
 #include "store/journal_codec.h"
 #include "store/store.h"
+#include "store/store_test_support.h"
 
 namespace netfin::store {
 namespace {
 
 using core::kAmountMax;
 using core::StatusCode;
+using namespace testing;  // NOLINT: the shared builders
 
 constexpr uint64_t kTimestampMax = static_cast<uint64_t>(INT64_MAX);
 
@@ -43,66 +45,6 @@ void WriteFile(const std::string& path, const std::string& bytes) {
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
   out << bytes;
 }
-
-Account NewAccount(uint64_t id, uint64_t timestamp) {
-  Account a;
-  a.id = Id128::FromU64(id);
-  a.ledger = 1;
-  a.code = 1;
-  a.timestamp = timestamp;
-  return a;
-}
-
-Transfer NewTransfer(uint64_t id, uint64_t debit, uint64_t credit, uint64_t timestamp) {
-  Transfer t;
-  t.id = Id128::FromU64(id);
-  t.debit_account_id = Id128::FromU64(debit);
-  t.credit_account_id = Id128::FromU64(credit);
-  t.amount = 1;
-  t.ledger = 1;
-  t.code = 1;
-  t.timestamp = timestamp;
-  return t;
-}
-
-Batch NewBatch(std::vector<Account> accounts, std::vector<Transfer> transfers = {},
-               std::vector<Expiry> expiries = {}) {
-  Batch batch;
-  batch.accounts_created = std::move(accounts);
-  batch.transfers_created = std::move(transfers);
-  batch.expiries = std::move(expiries);
-  return batch;
-}
-
-AccountBalance NewBalance(uint64_t account, uint64_t timestamp, AmountMinor amount) {
-  return AccountBalance{Id128::FromU64(account), timestamp, amount, amount, amount, amount};
-}
-
-struct Query {
-  uint64_t account = 1;
-  uint64_t timestamp_min = 0;
-  uint64_t timestamp_max = 0;
-  uint32_t limit = 100;
-  bool debits = true;
-  bool credits = true;
-  bool reversed = false;
-
-  AccountFilter Filter() const {
-    return AccountFilter{
-        Id128::FromU64(account), timestamp_min, timestamp_max, limit, debits, credits, reversed};
-  }
-};
-
-class RecordingVisitor : public StateVisitor {
- public:
-  void OnAccount(const Account& a) override { accounts.push_back(a); }
-  void OnTransfer(const Transfer& t) override { transfers.push_back(t); }
-  void OnExpiry(const Expiry& e) override { expiries.push_back(e); }
-
-  std::vector<Account> accounts;
-  std::vector<Transfer> transfers;
-  std::vector<Expiry> expiries;
-};
 
 void MustAppend(Store& store, const Batch& batch) {
   const Status status = store.Append(batch);
@@ -680,7 +622,7 @@ TEST_F(JournalStoreTest, ConcurrentReadersSeeOnlyWholeCommittedBatches) {
   std::atomic<int> reads{0};
   auto read = [&] {
     size_t seen = 0;
-    while (!done.load()) {
+    do {  // at least once, however the threads are scheduled
       Result<std::vector<Transfer>> transfers = store->GetAccountTransfers(query.Filter());
       Result<std::optional<Account>> account = store->LookupAccount(a);
       const uint64_t batches = store->Head().batch_number;
@@ -691,7 +633,7 @@ TEST_F(JournalStoreTest, ConcurrentReadersSeeOnlyWholeCommittedBatches) {
       if (!whole) problems++;
       if (transfers.ok()) seen = transfers->size();
       reads++;
-    }
+    } while (!done.load());
   };
   std::vector<std::thread> readers;
   for (int i = 0; i < kReaders; ++i) readers.emplace_back(read);
