@@ -43,6 +43,8 @@ test-asan: build-asan
 
 bench: build
 	@$(NETFIN) bench ledger --accounts 100000 --transfers 2000000 --batch 8190 --json
+	@$(NETFIN) bench ledger --store journal --accounts 100000 --transfers 2000000 --batch 8190 --json
+	@$(NETFIN) bench http --store journal --transfers 1000000 --batch 8190 --connections 4 --json
 	@$(NETFIN) bench http --transfers 1000000 --batch 8190 --connections 4 --json
 	@$(NETFIN) bench http --transfers 20000 --batch 1 --connections 1 --json
 	@$(BUILD)/bench/netfin_microbench --benchmark_min_time=0.5
