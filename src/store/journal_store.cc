@@ -32,6 +32,7 @@
 
 #include "core/assert.h"
 #include "core/limits.h"
+#include "store/append_rules.h"
 #include "store/journal_codec.h"
 
 namespace netfin::store {
@@ -41,8 +42,6 @@ using core::Checksum;
 using journal::FrameHeader;
 using journal::kHeaderBytes;
 
-// The same bound as the SQLite store's, so a ledger can move between them.
-constexpr uint64_t kTimestampMax = static_cast<uint64_t>(INT64_MAX);
 
 // How much of the file the scanner reads at a time while looking for a
 // frame magic after a bad header.
@@ -447,28 +446,6 @@ class QueryIndex {
 // ---------------------------------------------------------------------------
 // The store.
 
-// As in the SQLite store: a batch out of order is a bug upstream, stopped
-// before it reaches the disk.
-template <typename Record>
-void AssertIncreasing(const std::vector<Record>& records, uint64_t after) {
-  for (const Record& r : records) {
-    NETFIN_ASSERT(r.timestamp > after);
-    after = r.timestamp;
-  }
-  NETFIN_ASSERT(after <= kTimestampMax);
-}
-
-void AssertAppendable(const Batch& batch, uint64_t timestamp_after) {
-  NETFIN_ASSERT(!batch.Empty());
-  NETFIN_ASSERT(batch.EventCount() <= core::kBatchEventsMax);
-  AssertIncreasing(batch.accounts_created, timestamp_after);
-  AssertIncreasing(batch.transfers_created, timestamp_after);
-  AssertIncreasing(batch.expiries, timestamp_after);
-  for (const Account& a : batch.accounts_created) {
-    NETFIN_ASSERT(a.debits_pending == 0 && a.debits_posted == 0);
-    NETFIN_ASSERT(a.credits_pending == 0 && a.credits_posted == 0);
-  }
-}
 
 // The journal implementation of Store.
 //

@@ -25,6 +25,7 @@
 
 #include "core/assert.h"
 #include "core/limits.h"
+#include "store/append_rules.h"
 #include "store/store.h"
 
 namespace netfin::store {
@@ -32,9 +33,6 @@ namespace {
 
 using core::Checksum;
 
-// Timestamps are stored in signed INTEGER columns and the tables are ordered
-// by them, so a timestamp must not exceed INT64_MAX (the year 2262 in ns).
-constexpr uint64_t kTimestampMax = static_cast<uint64_t>(INT64_MAX);
 
 // Each reader connection costs a file descriptor and a page cache; a few
 // dozen already exceed what a 16-core machine can keep busy.
@@ -1113,30 +1111,6 @@ class ChainWalk {
 // ---------------------------------------------------------------------------
 // The store.
 
-// The ledger gives every record a unique timestamp, strictly increasing
-// across batches and within each list. The tables are keyed by timestamp and
-// VerifyChain rebuilds each list in timestamp order, so a batch out of order
-// is a bug upstream, stopped here before it reaches the disk.
-template <typename Record>
-void AssertIncreasing(const std::vector<Record>& records, uint64_t after) {
-  for (const Record& r : records) {
-    NETFIN_ASSERT(r.timestamp > after);
-    after = r.timestamp;
-  }
-  NETFIN_ASSERT(after <= kTimestampMax);
-}
-
-void AssertAppendable(const Batch& batch, uint64_t timestamp_after) {
-  NETFIN_ASSERT(!batch.Empty());
-  NETFIN_ASSERT(batch.EventCount() <= core::kBatchEventsMax);
-  AssertIncreasing(batch.accounts_created, timestamp_after);
-  AssertIncreasing(batch.transfers_created, timestamp_after);
-  AssertIncreasing(batch.expiries, timestamp_after);
-  for (const Account& a : batch.accounts_created) {
-    NETFIN_ASSERT(a.debits_pending == 0 && a.debits_posted == 0);
-    NETFIN_ASSERT(a.credits_pending == 0 && a.credits_posted == 0);
-  }
-}
 
 // Binds a record and then the number of the batch that holds it.
 template <typename Record>

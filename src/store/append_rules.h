@@ -1,0 +1,45 @@
+#pragma once
+
+// What every store checks of a batch before it reaches the disk, whatever
+// the backend: the rules the ledger guarantees, so a violation is a bug
+// upstream and stops the process (NETFIN_ASSERT) instead of being stored.
+// Private to src/store.
+
+#include <cstdint>
+#include <vector>
+
+#include "core/assert.h"
+#include "core/limits.h"
+#include "store/store.h"
+
+namespace netfin::store {
+
+// Timestamps are stored in signed 64-bit integers in every backend (SQLite
+// INTEGER columns order the tables by them), so that a ledger can move
+// between stores: at most INT64_MAX, the year 2262 in ns.
+inline constexpr uint64_t kTimestampMax = static_cast<uint64_t>(INT64_MAX);
+
+// The ledger gives every record a unique timestamp, strictly increasing
+// across batches and within each list; stores key and verify by it.
+template <typename Record>
+void AssertIncreasing(const std::vector<Record>& records, uint64_t after) {
+  for (const Record& r : records) {
+    NETFIN_ASSERT(r.timestamp > after);
+    after = r.timestamp;
+  }
+  NETFIN_ASSERT(after <= kTimestampMax);
+}
+
+inline void AssertAppendable(const Batch& batch, uint64_t timestamp_after) {
+  NETFIN_ASSERT(!batch.Empty());
+  NETFIN_ASSERT(batch.EventCount() <= core::kBatchEventsMax);
+  AssertIncreasing(batch.accounts_created, timestamp_after);
+  AssertIncreasing(batch.transfers_created, timestamp_after);
+  AssertIncreasing(batch.expiries, timestamp_after);
+  for (const Account& a : batch.accounts_created) {
+    NETFIN_ASSERT(a.debits_pending == 0 && a.debits_posted == 0);
+    NETFIN_ASSERT(a.credits_pending == 0 && a.credits_posted == 0);
+  }
+}
+
+}  // namespace netfin::store
