@@ -146,16 +146,6 @@ class WriterPreferringMutex {
 // ---------------------------------------------------------------------------
 // The frame scanner.
 
-uint64_t TimestampMax(const Batch& batch) {
-  uint64_t max = 0;
-  if (!batch.accounts_created.empty()) max = batch.accounts_created.back().timestamp;
-  if (!batch.transfers_created.empty()) {
-    max = std::max(max, batch.transfers_created.back().timestamp);
-  }
-  if (!batch.expiries.empty()) max = std::max(max, batch.expiries.back().timestamp);
-  return max;
-}
-
 // What a scan of the whole file found.
 struct ScanOutcome {
   enum class End { kClean, kTornTail, kCorrupt };
@@ -221,7 +211,7 @@ class Scanner {
     const Checksum chain = ChainChecksum(out_->head.checksum, number, batch_);
     if (chain != header.chain) return Bad("chain checksum mismatch");
     if (batch_.Empty()) return Bad("empty batch");
-    out_->head = ChainHead{number, chain, std::max(out_->head.timestamp_max, TimestampMax(batch_))};
+    out_->head = ChainHead{number, chain, std::max(out_->head.timestamp_max, batch_.TimestampMax())};
     out_->good_bytes += kHeaderBytes + header.payload_bytes;
     out_->records +=
         batch_.accounts_created.size() + batch_.transfers_created.size() + batch_.expiries.size();
@@ -477,7 +467,7 @@ class JournalStore final : public Store {
     const uint64_t number = head.batch_number + 1;
     const ChainHead next{.batch_number = number,
                          .checksum = ChainChecksum(head.checksum, number, batch),
-                         .timestamp_max = TimestampMax(batch)};
+                         .timestamp_max = batch.TimestampMax()};
     journal::EncodeFrame(batch, number, next.checksum, &frame_);
     if (Status status = WriteFrame(); !status.ok()) return Fail(status);
     file_bytes_ += frame_.size();

@@ -906,17 +906,6 @@ Account ReadAccountAsCreated(Columns& c) {
   return a;
 }
 
-// The batch's largest timestamp. REQUIRES: each list in timestamp order.
-uint64_t TimestampMax(const Batch& batch) {
-  uint64_t max = 0;
-  if (!batch.accounts_created.empty()) max = batch.accounts_created.back().timestamp;
-  if (!batch.transfers_created.empty()) {
-    max = std::max(max, batch.transfers_created.back().timestamp);
-  }
-  if (!batch.expiries.empty()) max = std::max(max, batch.expiries.back().timestamp);
-  return max;
-}
-
 // One table's records in timestamp order, each with its batch number.
 // Batches cover disjoint, increasing timestamp ranges, so each batch's
 // records are consecutive here and the walk holds one batch at a time.
@@ -1086,10 +1075,10 @@ class ChainWalk {
     if (ChainChecksum(previous_, stored.number, batch_) != stored.checksum) {
       return Break{stored.number, "checksum mismatch: the batch's records are not those committed"};
     }
-    if (TimestampMax(batch_) != stored.timestamp_max) {
+    if (batch_.TimestampMax() != stored.timestamp_max) {
       return Break{stored.number, "stored timestamp_max " + std::to_string(stored.timestamp_max) +
                                       " but the records end at " +
-                                      std::to_string(TimestampMax(batch_))};
+                                      std::to_string(batch_.TimestampMax())};
     }
     return std::nullopt;
   }
@@ -1159,7 +1148,7 @@ class SqliteStore final : public Store {
     const uint64_t number = head.batch_number + 1;
     const ChainHead next{.batch_number = number,
                          .checksum = ChainChecksum(head.checksum, number, batch),
-                         .timestamp_max = TimestampMax(batch)};
+                         .timestamp_max = batch.TimestampMax()};
     Status status = WriteBatch(batch, next);
     if (!status.ok()) {
       RollBackIfOpen(writer_.get());

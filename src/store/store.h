@@ -38,6 +38,17 @@ struct Batch {
   std::vector<AccountBalance> balances;       // history rows, for `history` accounts
 
   size_t EventCount() const { return accounts_created.size() + transfers_created.size(); }
+  // The largest timestamp of the batch's records. REQUIRES: each list in
+  // timestamp order (the ledger writes them so).
+  uint64_t TimestampMax() const {
+    uint64_t max = 0;
+    if (!accounts_created.empty()) max = accounts_created.back().timestamp;
+    if (!transfers_created.empty() && transfers_created.back().timestamp > max) {
+      max = transfers_created.back().timestamp;
+    }
+    if (!expiries.empty() && expiries.back().timestamp > max) max = expiries.back().timestamp;
+    return max;
+  }
   bool Empty() const {
     return accounts_created.empty() && transfers_created.empty() && expiries.empty();
   }
