@@ -274,6 +274,11 @@ struct Scenario {
   std::vector<Row> rows;
 };
 
+// How gtest shows a scenario in test names and failures: its name and size.
+void PrintTo(const Scenario& scenario, std::ostream* out) {
+  *out << scenario.name << " (" << scenario.rows.size() << " rows)";
+}
+
 // The results the scenarios provoked, for the coverage test.
 struct Coverage {
   std::set<AR> accounts;
