@@ -4,6 +4,7 @@
 // `serve` runs), so client and server share the machine's cores.
 
 #include <atomic>
+#include <cstdlib>
 #include <mutex>
 #include <optional>
 #include <thread>
@@ -86,6 +87,18 @@ bool CreateAccounts(const Target& target, uint64_t accounts) {
   return true;
 }
 
+// The server's fsync count, from its /metrics (0 if it cannot be read), so
+// that the figure means the same for an in-process server and a --target.
+uint64_t ServerFsyncs(const Target& target) {
+  api::HttpClient client;
+  if (!client.Connect(target.host, target.port).ok()) return 0;
+  auto response = client.Request("GET", "/metrics", "");
+  if (!response.ok() || response->status != 200) return 0;
+  const std::string series = "\nnetfin_store_fsyncs_total ";
+  const size_t at = response->body.find(series);
+  return at == std::string::npos ? 0 : std::strtoull(response->body.c_str() + at + series.size(), nullptr, 10);
+}
+
 struct LoadResult {
   std::mutex mutex;
   std::vector<uint64_t> latencies_ns;
@@ -154,6 +167,7 @@ int RunBenchHttp(const BenchHttpOptions& options) {
   const uint64_t first_id = core::SystemClock().NowNs();
   const uint64_t per_connection = options.transfers / options.connections;
   LoadResult result;
+  const uint64_t fsyncs_before = ServerFsyncs(*target);
   ProgressLine progress("bench http: transfers");
   const uint64_t start_ns = core::MonotonicNowNs();
   std::vector<std::thread> threads;
@@ -182,7 +196,8 @@ int RunBenchHttp(const BenchHttpOptions& options) {
   const double requests_per_s = static_cast<double>(requests) / seconds;
   const double p50 = PercentileMs(result.latencies_ns, 50);
   const double p99 = PercentileMs(result.latencies_ns, 99);
-  const uint64_t fsyncs = local.ledger ? local.ledger->store().Stats().fsyncs : 0;
+  const uint64_t fsyncs_after = ServerFsyncs(*target);
+  const uint64_t fsyncs = fsyncs_after >= fsyncs_before ? fsyncs_after - fsyncs_before : 0;
   fmt::print(stderr,
              "bench http: {} transfers ({} failed) in {:.3f} s = {:.0f} transfers/s, {:.0f} requests/s "
              "({} per request, {} connections); request latency p50 {:.3f} ms, p99 {:.3f} ms\n",
