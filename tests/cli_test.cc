@@ -33,17 +33,23 @@ std::string Output(const std::string& command) {
 
 void Write(const std::string& path, const std::string& text) { std::ofstream(path) << text; }
 
+// Creates account 1 through the server's API and expects it accepted.
+void ExpectAccountCreated(uint16_t port) {
+  api::HttpClient client;
+  ASSERT_TRUE(client.Connect("127.0.0.1", port).ok());
+  auto response = client.Request("POST", "/v1/accounts", R"([{"id":"1","ledger":1,"code":1}])");
+  ASSERT_TRUE(response.ok());
+  EXPECT_EQ(response->status, 200u);
+  EXPECT_NE(response->body.find(R"("result":"ok")"), std::string::npos) << response->body;
+}
+
 TEST(Cli, ServeReadsItsConfigFileAndStopsCleanlyOnSigterm) {
   core::ScratchDir dir;
   const std::string config = dir.File("netfin.toml");
   Write(config, "db = \"" + dir.File("from-config.db") + "\"\nlisten = \"127.0.0.1:0\"\nthreads = 1\n");
   ServerProcess server({"--config", config});
   ASSERT_NE(server.port(), 0);
-  api::HttpClient client;
-  ASSERT_TRUE(client.Connect("127.0.0.1", server.port()).ok());
-  auto response = client.Request("POST", "/v1/accounts", R"([{"id":"1","ledger":1,"code":1}])");
-  ASSERT_TRUE(response.ok());
-  EXPECT_EQ(response->status, 200u);
+  ExpectAccountCreated(server.port());
   EXPECT_EQ(server.Signal(SIGTERM), 0);  // drains and exits 0
   EXPECT_EQ(ExitCode(NetfinBin() + " verify --db " + dir.File("from-config.db")), 0);
 }
@@ -79,11 +85,7 @@ TEST(Cli, ServeOnTheJournalStoreFromTheConfigFileAndVerifyIt) {
   {
     ServerProcess server({"--config", config});
     ASSERT_NE(server.port(), 0);
-    api::HttpClient client;
-    ASSERT_TRUE(client.Connect("127.0.0.1", server.port()).ok());
-    auto response = client.Request("POST", "/v1/accounts", R"([{"id":"1","ledger":1,"code":1}])");
-    ASSERT_TRUE(response.ok());
-    EXPECT_EQ(response->status, 200u);
+    ExpectAccountCreated(server.port());
     EXPECT_EQ(server.Signal(SIGTERM), 0);
   }
   const std::string verify = NetfinBin() + " verify --store journal --db " + journal;

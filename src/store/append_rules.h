@@ -42,4 +42,14 @@ inline void AssertAppendable(const Batch& batch, uint64_t timestamp_after) {
   }
 }
 
+// Checks a batch (AssertAppendable) and returns the chain's head once it is
+// appended: the next number, the checksum chained to head's, its timestamp.
+inline ChainHead NextHead(const ChainHead& head, const Batch& batch) {
+  AssertAppendable(batch, head.timestamp_max);
+  const uint64_t number = head.batch_number + 1;
+  return ChainHead{.batch_number = number,
+                   .checksum = ChainChecksum(head.checksum, number, batch),
+                   .timestamp_max = batch.TimestampMax()};
+}
+
 }  // namespace netfin::store

@@ -463,12 +463,8 @@ class JournalStore final : public Store {
                                failed_.message());
     }
     const ChainHead head = head_;  // only this thread writes head_
-    AssertAppendable(batch, head.timestamp_max);
-    const uint64_t number = head.batch_number + 1;
-    const ChainHead next{.batch_number = number,
-                         .checksum = ChainChecksum(head.checksum, number, batch),
-                         .timestamp_max = batch.TimestampMax()};
-    journal::EncodeFrame(batch, number, next.checksum, &frame_);
+    const ChainHead next = NextHead(head, batch);
+    journal::EncodeFrame(batch, next.batch_number, next.checksum, &frame_);
     if (Status status = WriteFrame(); !status.ok()) return Fail(status);
     file_bytes_ += frame_.size();
     // Point of no return: the batch is durable; make it visible.

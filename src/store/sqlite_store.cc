@@ -1144,11 +1144,7 @@ class SqliteStore final : public Store {
                                failed_.message());
     }
     const ChainHead head = Head();
-    AssertAppendable(batch, head.timestamp_max);
-    const uint64_t number = head.batch_number + 1;
-    const ChainHead next{.batch_number = number,
-                         .checksum = ChainChecksum(head.checksum, number, batch),
-                         .timestamp_max = batch.TimestampMax()};
+    const ChainHead next = NextHead(head, batch);
     Status status = WriteBatch(batch, next);
     if (!status.ok()) {
       RollBackIfOpen(writer_.get());

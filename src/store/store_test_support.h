@@ -3,10 +3,14 @@
 // Builders shared by the store backends' tests: small records, batches of
 // immutable records, account queries and a visitor that records Load().
 
+#include <algorithm>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include <gtest/gtest.h>
+
+#include "store/append_rules.h"
 #include "store/store.h"
 
 namespace netfin::store::testing {
@@ -72,5 +76,92 @@ class RecordingVisitor : public StateVisitor {
   std::vector<Transfer> transfers;
   std::vector<Expiry> expiries;
 };
+
+inline void MustAppend(Store& store, const Batch& batch) {
+  const core::Status status = store.Append(batch);
+  ASSERT_TRUE(status.ok()) << status.ToString();
+}
+
+// Three batches: (1) accounts 1, 2, 3 at timestamps 1..3; (2) transfers at
+// 10 (pending, timeout 5 s) and 20 and the pending one's expiry at 25;
+// (3) account 4 at 35 and transfers at 30 and 40.
+inline void AppendThreeBatches(Store& store) {
+  MustAppend(store, NewBatch({NewAccount(1, 1), NewAccount(2, 2), NewAccount(3, 3)}));
+  Transfer pending = NewTransfer(10, 1, 2, 10);
+  pending.flags = static_cast<uint16_t>(TransferFlag::kPending);
+  pending.timeout = 5;
+  MustAppend(store, NewBatch({}, {pending, NewTransfer(20, 2, 3, 20)}, {{pending.id, 25}}));
+  MustAppend(store, NewBatch({NewAccount(4, 35)},
+                             {NewTransfer(30, 3, 1, 30), NewTransfer(40, 1, 4, 40)}));
+}
+
+// One batch whose every field sits at its limit: ids with the high bits set,
+// user_data_64 above INT64_MAX (stored bit-cast), amounts and balances at
+// kAmountMax, the last timestamp at kTimestampMax.
+struct RecordsAtLimits {
+  Account account;      // as created
+  Account account_now;  // after the batch: every balance at kAmountMax
+  Account other;
+  Transfer transfer;
+  Expiry expiry;
+  AccountBalance balance;
+  Batch batch;
+};
+
+inline RecordsAtLimits MakeRecordsAtLimits() {
+  RecordsAtLimits r;
+  const uint64_t t = kTimestampMax - 10;
+  r.account.id = {UINT64_MAX, UINT64_MAX - 1};
+  r.account.user_data_128 = {1ull << 63, 0};
+  r.account.user_data_64 = UINT64_MAX;
+  r.account.user_data_32 = UINT32_MAX;
+  r.account.ledger = UINT32_MAX;
+  r.account.code = UINT16_MAX;
+  r.account.flags = UINT16_MAX;
+  r.account.timestamp = t;
+  r.other = NewAccount(1, t + 1);
+  r.transfer.id = {1ull << 63, 1};
+  r.transfer.debit_account_id = r.account.id;
+  r.transfer.credit_account_id = r.other.id;
+  r.transfer.amount = core::kAmountMax;
+  r.transfer.pending_id = {UINT64_MAX, 0};
+  r.transfer.user_data_128 = Id128::Max();
+  r.transfer.user_data_64 = (1ull << 63) + 5;
+  r.transfer.user_data_32 = UINT32_MAX;
+  r.transfer.timeout = UINT32_MAX;
+  r.transfer.ledger = UINT32_MAX;
+  r.transfer.code = UINT16_MAX;
+  r.transfer.flags = UINT16_MAX;
+  r.transfer.timestamp = t + 2;
+  r.expiry = Expiry{{UINT64_MAX, 7}, kTimestampMax};
+  r.account_now = r.account;
+  r.account_now.debits_pending = r.account_now.debits_posted = core::kAmountMax;
+  r.account_now.credits_pending = r.account_now.credits_posted = core::kAmountMax;
+  r.balance = NewBalance(0, t + 2, core::kAmountMax);
+  r.balance.account_id = r.account.id;
+  r.batch = NewBatch({r.account, r.other}, {r.transfer}, {r.expiry});
+  r.batch.accounts_updated = {r.account_now};
+  r.batch.balances = {r.balance};
+  return r;
+}
+
+// Checks that a store (reopened after appending r.batch) gives every field
+// back through Load, the lookups and both queries.
+inline void ExpectRecordsAtLimits(Store& store, const RecordsAtLimits& r) {
+  RecordingVisitor loaded;
+  ASSERT_TRUE(store.Load(loaded).ok());
+  std::sort(loaded.accounts.begin(), loaded.accounts.end(),
+            [](const Account& x, const Account& y) { return x.timestamp < y.timestamp; });
+  EXPECT_EQ(loaded.accounts, (std::vector<Account>{r.account_now, r.other}));
+  EXPECT_EQ(loaded.transfers, std::vector<Transfer>{r.transfer});
+  EXPECT_EQ(loaded.expiries, std::vector<Expiry>{r.expiry});
+  EXPECT_EQ(store.LookupAccount(r.account.id).value(), r.account_now);
+  EXPECT_EQ(store.LookupTransfer(r.transfer.id).value(), r.transfer);
+  AccountFilter filter = Query{}.Filter();
+  filter.account_id = r.account.id;
+  EXPECT_EQ(store.GetAccountBalances(filter).value(), std::vector<AccountBalance>{r.balance});
+  EXPECT_EQ(store.GetAccountTransfers(filter).value(), std::vector<Transfer>{r.transfer});
+  EXPECT_EQ(store.Head().timestamp_max, kTimestampMax);
+}
 
 }  // namespace netfin::store::testing
