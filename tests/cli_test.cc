@@ -34,9 +34,10 @@ std::string Output(const std::string& command) {
 void Write(const std::string& path, const std::string& text) { std::ofstream(path) << text; }
 
 // Creates account 1 through the server's API and expects it accepted.
-void ExpectAccountCreated(uint16_t port) {
+void ExpectAccountCreated(uint16_t port, const std::string& db) {
   api::HttpClient client;
   ASSERT_TRUE(client.Connect("127.0.0.1", port).ok());
+  client.SetSigner(testing::OperatorSigner(db));
   auto response = client.Request("POST", "/v1/accounts", R"([{"id":"1","ledger":1,"code":1}])");
   ASSERT_TRUE(response.ok());
   EXPECT_EQ(response->status, 200u);
@@ -49,7 +50,7 @@ TEST(Cli, ServeReadsItsConfigFileAndStopsCleanlyOnSigterm) {
   Write(config, "db = \"" + dir.File("from-config.db") + "\"\nlisten = \"127.0.0.1:0\"\nthreads = 1\n");
   ServerProcess server({"--config", config});
   ASSERT_NE(server.port(), 0);
-  ExpectAccountCreated(server.port());
+  ExpectAccountCreated(server.port(), dir.File("from-config.db"));
   EXPECT_EQ(server.Signal(SIGTERM), 0);  // drains and exits 0
   EXPECT_EQ(ExitCode(NetfinBin() + " verify --db " + dir.File("from-config.db")), 0);
 }
@@ -85,7 +86,7 @@ TEST(Cli, ServeOnTheJournalStoreFromTheConfigFileAndVerifyIt) {
   {
     ServerProcess server({"--config", config});
     ASSERT_NE(server.port(), 0);
-    ExpectAccountCreated(server.port());
+    ExpectAccountCreated(server.port(), journal);
     EXPECT_EQ(server.Signal(SIGTERM), 0);
   }
   const std::string verify = NetfinBin() + " verify --store journal --db " + journal;
@@ -96,6 +97,7 @@ TEST(Cli, ServeOnTheJournalStoreFromTheConfigFileAndVerifyIt) {
     ASSERT_NE(server.port(), 0);
     api::HttpClient client;
     ASSERT_TRUE(client.Connect("127.0.0.1", server.port()).ok());
+    client.SetSigner(testing::OperatorSigner(journal));
     ASSERT_TRUE(client.Request("POST", "/v1/accounts", R"([{"id":"2","ledger":1,"code":1}])").ok());
     EXPECT_EQ(server.Signal(SIGTERM), 0);
   }

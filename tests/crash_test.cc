@@ -41,11 +41,13 @@ std::string TransferJson(uint64_t id, uint64_t dr, uint64_t cr, uint64_t amount,
 }
 
 // Sends requests of 1..40 transfers (some as linked chains) until the server dies.
-void Client(uint16_t port, std::atomic<uint64_t>* next_id, uint32_t seed, std::mutex* mutex,
+void Client(uint16_t port, std::shared_ptr<const api::RequestSigner> signer,
+            std::atomic<uint64_t>* next_id, uint32_t seed, std::mutex* mutex,
             std::vector<SentRequest>* sent) {
   std::mt19937 random(seed);
   api::HttpClient client;
   if (!client.Connect("127.0.0.1", port).ok()) return;
+  client.SetSigner(std::move(signer));
   for (int r = 0; r < 100'000; ++r) {
     SentRequest request;
     const int n = 1 + static_cast<int>(random() % 40);
@@ -129,6 +131,7 @@ TEST_P(Crash, SigkillUnderLoadLosesNothingAcknowledged) {
     if (iteration == 0) {
       api::HttpClient setup;
       ASSERT_TRUE(setup.Connect("127.0.0.1", server.port()).ok());
+      setup.SetSigner(testing::OperatorSigner(db));
       std::string body = "[";
       for (int a = 1; a <= kAccounts; ++a) {
         body += (a > 1 ? "," : "") + std::string("{\"id\":\"") + std::to_string(a) + "\",\"ledger\":1,\"code\":1}";
@@ -141,7 +144,7 @@ TEST_P(Crash, SigkillUnderLoadLosesNothingAcknowledged) {
     std::vector<SentRequest> round;
     std::vector<std::thread> clients;
     for (uint32_t c = 0; c < 4; ++c) {
-      clients.emplace_back(Client, server.port(), &next_id, random(), &mutex, &round);
+      clients.emplace_back(Client, server.port(), testing::OperatorSigner(db), &next_id, random(), &mutex, &round);
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(30 + random() % 300));
     server.Signal(SIGKILL);

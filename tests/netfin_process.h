@@ -9,8 +9,13 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <memory>
 #include <string>
 #include <vector>
+
+#include "api/auth.h"
+#include "api/key_registry.h"
+#include "core/crypto.h"
 
 namespace netfin::testing {
 
@@ -91,5 +96,14 @@ class ServerProcess {
   int stdout_fd_ = -1;
   uint16_t port_ = 0;
 };
+
+// The operator's signer for a server on db (its master key is db + ".key",
+// which `netfin serve` creates on first start).
+inline std::shared_ptr<const api::RequestSigner> OperatorSigner(const std::string& db) {
+  auto key = core::SecretKey::LoadOrCreate(db + ".key");
+  if (!key.ok()) return nullptr;
+  return std::make_shared<api::RequestSigner>(std::string(api::kOperatorKeyId),
+                                              api::ApiKeySecret(key.value(), api::kOperatorKeyId));
+}
 
 }  // namespace netfin::testing

@@ -37,6 +37,10 @@ std::string_view ErrorCodeName(ErrorCode code) {
       return "malformed_request";
     case ErrorCode::kAccountHasNoHistory:
       return "account_has_no_history";
+    case ErrorCode::kUnauthenticated:
+      return "unauthenticated";
+    case ErrorCode::kForbidden:
+      return "forbidden";
     case ErrorCode::kNotFound:
       return "not_found";
     case ErrorCode::kRouteNotFound:
@@ -77,6 +81,10 @@ unsigned HttpStatusOf(ErrorCode code) {
     case ErrorCode::kMalformedRequest:
     case ErrorCode::kAccountHasNoHistory:
       return 400;
+    case ErrorCode::kUnauthenticated:
+      return 401;
+    case ErrorCode::kForbidden:
+      return 403;
     case ErrorCode::kNotFound:
     case ErrorCode::kRouteNotFound:
       return 404;

@@ -29,6 +29,8 @@ enum class ErrorCode {
   kInvalidArgument,       // 400: the ledger refused the request as malformed
   kMalformedRequest,      // 400: not a well-formed HTTP/1.1 request
   kAccountHasNoHistory,   // 400: balances of an account without the `history` flag
+  kUnauthenticated,       // 401: a missing, malformed or wrong signature, or a replay
+  kForbidden,             // 403: the key's role may not use this route or resource
   kNotFound,              // 404: the resource does not exist
   kRouteNotFound,         // 404: no route has this path
   kMethodNotAllowed,      // 405: the path exists with other methods (see Allow)
@@ -46,6 +48,7 @@ inline constexpr ErrorCode kErrorCodesAll[] = {
     ErrorCode::kInvalidAmount,   ErrorCode::kOutOfRange,       ErrorCode::kMissingField,
     ErrorCode::kEmptyBatch,      ErrorCode::kTooManyEvents,    ErrorCode::kInvalidQuery,
     ErrorCode::kInvalidArgument, ErrorCode::kMalformedRequest, ErrorCode::kAccountHasNoHistory,
+    ErrorCode::kUnauthenticated, ErrorCode::kForbidden,
     ErrorCode::kNotFound,        ErrorCode::kRouteNotFound,    ErrorCode::kMethodNotAllowed,
     ErrorCode::kConflict,        ErrorCode::kBodyTooLarge,     ErrorCode::kUnsupportedMediaType,
     ErrorCode::kHeaderTooLarge,  ErrorCode::kInternal,         ErrorCode::kServiceUnavailable,

@@ -9,6 +9,7 @@
 #include <chrono>
 #include <optional>
 
+#include "api/auth.h"
 #include "core/assert.h"
 
 namespace netfin::api {
@@ -27,6 +28,27 @@ constexpr int kAttemptsMax = 2;
 
 core::Status IoFailure(std::string_view what, const beast::error_code& ec) {
   return core::Unavailable(std::string(what) + ": " + ec.message());
+}
+
+beast::string_view ToBeast(std::string_view s) { return {s.data(), s.size()}; }
+std::string_view FromBeast(beast::string_view s) { return {s.data(), s.size()}; }
+
+bool HasLineBreak(std::string_view s) { return s.find_first_of("\r\n") != std::string_view::npos; }
+
+int64_t UnixNowS() {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// Sets the four signature headers of request, signed now with a new nonce.
+void Sign(const RequestSigner& signer, http::request<http::string_body>& request) {
+  const SignatureHeaders headers = signer.Sign(
+      FromBeast(request.method_string()), FromBeast(request.target()), request.body(), UnixNowS());
+  request.set(ToBeast(kKeyHeader), headers.key_id);
+  request.set(ToBeast(kTimestampHeader), headers.timestamp);
+  request.set(ToBeast(kNonceHeader), headers.nonce);
+  request.set(ToBeast(kSignatureHeader), headers.signature);
 }
 
 }  // namespace
@@ -59,7 +81,9 @@ struct HttpClient::Impl {
   beast::error_code WriteBytes(std::string_view bytes);
   beast::error_code WriteRequest(const http::request<http::string_body>& request);
   ReadResult ReadResponse();
-  core::Result<ClientResponse> Exchange(const http::request<http::string_body>* request,
+  // Sends request (signed afresh for each attempt when a signer is set), or
+  // raw when request is null, and reads the response.
+  core::Result<ClientResponse> Exchange(http::request<http::string_body>* request,
                                         std::string_view raw, bool retry_if_stale);
 
   const HttpClientOptions options;
@@ -70,6 +94,7 @@ struct HttpClient::Impl {
   uint16_t port = 0;
   uint64_t connections = 0;
   uint64_t requests_on_connection = 0;
+  std::shared_ptr<const RequestSigner> signer;
 };
 
 core::Status HttpClient::Impl::Open() {
@@ -142,12 +167,14 @@ HttpClient::Impl::ReadResult HttpClient::Impl::ReadResponse() {
   return result;
 }
 
-core::Result<ClientResponse> HttpClient::Impl::Exchange(
-    const http::request<http::string_body>* request, std::string_view raw, bool retry_if_stale) {
+core::Result<ClientResponse> HttpClient::Impl::Exchange(http::request<http::string_body>* request,
+                                                        std::string_view raw, bool retry_if_stale) {
   beast::error_code failure;
   for (int attempt = 0; attempt < kAttemptsMax; ++attempt) {
     if (!stream) NETFIN_RETURN_IF_ERROR(Open());
     const bool reused = requests_on_connection > 0;
+    // A resend is a new request to the server's replay guard: new nonce.
+    if (request != nullptr && signer != nullptr) Sign(*signer, *request);
     const beast::error_code write_ec = request ? WriteRequest(*request) : WriteBytes(raw);
     // Read even after a failed write: the server may have answered (413)
     // before it stopped reading.
@@ -175,9 +202,20 @@ core::Status HttpClient::Connect(const std::string& host, uint16_t port) {
   return impl_->Open();
 }
 
+void HttpClient::SetSigner(std::shared_ptr<const RequestSigner> signer) {
+  impl_->signer = std::move(signer);
+}
+
 core::Result<ClientResponse> HttpClient::Request(std::string_view method, std::string_view target,
                                                  std::string_view body,
                                                  std::string_view content_type) {
+  return Request(method, target, body, content_type, {});
+}
+
+core::Result<ClientResponse> HttpClient::Request(
+    std::string_view method, std::string_view target, std::string_view body,
+    std::string_view content_type,
+    const std::vector<std::pair<std::string, std::string>>& extra_headers) {
   http::request<http::string_body> request;
   request.method_string(beast::string_view(method.data(), method.size()));
   request.target(beast::string_view(target.data(), target.size()));
@@ -187,6 +225,10 @@ core::Result<ClientResponse> HttpClient::Request(std::string_view method, std::s
   if (!content_type.empty()) {
     request.set(http::field::content_type,
                 beast::string_view(content_type.data(), content_type.size()));
+  }
+  for (const auto& [name, value] : extra_headers) {
+    NETFIN_ASSERT(!name.empty() && !HasLineBreak(name) && !HasLineBreak(value));
+    request.insert(ToBeast(name), value);
   }
   request.body() = std::string(body);
   request.keep_alive(true);

@@ -10,6 +10,11 @@
 // (a repeated event answers "exists"). Every read and write is bounded by
 // timeout_ms.
 //
+// With a signer (SetSigner), every request carries the four Netfin-*
+// signature headers (api/auth.h), computed afresh for every send: the resend
+// after a reconnect gets a new timestamp and nonce, so the server's replay
+// guard does not refuse it as a reused nonce.
+//
 // Not thread-safe: one client per thread.
 
 #include <cstdint>
@@ -23,6 +28,8 @@
 #include "core/status.h"
 
 namespace netfin::api {
+
+class RequestSigner;  // api/auth.h
 
 struct HttpClientOptions {
   uint32_t timeout_ms = 30'000;  // per read or write
@@ -48,10 +55,21 @@ class HttpClient {
   // Connects (or reconnects) to host:port; later requests go there.
   core::Status Connect(const std::string& host, uint16_t port);
 
+  // Signs every later request with signer; nullptr: requests go unsigned.
+  void SetSigner(std::shared_ptr<const RequestSigner> signer);
+
   // Sends one request. content_type is sent when not empty.
   core::Result<ClientResponse> Request(std::string_view method, std::string_view target,
                                        std::string_view body = {},
                                        std::string_view content_type = "application/json");
+  // The same with more headers (Idempotency-Key, or hand-made signature
+  // headers when no signer is set), sent in this order after the others. A
+  // signer's headers replace any of the same name.
+  // REQUIRES: no name or value contains CR or LF.
+  core::Result<ClientResponse> Request(
+      std::string_view method, std::string_view target, std::string_view body,
+      std::string_view content_type,
+      const std::vector<std::pair<std::string, std::string>>& extra_headers);
   core::Result<ClientResponse> Get(std::string_view target) { return Request("GET", target); }
   core::Result<ClientResponse> Post(std::string_view target, std::string_view body) {
     return Request("POST", target, body);

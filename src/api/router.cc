@@ -2,51 +2,25 @@
 
 #include <algorithm>
 #include <chrono>
+#include <ctime>
 #include <thread>
 #include <utility>
 
+#include "api/auth.h"
+#include "api/key_registry.h"
 #include "api/ledger_json.h"
 #include "api/query.h"
+#include "api/router_routes.h"
 #include "core/assert.h"
 #include "ledger/ledger_service.h"
+#include "payments/model.h"
 
 namespace netfin::api {
-
-enum class Router::RouteId : int {
-  kCreateAccounts,
-  kCreateTransfers,
-  kGetAccount,
-  kGetTransfer,
-  kAccountTransfers,
-  kAccountBalances,
-  kHealth,
-  kMetrics,
-};
 
 namespace {
 
 using core::Id128;
 using RouteId = Router::RouteId;
-
-struct RouteSpec {
-  std::string_view method;
-  std::string_view path_template;  // "{id}" matches one non-empty segment
-  RouteId id;
-  bool takes_query;
-};
-
-// The route table: the one place a route is declared. docs/openapi.yaml must
-// list the same routes (openapi_test checks it).
-constexpr RouteSpec kRoutes[] = {
-    {"POST", "/v1/accounts", RouteId::kCreateAccounts, false},
-    {"POST", "/v1/transfers", RouteId::kCreateTransfers, false},
-    {"GET", "/v1/accounts/{id}", RouteId::kGetAccount, false},
-    {"GET", "/v1/transfers/{id}", RouteId::kGetTransfer, false},
-    {"GET", "/v1/accounts/{id}/transfers", RouteId::kAccountTransfers, true},
-    {"GET", "/v1/accounts/{id}/balances", RouteId::kAccountBalances, true},
-    {"GET", "/healthz", RouteId::kHealth, false},
-    {"GET", "/metrics", RouteId::kMetrics, false},
-};
 
 // No template has more segments than this; a path with more matches none.
 constexpr size_t kTemplateSegmentsMax = 8;
@@ -166,8 +140,10 @@ std::optional<std::string> NextCursorOf(const store::AccountFilter& filter,
 
 }  // namespace
 
-Router::Router(ledger::LedgerService& ledger, Metrics& metrics)
-    : ledger_(ledger), metrics_(metrics) {}
+Router::Router(ApiServices services, Metrics& metrics)
+    : ledger_(services.ledger), services_(services), metrics_(metrics) {
+  NETFIN_ASSERT(services.keys == nullptr || services.replay != nullptr);
+}
 
 std::vector<RouteInfo> Router::Routes() {
   std::vector<RouteInfo> routes;
@@ -222,8 +198,22 @@ void Router::Handle(HttpRequest request, const Post& post, const Respond& respon
           ErrorResponse({ErrorCode::kInvalidQuery, "this route takes no query parameters"}, label));
       return;
     }
+    payments::Principal principal;
+    principal.key_id = std::string(kOperatorKeyId);
+    if (route.access != Access::kPublic && services_.keys != nullptr) {
+      if (auto refused = Authenticate(request, label, &principal)) {
+        respond(std::move(*refused));
+        return;
+      }
+      if (route.access == Access::kOperator &&
+          principal.role != payments::PrincipalRole::kOperator) {
+        respond(ErrorResponse({ErrorCode::kForbidden, "this route is for the platform operator"},
+                              label));
+        return;
+      }
+    }
     std::optional<HttpResponse> response =
-        Dispatch(route.id, param, query, request, post, respond, label);
+        Dispatch(route.id, param, query, request, post, respond, label, principal);
     if (response) respond(std::move(*response));
     return;
   }
@@ -241,7 +231,7 @@ void Router::Handle(HttpRequest request, const Post& post, const Respond& respon
 std::optional<HttpResponse> Router::Dispatch(RouteId route, std::string_view param,
                                              std::string_view query, HttpRequest& request,
                                              const Post& post, const Respond& respond,
-                                             size_t label) {
+                                             size_t label, const payments::Principal& principal) {
   switch (route) {
     case RouteId::kCreateAccounts:
       return CreateAccounts(request, post, respond, label);
@@ -259,8 +249,71 @@ std::optional<HttpResponse> Router::Dispatch(RouteId route, std::string_view par
       return Health(label);
     case RouteId::kMetrics:
       return MetricsText(label);
+    case RouteId::kEvents:
+      return EventsFeed(query, label, principal);
+    case RouteId::kCreateApiKey:
+      return CreateApiKey(request, post, respond, label, principal);
+    case RouteId::kCreateCustomer:
+    case RouteId::kGetCustomer:
+    case RouteId::kSetCustomerTier:
+    case RouteId::kGetWallet:
+    case RouteId::kListMovements:
+    case RouteId::kCreateMerchant:
+    case RouteId::kGetMerchant:
+    case RouteId::kTopUp:
+    case RouteId::kWithdraw:
+    case RouteId::kWalletTransfer:
+    case RouteId::kCreatePayment:
+    case RouteId::kListPayments:
+    case RouteId::kGetPayment:
+    case RouteId::kPayPayment:
+    case RouteId::kCancelPayment:
+    case RouteId::kCreateRefund:
+    case RouteId::kListRefunds:
+    case RouteId::kRunSettlement:
+    case RouteId::kListSettlements:
+    case RouteId::kGetSettlement:
+    case RouteId::kSettlementFile:
+    case RouteId::kSettlementPaid:
+    case RouteId::kReconciliation:
+      return DispatchPayments(route, param, query, request, post, respond, label, principal);
   }
   NETFIN_ASSERT(false);  // unreachable: the switch is exhaustive
+}
+
+std::optional<HttpResponse> Router::Authenticate(const HttpRequest& request, size_t label,
+                                                 payments::Principal* principal) {
+  // One message for every way a signature fails, so a caller learns
+  // nothing about which keys exist.
+  auto refuse = [label](std::string_view why) {
+    return ErrorResponse({ErrorCode::kUnauthenticated, std::string(why)}, label);
+  };
+  if (request.key_id.empty() || request.timestamp.empty() || request.nonce.empty() ||
+      request.signature.empty()) {
+    return refuse("sign the request: Netfin-Key, Netfin-Timestamp, Netfin-Nonce, Netfin-Signature");
+  }
+  const std::optional<int64_t> timestamp = ParseTimestamp(request.timestamp);
+  if (!timestamp || !NonceWellFormed(request.nonce)) {
+    return refuse("malformed Netfin-Timestamp or Netfin-Nonce");
+  }
+  const std::optional<ApiKey> key = services_.keys->Find(request.key_id);
+  // An unknown key is checked against a secret anyway, so that it costs the
+  // same time as a known key with a wrong signature.
+  const std::string secret = services_.keys->SecretOf(request.key_id);
+  const std::string canonical =
+      CanonicalRequest(request.method, request.target, request.timestamp, request.nonce, request.body);
+  if (!SignatureMatches(secret, canonical, request.signature) || !key) {
+    return refuse("the signature does not match");
+  }
+  const int64_t now_s = static_cast<int64_t>(std::time(nullptr));
+  const ReplayVerdict verdict = services_.replay->Check(key->key_id, *timestamp, request.nonce, now_s);
+  if (verdict != ReplayVerdict::kFresh) {
+    return refuse("the request is not fresh: " + std::string(ReplayVerdictName(verdict)));
+  }
+  principal->role = key->role;
+  principal->party_id = key->party_id;
+  principal->key_id = key->key_id;
+  return std::nullopt;
 }
 
 template <typename Record, typename Outcome, typename Parse, typename Submit, typename ToJson>

@@ -36,6 +36,10 @@
 namespace netfin::ledger {
 class LedgerService;
 }
+namespace netfin::payments {
+class PaymentsService;
+struct Principal;
+}
 
 namespace netfin::api {
 
@@ -51,6 +55,22 @@ struct HttpRequest {
   std::string_view target;  // path and query: "/v1/accounts/7/transfers?limit=10"
   std::optional<std::string_view> content_type;
   std::string body;
+  // The headers of signed requests (api/auth.h) and Idempotency-Key; empty
+  // when absent.
+  std::string key_id, timestamp, nonce, signature, idempotency_key;
+};
+
+class KeyRegistry;
+class ReplayGuard;
+
+// What the router serves. Without keys the router authenticates nobody and
+// treats every request as the operator's: for in-process tests and
+// benchmarks of the ledger only; `netfin serve` always passes keys.
+struct ApiServices {
+  ledger::LedgerService& ledger;
+  payments::PaymentsService* payments = nullptr;
+  KeyRegistry* keys = nullptr;
+  ReplayGuard* replay = nullptr;  // REQUIRED when keys is set
 };
 
 struct HttpResponse {
@@ -70,8 +90,8 @@ class Router {
   // Which handler a route runs; defined with the route table in router.cc.
   enum class RouteId : int;
 
-  // REQUIRES: ledger and metrics outlive the router.
-  Router(ledger::LedgerService& ledger, Metrics& metrics);
+  // REQUIRES: the services and metrics outlive the router.
+  Router(ApiServices services, Metrics& metrics);
 
   // Every route, in table order.
   static std::vector<RouteInfo> Routes();
@@ -95,7 +115,22 @@ class Router {
   // Empty when the response will come through post.
   std::optional<HttpResponse> Dispatch(RouteId route, std::string_view param,
                                        std::string_view query, HttpRequest& request,
-                                       const Post& post, const Respond& respond, size_t label);
+                                       const Post& post, const Respond& respond, size_t label,
+                                       const payments::Principal& principal);
+  // Checks the request's signature; empty when it is good (and *principal
+  // is set), else the 401 to send.
+  std::optional<HttpResponse> Authenticate(const HttpRequest& request, size_t label,
+                                           payments::Principal* principal);
+  // The payments routes (router_payments.cc).
+  std::optional<HttpResponse> DispatchPayments(RouteId route, std::string_view param,
+                                               std::string_view query, HttpRequest& request,
+                                               const Post& post, const Respond& respond,
+                                               size_t label, const payments::Principal& principal);
+  std::optional<HttpResponse> CreateApiKey(HttpRequest& request, const Post& post,
+                                           const Respond& respond, size_t label,
+                                           const payments::Principal& principal);
+  HttpResponse EventsFeed(std::string_view query, size_t label,
+                          const payments::Principal& principal);
   std::optional<HttpResponse> CreateAccounts(HttpRequest& request, const Post& post,
                                              const Respond& respond, size_t label);
   std::optional<HttpResponse> CreateTransfers(HttpRequest& request, const Post& post,
@@ -118,6 +153,7 @@ class Router {
   HttpResponse MetricsText(size_t label);
 
   ledger::LedgerService& ledger_;
+  ApiServices services_;
   Metrics& metrics_;
   std::atomic<uint64_t> ledger_calls_in_flight_{0};
 };

@@ -1,5 +1,7 @@
 #include "api/server.h"
 
+#include "api/auth.h"
+
 #include <atomic>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/executor_work_guard.hpp>
@@ -180,6 +182,15 @@ class Session : public std::enable_shared_from_this<Session> {
     const auto content_type = request.find(http::field::content_type);
     if (content_type != request.end()) routed.content_type = ToStd(content_type->value());
     routed.body = std::move(request.body());
+    auto header = [&request](std::string_view name) {
+      const auto it = request.find(boost::beast::string_view(name.data(), name.size()));
+      return it == request.end() ? std::string() : std::string(ToStd(it->value()));
+    };
+    routed.key_id = header(kKeyHeader);
+    routed.timestamp = header(kTimestampHeader);
+    routed.nonce = header(kNonceHeader);
+    routed.signature = header(kSignatureHeader);
+    routed.idempotency_key = header("Idempotency-Key");
     // The ledger's callback may run on its commit thread: it posts to this
     // strand, and only there is the response built and written.
     Router::Post post = [executor = stream_.get_executor()](std::function<void()> fn) {
@@ -345,10 +356,10 @@ class Listener : public std::enable_shared_from_this<Listener> {
 }  // namespace
 
 struct Server::Impl {
-  Impl(ledger::LedgerService& ledger, ServerOptions server_options)
+  Impl(ApiServices services, ServerOptions server_options)
       : options(std::move(server_options)),
         metrics(Router::RouteLabels()),
-        router(ledger, metrics),
+        router(services, metrics),
         shared(router, metrics, options) {}
 
   ~Impl() {
@@ -423,7 +434,10 @@ void Server::Impl::Stop() {
 }
 
 Server::Server(ledger::LedgerService& ledger, ServerOptions options)
-    : impl_(std::make_unique<Impl>(ledger, std::move(options))) {}
+    : Server(ApiServices{.ledger = ledger}, std::move(options)) {}
+
+Server::Server(ApiServices services, ServerOptions options)
+    : impl_(std::make_unique<Impl>(services, std::move(options))) {}
 
 Server::~Server() = default;
 

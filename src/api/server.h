@@ -28,6 +28,7 @@
 #include <string>
 
 #include "api/metrics.h"
+#include "api/router.h"
 #include "core/limits.h"
 #include "core/status.h"
 
@@ -47,7 +48,10 @@ struct ServerOptions {
 
 class Server {
  public:
+  // The ledger routes only, unauthenticated (in-process tests and benchmarks).
   Server(ledger::LedgerService& ledger, ServerOptions options);
+  // Every route the services offer; authenticated when services.keys is set.
+  Server(ApiServices services, ServerOptions options);
   ~Server();  // Stop()s
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;

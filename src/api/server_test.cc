@@ -59,6 +59,10 @@ class FaultyReadStore final : public store::Store {
     if (failed()) return Failure();
     return inner_->GetAccountBalances(filter);
   }
+  core::Result<std::vector<store::RoleEvent>> ReadEvents(const store::EventFilter& filter) override {
+    if (failed()) return Failure();
+    return inner_->ReadEvents(filter);
+  }
   core::Status VerifyChain(store::ChainReport* report) override {
     return inner_->VerifyChain(report);
   }
@@ -692,7 +696,7 @@ TEST_F(ServerTest, MetricsCountRequestsByRouteTemplate) {
 
 TEST_F(ServerTest, RoutesAreIntrospectable) {
   const std::vector<RouteInfo> routes = Router::Routes();
-  EXPECT_EQ(routes.size(), 8u);
+  EXPECT_EQ(routes.size(), 33u);
   EXPECT_NE(std::find(routes.begin(), routes.end(), RouteInfo{"POST", "/v1/transfers"}),
             routes.end());
   EXPECT_NE(std::find(routes.begin(), routes.end(), RouteInfo{"GET", "/v1/accounts/{id}/balances"}),

@@ -24,29 +24,6 @@
 namespace netfin::cli {
 namespace {
 
-struct Target {
-  std::string host;
-  uint16_t port = 0;
-};
-
-std::optional<Target> ParseTarget(const std::string& url) {
-  const std::string prefix = "http://";
-  if (url.rfind(prefix, 0) != 0) return std::nullopt;
-  std::string rest = url.substr(prefix.size());
-  if (!rest.empty() && rest.back() == '/') rest.pop_back();
-  const size_t colon = rest.rfind(':');
-  if (colon == std::string::npos) return std::nullopt;
-  Target target{rest.substr(0, colon), 0};
-  try {
-    const unsigned long port = std::stoul(rest.substr(colon + 1));
-    if (port == 0 || port > 65535) return std::nullopt;
-    target.port = static_cast<uint16_t>(port);
-  } catch (const std::exception&) {
-    return std::nullopt;
-  }
-  return target;
-}
-
 template <typename Record, typename ToJson>
 std::string JsonArray(const std::vector<Record>& records, ToJson to_json) {
   std::string body = "[";
@@ -70,6 +47,7 @@ size_t CountResults(const std::string& body, std::string_view result) {
 
 bool CreateAccounts(const Target& target, uint64_t accounts) {
   api::HttpClient client;
+  client.SetSigner(target.signer);
   if (auto s = client.Connect(target.host, target.port); !s.ok()) {
     fmt::print(stderr, "bench http: {}\n", s.ToString());
     return false;
@@ -91,6 +69,7 @@ bool CreateAccounts(const Target& target, uint64_t accounts) {
 // that the figure means the same for an in-process server and a --target.
 uint64_t ServerFsyncs(const Target& target) {
   api::HttpClient client;
+  client.SetSigner(target.signer);
   if (!client.Connect(target.host, target.port).ok()) return 0;
   auto response = client.Request("GET", "/metrics", "");
   if (!response.ok() || response->status != 200) return 0;
@@ -110,6 +89,7 @@ struct LoadResult {
 void RunConnection(const Target& target, const BenchHttpOptions& options, uint64_t first_id,
                    uint64_t transfers, uint32_t seed, LoadResult* result) {
   api::HttpClient client;
+  client.SetSigner(target.signer);
   if (!client.Connect(target.host, target.port).ok()) {
     result->failed += transfers;
     return;
@@ -143,7 +123,7 @@ std::optional<Target> StartLocalServer(const std::string& store_kind, LocalServe
   if (local->ledger == nullptr) return std::nullopt;
   local->server = std::make_unique<api::Server>(*local->ledger, api::ServerOptions{"127.0.0.1", 0, 2});
   if (!local->server->Start().ok()) return std::nullopt;
-  return Target{"127.0.0.1", local->server->port()};
+  return Target{"127.0.0.1", local->server->port(), nullptr};
 }
 
 }  // namespace
@@ -160,6 +140,9 @@ int RunBenchHttp(const BenchHttpOptions& options) {
     fmt::print(stderr, "bench http: cannot {} '{}'\n", options.target.empty() ? "start a server" : "parse --target",
                options.target);
     return 2;
+  }
+  if (!options.operator_secret.empty()) {
+    target->signer = std::make_shared<api::RequestSigner>("operator", options.operator_secret);
   }
   if (!CreateAccounts(*target, options.accounts)) return 1;
 

@@ -50,4 +50,23 @@ std::unique_ptr<ledger::LedgerService> OpenBenchLedger(const std::string& store_
   return std::move(ledger).value();
 }
 
+std::optional<Target> ParseTarget(const std::string& url) {
+  const std::string prefix = "http://";
+  if (url.rfind(prefix, 0) != 0) return std::nullopt;
+  std::string rest = url.substr(prefix.size());
+  if (!rest.empty() && rest.back() == '/') rest.pop_back();
+  const size_t colon = rest.rfind(':');
+  if (colon == std::string::npos) return std::nullopt;
+  Target target{rest.substr(0, colon), 0, nullptr};
+  try {
+    const unsigned long port = std::stoul(rest.substr(colon + 1));
+    if (port == 0 || port > 65535) return std::nullopt;
+    target.port = static_cast<uint16_t>(port);
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+  return target;
+}
+
+
 }  // namespace netfin::cli

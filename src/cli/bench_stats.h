@@ -4,9 +4,12 @@
 // a progress line, opening a durable ledger.
 
 #include <cstdint>
+#include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "api/auth.h"
 #include "core/scratch_dir.h"
 #include "ledger/ledger_service.h"
 
@@ -29,6 +32,14 @@ class ProgressLine {
 };
 
 using core::ScratchDir;
+
+// A server to drive: http://HOST:PORT.
+struct Target {
+  std::string host;
+  uint16_t port = 0;
+  std::shared_ptr<const api::RequestSigner> signer;  // nullptr: unsigned requests
+};
+std::optional<Target> ParseTarget(const std::string& url);
 
 // Opens the ledger on a durable (fsync per batch) store of that kind
 // (cli/open_store.h) at db_path; prints why on stderr and returns nullptr

@@ -3,6 +3,7 @@
 // The netfin command's subcommands. main.cc parses the command line (CLI11)
 // into these option structs; each Run* returns the process exit code.
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 
@@ -14,6 +15,8 @@ struct ServeOptions {
   std::string config_path;  // optional TOML file; flags given on the command line win
   std::string store = "sqlite";  // "sqlite" or "journal" (cli/open_store.h)
   uint32_t threads = 2;     // HTTP I/O threads
+  std::string master_key_path;  // empty: DB.key (created 0600 when missing)
+  bool master_key_given = false;
   bool db_given = false;    // set on the command line (wins over the config file)
   bool listen_given = false;
   bool threads_given = false;
@@ -43,10 +46,37 @@ struct BenchHttpOptions {
   uint32_t batch = 8190;      // transfers per request
   uint32_t connections = 8;   // keep-alive connections, one client thread each
   std::string store = "sqlite";  // of the in-process server (ignored with --target)
+  std::string operator_secret;   // signs requests to a --target (`netfin keys operator-secret`)
+  bool json = false;
+};
+
+struct KeysOptions {
+  std::string db_path = "netfin.db";
+  std::string master_key_path;  // empty: DB.key
+};
+
+struct SimulatePaymentsOptions {
+  std::string target = "http://127.0.0.1:8080";
+  std::string operator_secret;  // `netfin keys operator-secret`
+  size_t customers = 20;
+  size_t merchants = 4;
+  size_t payments = 200;
+};
+
+struct BenchPaymentsOptions {
+  uint64_t payments = 200'000;
+  uint32_t connections = 64;  // one customer and one keep-alive connection each
+  uint32_t merchants = 8;
+  uint32_t server_threads = 2;
+  std::string store = "journal";
   bool json = false;
 };
 
 int RunServe(const ServeOptions& options);
+int RunSimulatePayments(const SimulatePaymentsOptions& options);
+int RunBenchPayments(const BenchPaymentsOptions& options);
+// Prints the operator's root key secret (derived from the master key).
+int RunKeysOperator(const KeysOptions& options);
 int RunVerify(const VerifyOptions& options);
 int RunBenchLedger(const BenchLedgerOptions& options);
 int RunBenchHttp(const BenchHttpOptions& options);

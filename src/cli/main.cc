@@ -17,10 +17,21 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   serve_cmd->add_option("--config", serve.config_path, "TOML config file (flags win over it)");
   serve_cmd->add_option("--threads", serve.threads, "HTTP I/O threads")->capture_default_str();
+  serve_cmd->add_option("--master-key", serve.master_key_path,
+                        "Master key file (created 0600 when missing; default DB.key)");
   const auto store_kinds = CLI::IsMember({"sqlite", "journal"});
   serve_cmd->add_option("--store", serve.store, "Storage backend: sqlite or journal")
       ->check(store_kinds)
       ->capture_default_str();
+
+  KeysOptions keys;
+  CLI::App* keys_cmd = app.add_subcommand("keys", "API keys");
+  CLI::App* keys_operator_cmd = keys_cmd->add_subcommand(
+      "operator-secret", "Print the operator's root key secret (key id \"operator\")");
+  keys_operator_cmd->add_option("--db", keys.db_path, "Database whose master key to use")
+      ->capture_default_str();
+  keys_operator_cmd->add_option("--master-key", keys.master_key_path, "Master key file (default DB.key)");
+  keys_cmd->require_subcommand(1);
 
   VerifyOptions verify;
   CLI::App* verify_cmd =
@@ -58,6 +69,29 @@ int main(int argc, char** argv) {
       ->check(store_kinds)
       ->capture_default_str();
   http_cmd->add_flag("--json", http.json, "Print a final one-line JSON object on stdout");
+  http_cmd->add_option("--operator-secret", http.operator_secret,
+                       "Sign requests to --target as the operator");
+
+  BenchPaymentsOptions pay;
+  CLI::App* pay_cmd = bench_cmd->add_subcommand(
+      "payments", "Signed payments over HTTP on loopback, each durable before its answer");
+  pay_cmd->add_option("--payments", pay.payments, "Payments to make")->capture_default_str();
+  pay_cmd->add_option("--connections", pay.connections, "Customers, one connection each")->capture_default_str();
+  pay_cmd->add_option("--merchants", pay.merchants, "Merchants paid")->capture_default_str();
+  pay_cmd->add_option("--threads", pay.server_threads, "Server I/O threads")->capture_default_str();
+  pay_cmd->add_option("--store", pay.store, "Storage backend")->check(store_kinds)->capture_default_str();
+  pay_cmd->add_flag("--json", pay.json, "Print a final one-line JSON object on stdout");
+
+  SimulatePaymentsOptions sim;
+  CLI::App* simulate_cmd = app.add_subcommand("simulate", "Drive a running server with a synthetic economy");
+  simulate_cmd->require_subcommand(1);
+  CLI::App* sim_pay_cmd = simulate_cmd->add_subcommand(
+      "payments", "Customers and merchants: top-ups, payments, transfers, refunds, a settlement");
+  sim_pay_cmd->add_option("--target", sim.target, "http://HOST:PORT")->capture_default_str();
+  sim_pay_cmd->add_option("--operator-secret", sim.operator_secret, "`netfin keys operator-secret`")->required();
+  sim_pay_cmd->add_option("--customers", sim.customers)->capture_default_str();
+  sim_pay_cmd->add_option("--merchants", sim.merchants)->capture_default_str();
+  sim_pay_cmd->add_option("--payments", sim.payments)->capture_default_str();
 
   CLI11_PARSE(app, argc, argv);
 
@@ -67,10 +101,14 @@ int main(int argc, char** argv) {
     serve.listen_given = serve_cmd->count("--listen") > 0;
     serve.threads_given = serve_cmd->count("--threads") > 0;
     serve.store_given = serve_cmd->count("--store") > 0;
+    serve.master_key_given = serve_cmd->count("--master-key") > 0;
     return RunServe(serve);
   }
   if (verify_cmd->parsed()) return RunVerify(verify);
+  if (keys_operator_cmd->parsed()) return RunKeysOperator(keys);
   if (ledger_cmd->parsed()) return RunBenchLedger(ledger);
   if (http_cmd->parsed()) return RunBenchHttp(http);
+  if (pay_cmd->parsed()) return RunBenchPayments(pay);
+  if (sim_pay_cmd->parsed()) return RunSimulatePayments(sim);
   return 2;
 }

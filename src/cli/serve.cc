@@ -2,6 +2,7 @@
 
 #include <csignal>
 #include <cstdio>
+#include <sstream>
 
 #include <fmt/format.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
@@ -10,7 +11,9 @@
 
 #include "api/api.h"
 #include "cli/commands.h"
+#include "cli/node.h"
 #include "cli/open_store.h"
+#include "payments/config.h"
 #include "ledger/ledger_service.h"
 #include "store/store.h"
 
@@ -18,7 +21,7 @@ namespace netfin::cli {
 namespace {
 
 // Applies the TOML config file under the flags given on the command line.
-bool ApplyConfig(ServeOptions* options) {
+bool ApplyConfig(ServeOptions* options, payments::PaymentsConfig* payments_config) {
   if (options->config_path.empty()) return true;
   toml::table config;
   try {
@@ -29,12 +32,26 @@ bool ApplyConfig(ServeOptions* options) {
     return false;
   }
   for (const auto& [key, value] : config) {
-    if (key != "db" && key != "listen" && key != "threads" && key != "store") {
-      fmt::print(stderr, "netfin serve: {}: unknown key '{}' (known: db, listen, threads, store)\n",
+    if (key != "db" && key != "listen" && key != "threads" && key != "store" &&
+        key != "master_key" && key != "payments") {
+      fmt::print(stderr,
+                 "netfin serve: {}: unknown key '{}' (known: db, listen, threads, store, "
+                 "master_key, [payments])\n",
                  options->config_path, key.str());
       return false;
     }
   }
+  if (!options->master_key_given) {
+    options->master_key_path = config["master_key"].value_or(options->master_key_path);
+  }
+  std::ostringstream text;
+  text << config;
+  auto parsed = payments::ParsePaymentsConfig(text.str());
+  if (!parsed.ok()) {
+    fmt::print(stderr, "netfin serve: {}: {}\n", options->config_path, parsed.status().message());
+    return false;
+  }
+  *payments_config = std::move(parsed).value();
   if (!options->db_given) options->db_path = config["db"].value_or(options->db_path);
   if (!options->listen_given) options->listen = config["listen"].value_or(options->listen);
   if (!options->threads_given) options->threads = config["threads"].value_or(options->threads);
@@ -65,13 +82,16 @@ bool ParseListen(const std::string& listen, std::string* host, uint16_t* port) {
 
 int RunServe(const ServeOptions& flags) {
   ServeOptions options = flags;
-  if (!ApplyConfig(&options)) return 2;
-  api::ServerOptions server_options;
-  if (!ParseListen(options.listen, &server_options.host, &server_options.port)) {
+  NodeOptions node_options;
+  if (!ApplyConfig(&options, &node_options.payments)) return 2;
+  if (!ParseListen(options.listen, &node_options.server.host, &node_options.server.port)) {
     fmt::print(stderr, "netfin serve: --listen wants HOST:PORT, got '{}'\n", options.listen);
     return 2;
   }
-  server_options.threads = options.threads == 0 ? 1 : options.threads;
+  node_options.server.threads = options.threads == 0 ? 1 : options.threads;
+  node_options.store = options.store;
+  node_options.db_path = options.db_path;
+  node_options.master_key_path = options.master_key_path;
 
   // Logs go to stderr: stdout carries only the "listening" line that scripts
   // read. A peer that goes away must never kill the server with SIGPIPE.
@@ -85,32 +105,38 @@ int RunServe(const ServeOptions& flags) {
   sigaddset(&signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
-  auto store = OpenStore(options.store, options.db_path, store::Durability::kSync);
-  if (!store.ok()) {
-    spdlog::error("cannot open {}: {}", options.db_path, store.status().ToString());
-    return 1;
-  }
-  auto ledger = ledger::LedgerService::Open(std::move(store).value());
-  if (!ledger.ok()) {
-    spdlog::error("cannot recover {}: {}", options.db_path, ledger.status().ToString());
-    return 1;
-  }
-  api::Server server(**ledger, server_options);
-  if (auto status = server.Start(); !status.ok()) {
-    spdlog::error("cannot listen on {}: {}", options.listen, status.ToString());
+  auto node = StartNode(node_options);
+  if (!node.ok()) {
+    spdlog::error("cannot start on {}: {}", options.db_path, node.status().ToString());
     return 1;
   }
   // The one line scripts and tests wait for (the port is the real one when 0 was asked).
-  fmt::print("netfin listening on http://{}:{} (db {}, store {})\n", server_options.host,
-             server.port(), options.db_path, options.store);
+  fmt::print("netfin listening on http://{}:{} (db {}, store {})\n", node_options.server.host,
+             (*node)->server->port(), options.db_path, options.store);
   std::fflush(stdout);
-  spdlog::info("recovered {} batches from {}", (*ledger)->store().Head().batch_number, options.db_path);
+  spdlog::info("recovered {} batches from {}", (*node)->ledger->store().Head().batch_number,
+               options.db_path);
 
   int signal_number = 0;
   sigwait(&signals, &signal_number);
   spdlog::info("signal {}: draining and stopping", signal_number);
-  server.Stop();
-  (*ledger)->Stop();
+  (*node)->Stop();
+  return 0;
+}
+
+}  // namespace netfin::cli
+
+namespace netfin::cli {
+
+int RunKeysOperator(const KeysOptions& options) {
+  const std::string path =
+      options.master_key_path.empty() ? DefaultMasterKeyPath(options.db_path) : options.master_key_path;
+  auto key = core::SecretKey::LoadOrCreate(path);
+  if (!key.ok()) {
+    fmt::print(stderr, "netfin keys: {}\n", key.status().ToString());
+    return 1;
+  }
+  fmt::print("{}\n", api::ApiKeySecret(key.value(), api::kOperatorKeyId));
   return 0;
 }
 

@@ -2,12 +2,15 @@
 
 #include <cstdio>
 #include <filesystem>
+#include <set>
 
 #include <fmt/format.h>
 
 #include "cli/commands.h"
 #include "cli/open_store.h"
 #include "ledger/verify.h"
+#include "payments/config.h"
+#include "payments/render.h"
 #include "store/journal_store.h"
 #include "store/store.h"
 
@@ -35,6 +38,41 @@ int ReportUnopenableJournal(const VerifyOptions& options) {
   return 1;
 }
 
+// Collects every account (current balances) for the reconciliation.
+class AccountCollector final : public store::StateVisitor {
+ public:
+  void OnAccount(const store::Account& a) override { accounts.push_back(a); }
+  void OnTransfer(const store::Transfer&) override {}
+  void OnExpiry(const store::Expiry&) override {}
+  std::vector<store::Account> accounts;
+};
+
+// The customer reserve against the liabilities, per ledger that has a
+// reserve account (payments/render.h). Adds a problem for each imbalance.
+core::Status Reconcile(store::Store& store, std::vector<payments::Reconciliation>* out,
+                       ledger::VerifyReport* report) {
+  AccountCollector collector;
+  NETFIN_RETURN_IF_ERROR(store.Load(collector));
+  std::set<uint32_t> ledgers;
+  for (const store::Account& a : collector.accounts) {
+    if (a.code == static_cast<uint16_t>(payments::AccountCode::kReserve)) ledgers.insert(a.ledger);
+  }
+  const payments::PaymentsConfig defaults;
+  for (uint32_t ledger : ledgers) {
+    const payments::CurrencyConfig* c = defaults.FindLedger(ledger);
+    out->push_back(payments::Reconcile(collector.accounts, ledger,
+                                       c != nullptr ? c->code : std::to_string(ledger)));
+    const payments::Reconciliation& r = out->back();
+    if (!r.balanced()) {
+      report->problems.push_back(fmt::format(
+          "ledger {}: the reserve does not match the wallets, merchants, payables and fees "
+          "(reconciliation: {})",
+          ledger, payments::ReconciliationJson({r})));
+    }
+  }
+  return core::Status::Ok();
+}
+
 }  // namespace
 
 int RunVerify(const VerifyOptions& options) {
@@ -56,11 +94,23 @@ int RunVerify(const VerifyOptions& options) {
     fmt::print(stderr, "netfin verify: {}\n", status.ToString());
     return 2;
   }
+  std::vector<payments::Reconciliation> reconciliation;
+  if (auto status = Reconcile(**store, &reconciliation, &report); !status.ok()) {
+    fmt::print(stderr, "netfin verify: {}\n", status.ToString());
+    return 2;
+  }
   if (options.json) {
     fmt::print("{{\"ok\": {}, \"batches\": {}, \"accounts\": {}, \"transfers\": {}, "
-               "\"pending_transfers\": {}, \"expiries\": {}, \"problems\": {}}}\n",
+               "\"pending_transfers\": {}, \"expiries\": {}, \"problems\": {}, "
+               "\"reconciliation\": {}}}\n",
                report.ok(), report.batches, report.accounts, report.transfers,
-               report.pending_transfers, report.expiries, report.problems.size());
+               report.pending_transfers, report.expiries, report.problems.size(),
+               payments::ReconciliationJson(reconciliation));
+  }
+  for (const payments::Reconciliation& r : reconciliation) {
+    fmt::print(stderr, "reserve of ledger {} ({}): {} = wallets {} + merchants {} + payables {} + fees {}: {}\n",
+               r.ledger, r.currency, r.reserve, r.wallets, r.merchants, r.settlement_payables,
+               r.fee_income, r.balanced() ? "reconciled" : "NOT RECONCILED");
   }
   fmt::print(stderr, "{}: {} batches, {} accounts, {} transfers ({} pending, {} expired): {}\n",
              options.db_path, report.batches, report.accounts, report.transfers,

@@ -10,17 +10,24 @@ namespace netfin::ledger {
 
 // One caller's batch, from Submit* until its callback has run.
 struct LedgerService::Request {
-  std::vector<Account> accounts;    // exactly one of accounts / transfers is non-empty
+  // Exactly one of: accounts, transfers, a command.
+  std::vector<Account> accounts;
   std::vector<Transfer> transfers;
   AccountsDone accounts_done;
   TransfersDone transfers_done;
+  Command command;
   std::vector<AccountOutcome> account_outcomes;
   std::vector<TransferOutcome> transfer_outcomes;
 
-  size_t EventCount() const { return accounts.size() + transfers.size(); }
+  bool IsCommand() const { return static_cast<bool>(command.done); }
+  size_t EventCount() const {
+    return IsCommand() ? command.ledger_events_max : accounts.size() + transfers.size();
+  }
 
   void Complete(const Status& status) {
-    if (accounts_done) {
+    if (IsCommand()) {
+      command.done(status);
+    } else if (accounts_done) {
       accounts_done(status, status.ok() ? std::move(account_outcomes) : std::vector<AccountOutcome>{});
     } else {
       transfers_done(status,
@@ -44,11 +51,80 @@ LedgerService::LedgerService(std::unique_ptr<store::Store> store,
       clock_(options.clock != nullptr ? options.clock : &system_clock_),
       options_(options) {}
 
+namespace {
+
+// Recovery: ledger records to the state machine, role events to the roles.
+class RecoveryVisitor final : public store::StateVisitor {
+ public:
+  RecoveryVisitor(store::StateVisitor& ledger,
+                  const std::function<void(const store::RoleEvent&)>& replay)
+      : ledger_(ledger), replay_(replay) {}
+  void OnAccount(const Account& a) override { ledger_.OnAccount(a); }
+  void OnTransfer(const Transfer& t) override { ledger_.OnTransfer(t); }
+  void OnExpiry(const Expiry& e) override { ledger_.OnExpiry(e); }
+  void OnEvent(const store::RoleEvent& e) override {
+    NETFIN_ASSERT(e.sequence == sequence_last_ + 1);
+    sequence_last_ = e.sequence;
+    if (replay_) replay_(e);
+  }
+  uint64_t sequence_last() const { return sequence_last_; }
+
+ private:
+  store::StateVisitor& ledger_;
+  const std::function<void(const store::RoleEvent&)>& replay_;
+  uint64_t sequence_last_ = 0;
+};
+
+}  // namespace
+
+CommandContext::CommandContext(StateMachine& state, std::vector<store::RoleEvent>& events,
+                               uint64_t& event_sequence, uint64_t now_ns,
+                               uint32_t ledger_events_max)
+    : state_(state),
+      events_(events),
+      event_sequence_(event_sequence),
+      now_ns_(now_ns),
+      ledger_events_left_(ledger_events_max) {}
+
+void CommandContext::CreateAccounts(std::span<const Account> events,
+                                    std::vector<AccountOutcome>* outcomes) {
+  NETFIN_ASSERT(events.size() <= ledger_events_left_);  // a role's bug, not user input
+  ledger_events_left_ -= static_cast<uint32_t>(events.size());
+  outcomes->clear();
+  state_.CreateAccounts(events, now_ns_, outcomes);
+}
+
+void CommandContext::CreateTransfers(std::span<const Transfer> events,
+                                     std::vector<TransferOutcome>* outcomes) {
+  NETFIN_ASSERT(events.size() <= ledger_events_left_);
+  ledger_events_left_ -= static_cast<uint32_t>(events.size());
+  outcomes->clear();
+  state_.CreateTransfers(events, now_ns_, outcomes);
+}
+
+const store::RoleEvent& CommandContext::AppendEvent(Role role, uint16_t type, const Id128& subject_a,
+                                     const Id128& subject_b, std::string payload) {
+  NETFIN_ASSERT(payload.size() <= store::kRoleEventPayloadBytesMax);
+  store::RoleEvent& e = events_.emplace_back();
+  e.sequence = ++event_sequence_;
+  e.timestamp = now_ns_;
+  e.role = static_cast<uint16_t>(role);
+  e.type = type;
+  e.subject_a = subject_a;
+  e.subject_b = subject_b;
+  e.payload = std::move(payload);
+  return e;
+}
+
 Result<std::unique_ptr<LedgerService>> LedgerService::Open(std::unique_ptr<store::Store> store,
                                                            const LedgerServiceOptions& options) {
   NETFIN_ASSERT(store != nullptr);
   std::unique_ptr<LedgerService> service(new LedgerService(std::move(store), options));
-  NETFIN_RETURN_IF_ERROR(service->store_->Load(service->state_.Restorer()));
+  RecoveryVisitor recovery(service->state_.Restorer(), options.replay_event);
+  NETFIN_RETURN_IF_ERROR(service->store_->Load(recovery));
+  service->event_sequence_ = recovery.sequence_last();
+  if (service->event_sequence_ != service->store_->Head().event_sequence_max) fprintf(stderr, "DEBUG %lu %lu\n", (unsigned long)service->event_sequence_, (unsigned long)service->store_->Head().event_sequence_max);
+  NETFIN_ASSERT(service->event_sequence_ == service->store_->Head().event_sequence_max);
   // A recovered state must satisfy every invariant before it serves anyone.
   service->state_.AssertInvariants();
   service->applier_ = std::thread([s = service.get()] { s->ApplierLoop(); });
@@ -94,9 +170,26 @@ void LedgerService::SubmitTransfers(std::vector<Transfer> events, TransfersDone 
   Enqueue(std::move(request));
 }
 
+void LedgerService::SubmitCommand(Command command) {
+  NETFIN_ASSERT(command.apply && command.done);
+  auto request = std::make_unique<Request>();
+  request->command = std::move(command);
+  Enqueue(std::move(request));
+}
+
+Status LedgerService::RunCommand(std::function<void(CommandContext&)> apply,
+                                 uint32_t ledger_events_max) {
+  std::promise<Status> promise;
+  auto future = promise.get_future();
+  SubmitCommand(Command{.ledger_events_max = ledger_events_max,
+                        .apply = std::move(apply),
+                        .done = [&promise](Status s) { promise.set_value(std::move(s)); }});
+  return future.get();
+}
+
 void LedgerService::Enqueue(std::unique_ptr<Request> request) {
   const size_t events = request->EventCount();
-  if (events == 0 || events > core::kBatchEventsMax) {
+  if ((events == 0 && !request->IsCommand()) || events > core::kBatchEventsMax) {
     request->Complete(core::InvalidArgument("a batch holds 1 to 8190 events"));
     return;
   }
@@ -189,16 +282,22 @@ void LedgerService::ApplierLoop() {
       const auto next_expiry = state_.NextExpiryNs();
       if (!next_expiry || *next_expiry > now_ns) continue;
     }
+    std::vector<store::RoleEvent> events;
     state_.BeginBatch();
     metrics_.expiries.fetch_add(state_.ExpirePending(now_ns), std::memory_order_relaxed);
     for (auto& r : pending->requests) {
-      if (!r->accounts.empty()) {
+      if (r->IsCommand()) {
+        CommandContext context(state_, events, event_sequence_, now_ns,
+                               r->command.ledger_events_max);
+        r->command.apply(context);
+      } else if (!r->accounts.empty()) {
         state_.CreateAccounts(r->accounts, now_ns, &r->account_outcomes);
       } else {
         state_.CreateTransfers(r->transfers, now_ns, &r->transfer_outcomes);
       }
     }
     state_.FinishBatch(&pending->batch);
+    pending->batch.events = std::move(events);
 
     lock.lock();
     commit_space_.wait(lock, [this] { return commit_slot_ == nullptr; });

@@ -33,6 +33,7 @@
 
 #include "core/clock.h"
 #include "core/status.h"
+#include "ledger/command.h"
 #include "ledger/state_machine.h"
 #include "store/store.h"
 
@@ -45,6 +46,9 @@ struct LedgerServiceOptions {
   const core::Clock* clock = nullptr;  // nullptr: the system clock
   // Expire pending transfers at least this often even when no request comes.
   uint32_t expiry_interval_ms = 100;
+  // Receives every durable role event, in sequence order, while Open
+  // recovers, so that roles rebuild their state before any command runs.
+  std::function<void(const store::RoleEvent&)> replay_event;
 };
 
 // Counters for /metrics; read with relaxed loads from any thread.
@@ -77,6 +81,14 @@ class LedgerService {
   void SubmitAccounts(std::vector<Account> events, AccountsDone done);
   void SubmitTransfers(std::vector<Transfer> events, TransfersDone done);
 
+  // Queue a role's command (ledger/command.h). `done` runs exactly once:
+  // after the command's batch is durable, or at once with kUnavailable
+  // (queue full, stopping or failed) or kInvalidArgument (more than
+  // kBatchEventsMax ledger events).
+  void SubmitCommand(Command command);
+  // Blocking form: returns once the command's batch is durable.
+  Status RunCommand(std::function<void(CommandContext&)> apply, uint32_t ledger_events_max);
+
   // Blocking forms of the above, for the CLI and tests.
   Result<std::vector<AccountOutcome>> CreateAccounts(std::vector<Account> events);
   Result<std::vector<TransferOutcome>> CreateTransfers(std::vector<Transfer> events);
@@ -107,6 +119,7 @@ class LedgerService {
   const core::Clock* clock_;
   LedgerServiceOptions options_;
   StateMachine state_;  // applier thread only (after Open)
+  uint64_t event_sequence_ = 0;  // the last role event's sequence; applier thread only
   LedgerMetrics metrics_;
 
   mutable std::mutex mutex_;

@@ -61,6 +61,9 @@ class FailingStore final : public store::Store {
   Result<std::vector<AccountBalance>> GetAccountBalances(const store::AccountFilter& f) override {
     return inner_->GetAccountBalances(f);
   }
+  Result<std::vector<store::RoleEvent>> ReadEvents(const store::EventFilter& f) override {
+    return inner_->ReadEvents(f);
+  }
   Status VerifyChain(store::ChainReport* r) override { return inner_->VerifyChain(r); }
   store::StoreStats Stats() const override { return inner_->Stats(); }
 
@@ -73,7 +76,7 @@ class FailingStore final : public store::Store {
 std::unique_ptr<LedgerService> OpenService(const std::string& path, const core::Clock* clock = nullptr) {
   auto store = store::OpenSqliteStore(path);
   EXPECT_TRUE(store.ok()) << store.status().ToString();
-  auto service = LedgerService::Open(std::move(store).value(), {.clock = clock, .expiry_interval_ms = 10});
+  auto service = LedgerService::Open(std::move(store).value(), {.clock = clock, .expiry_interval_ms = 10, .replay_event = {}});
   EXPECT_TRUE(service.ok()) << service.status().ToString();
   return std::move(service).value();
 }

@@ -61,13 +61,27 @@ void HashTransfer(core::ChecksumBuilder& h, RecordWords& w, const Transfer& t) {
   w.HashInto(h);
 }
 
+// The fixed fields, the payload's length, then the payload itself: the
+// length keeps one event's payload from being read as the next event.
+void HashEvent(core::ChecksumBuilder& h, RecordWords& w, const RoleEvent& e) {
+  w.Put(e.sequence);
+  w.Put(e.timestamp);
+  w.Put(e.role);
+  w.Put(e.type);
+  w.Put(e.subject_a);
+  w.Put(e.subject_b);
+  w.Put(e.payload.size());
+  w.HashInto(h);
+  h.Update(e.payload.data(), e.payload.size());
+}
+
 }  // namespace
 
 core::Checksum ChainChecksum(const core::Checksum& previous, uint64_t batch_number,
                              const Batch& batch) {
   // Only the immutable records are covered: accounts as created, transfers,
-  // expiries. Current balances and history are derived from them, and
-  // `netfin verify` recomputes those separately.
+  // expiries, role events. Current balances and history are derived from
+  // them, and `netfin verify` recomputes those separately.
   core::ChecksumBuilder h;
   RecordWords w;
   h.Update(previous.data(), previous.size());
@@ -81,6 +95,14 @@ core::Checksum ChainChecksum(const core::Checksum& previous, uint64_t batch_numb
     w.Put(e.pending_id);
     w.Put(e.timestamp);
     w.HashInto(h);
+  }
+  // Role events come last, and only when there are some, so that a batch
+  // without them hashes exactly as before they existed: every chain written
+  // then still verifies. No ambiguity follows: the expiries' count fixes
+  // where they end, and the events' count follows only if the input goes on.
+  if (!batch.events.empty()) {
+    h.UpdateU64(batch.events.size());
+    for (const RoleEvent& e : batch.events) HashEvent(h, w, e);
   }
   return h.Final();
 }

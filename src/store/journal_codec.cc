@@ -53,6 +53,10 @@ class Reader {
     std::memcpy(out, at_, size);
     at_ += size;
   }
+  void String(size_t size, std::string* out) {
+    out->assign(reinterpret_cast<const char*>(at_), size);
+    at_ += size;
+  }
   const unsigned char* at() const { return at_; }
 
  private:
@@ -164,6 +168,49 @@ AccountBalance GetBalance(Reader& r) {
   return b;
 }
 
+// A role event's payload length is stored in 32 bits.
+static_assert(kRoleEventPayloadBytesMax <= UINT32_MAX);
+
+void PutEvent(Writer& w, const RoleEvent& e) {
+  NETFIN_ASSERT(e.payload.size() <= kRoleEventPayloadBytesMax);
+  w.U64(e.sequence);
+  w.U64(e.timestamp);
+  w.U16(e.role);
+  w.U16(e.type);
+  w.Id(e.subject_a);
+  w.Id(e.subject_b);
+  w.U32(static_cast<uint32_t>(e.payload.size()));
+  w.Bytes(e.payload.data(), e.payload.size());
+}
+
+// The payload lengths come from the frame, which may have been written by
+// something else with a matching checksum: each is checked against what is
+// left of the header's event_payload_bytes before it is read, so a read
+// never leaves the payload (whose size matches the counts exactly).
+core::Status GetEvents(Reader& r, const Counts& c, std::vector<RoleEvent>* out) {
+  out->clear();
+  out->reserve(c.events);
+  uint64_t left = c.event_payload_bytes;
+  for (uint64_t i = 0; i < c.events; ++i) {
+    RoleEvent& e = out->emplace_back();
+    e.sequence = r.U64();
+    e.timestamp = r.U64();
+    e.role = r.U16();
+    e.type = r.U16();
+    e.subject_a = r.Id();
+    e.subject_b = r.Id();
+    const uint32_t size = r.U32();
+    if (size > kRoleEventPayloadBytesMax || size > left) {
+      return core::Corruption("role event " + std::to_string(e.sequence) + " claims a payload of " +
+                              std::to_string(size) + " bytes, more than its frame holds");
+    }
+    left -= size;
+    r.String(size, &e.payload);
+  }
+  if (left != 0) return core::Corruption("role event payloads are shorter than the frame says");
+  return core::Status::Ok();
+}
+
 template <typename Record>
 void PutAll(Writer& w, const std::vector<Record>& records, void (*put)(Writer&, const Record&)) {
   for (const Record& record : records) put(w, record);
@@ -177,8 +224,10 @@ void GetAll(Reader& r, uint64_t count, std::vector<Record>* out, Record (*get)(R
 }
 
 Counts CountsOf(const Batch& batch) {
-  return Counts{batch.accounts_created.size(), batch.transfers_created.size(),
-                batch.expiries.size(), batch.accounts_updated.size(), batch.balances.size()};
+  Counts c{batch.accounts_created.size(), batch.transfers_created.size(), batch.expiries.size(),
+           batch.accounts_updated.size(), batch.balances.size(),          batch.events.size()};
+  for (const RoleEvent& e : batch.events) c.event_payload_bytes += e.payload.size();
+  return c;
 }
 
 bool AddProduct(uint64_t count, size_t size, uint64_t* total) {
@@ -195,7 +244,9 @@ bool PayloadBytesFor(const Counts& c, uint64_t* bytes) {
          AddProduct(c.transfers_created, kTransferBytes, bytes) &&
          AddProduct(c.expiries, kExpiryBytes, bytes) &&
          AddProduct(c.accounts_updated, kAccountBytes, bytes) &&
-         AddProduct(c.balances, kBalanceBytes, bytes);
+         AddProduct(c.balances, kBalanceBytes, bytes) &&
+         AddProduct(c.events, kEventFixedBytes, bytes) &&
+         AddProduct(c.event_payload_bytes, 1, bytes);
 }
 
 void EncodeFrame(const Batch& batch, uint64_t batch_number, const core::Checksum& chain,
@@ -210,8 +261,9 @@ void EncodeFrame(const Batch& batch, uint64_t batch_number, const core::Checksum
   w.U32(kJournalFormatVersion);
   w.U64(batch_number);
   w.U64(payload_bytes);
-  for (uint64_t n : {counts.accounts_created, counts.transfers_created, counts.expiries,
-                     counts.accounts_updated, counts.balances}) {
+  for (uint64_t n :
+       {counts.accounts_created, counts.transfers_created, counts.expiries, counts.accounts_updated,
+        counts.balances, counts.events, counts.event_payload_bytes}) {
     w.U64(n);
   }
   w.Bytes(chain.data(), chain.size());
@@ -222,9 +274,10 @@ void EncodeFrame(const Batch& batch, uint64_t batch_number, const core::Checksum
   PutAll(payload, batch.expiries, PutExpiry);
   PutAll(payload, batch.accounts_updated, PutAccount);
   PutAll(payload, batch.balances, PutBalance);
+  PutAll(payload, batch.events, PutEvent);
   NETFIN_ASSERT(payload.at() == base + out->size());
-  const core::Checksum frame = FrameChecksum(
-      base, std::string_view(out->data() + kHeaderBytes, payload_bytes));
+  const core::Checksum frame =
+      FrameChecksum(base, std::string_view(out->data() + kHeaderBytes, payload_bytes));
   w.Bytes(frame.data(), frame.size());
 }
 
@@ -233,7 +286,10 @@ core::Status DecodeHeader(const unsigned char* bytes, FrameHeader* header) {
   Reader r(bytes + sizeof kMagic);
   const uint32_t version = r.U32();
   if (version != kJournalFormatVersion) {
-    return core::Corruption("unknown frame format version " + std::to_string(version));
+    return core::Status(core::StatusCode::kFailedPrecondition,
+                        "journal format version " + std::to_string(version) +
+                            ", but this netfin reads version " +
+                            std::to_string(kJournalFormatVersion) + " only");
   }
   header->batch_number = r.U64();
   header->payload_bytes = r.U64();
@@ -243,6 +299,8 @@ core::Status DecodeHeader(const unsigned char* bytes, FrameHeader* header) {
   c.expiries = r.U64();
   c.accounts_updated = r.U64();
   c.balances = r.U64();
+  c.events = r.U64();
+  c.event_payload_bytes = r.U64();
   r.Bytes(header->chain.data(), header->chain.size());
   r.Bytes(header->frame.data(), header->frame.size());
   NETFIN_ASSERT(r.at() == bytes + kHeaderBytes);
@@ -260,7 +318,7 @@ core::Checksum FrameChecksum(const unsigned char* header, std::string_view paylo
   return h.Final();
 }
 
-void DecodePayload(const FrameHeader& header, std::string_view payload, Batch* batch) {
+core::Status DecodePayload(const FrameHeader& header, std::string_view payload, Batch* batch) {
   NETFIN_ASSERT(payload.size() == header.payload_bytes);
   Reader r(reinterpret_cast<const unsigned char*>(payload.data()));
   const Counts& c = header.counts;
@@ -269,7 +327,9 @@ void DecodePayload(const FrameHeader& header, std::string_view payload, Batch* b
   GetAll(r, c.expiries, &batch->expiries, GetExpiry);
   GetAll(r, c.accounts_updated, &batch->accounts_updated, GetAccount);
   GetAll(r, c.balances, &batch->balances, GetBalance);
+  NETFIN_RETURN_IF_ERROR(GetEvents(r, c, &batch->events));
   NETFIN_ASSERT(r.at() == reinterpret_cast<const unsigned char*>(payload.data()) + payload.size());
+  return core::Status::Ok();
 }
 
 }  // namespace netfin::store::journal

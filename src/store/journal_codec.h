@@ -8,16 +8,22 @@
 //   4      4     format version (kJournalFormatVersion)
 //   8      8     batch number (1, 2, ...)
 //   16     8     payload bytes
-//   24     40    counts: accounts_created, transfers_created, expiries,
-//                accounts_updated, balances (u64 each)
-//   64     32    chain checksum = ChainChecksum(previous, number, batch)
-//   96     32    frame checksum: BLAKE2b-256 over bytes [0, 96) and the payload
-//   128    ...   payload: the records of each list in that order, each
+//   24     56    counts: accounts_created, transfers_created, expiries,
+//                accounts_updated, balances, events, event_payload_bytes
+//                (u64 each; the last is the sum of the events' payloads)
+//   80     32    chain checksum = ChainChecksum(previous, number, batch)
+//   112    32    frame checksum: BLAKE2b-256 over bytes [0, 112) and the payload
+//   144    ...   payload: the records of each list in that order, each
 //                field fixed-width little-endian in declaration order
-//                (ids as hi then lo, u64 each)
+//                (ids as hi then lo, u64 each); a role event's fixed fields
+//                end with its payload's length (u32), its payload follows
 //
 // Every integer is little-endian. Nothing is padded; records are encoded
 // field by field, never copied as structs.
+//
+// Version 2 added role events (the last two counts and the events list).
+// Version 1 files are not read: a file of another version is refused at
+// open, never mistaken for a torn tail.
 
 #include <cstddef>
 #include <cstdint>
@@ -32,14 +38,21 @@ namespace netfin::store::journal {
 
 // DO NOT CHANGE: persisted.
 inline constexpr char kMagic[4] = {'N', 'F', 'J', '1'};
-inline constexpr uint32_t kJournalFormatVersion = 1;
+inline constexpr uint32_t kJournalFormatVersion = 2;
 
-inline constexpr size_t kHeaderBytes = 128;
-inline constexpr size_t kHeaderCoveredBytes = 96;  // what the frame checksum covers
+inline constexpr size_t kVersionOffset = 4;
+inline constexpr size_t kChainOffset = 80;
+inline constexpr size_t kFrameChecksumOffset = 112;
+inline constexpr size_t kHeaderBytes = 144;
+// What the frame checksum covers: the header up to the frame checksum.
+inline constexpr size_t kHeaderCoveredBytes = kFrameChecksumOffset;
+static_assert(kChainOffset == 24 + 7 * 8 && kFrameChecksumOffset == kChainOffset + 32 &&
+              kHeaderBytes == kFrameChecksumOffset + 32);
 inline constexpr size_t kAccountBytes = 92;
 inline constexpr size_t kTransferBytes = 120;
 inline constexpr size_t kExpiryBytes = 24;
 inline constexpr size_t kBalanceBytes = 56;
+inline constexpr size_t kEventFixedBytes = 56;  // without its payload
 
 // Record counts of one frame, in payload order.
 struct Counts {
@@ -48,6 +61,8 @@ struct Counts {
   uint64_t expiries = 0;
   uint64_t accounts_updated = 0;
   uint64_t balances = 0;
+  uint64_t events = 0;
+  uint64_t event_payload_bytes = 0;
 };
 
 struct FrameHeader {
@@ -66,7 +81,8 @@ bool PayloadBytesFor(const Counts& counts, uint64_t* bytes);
 void EncodeFrame(const Batch& batch, uint64_t batch_number, const core::Checksum& chain,
                  std::string* out);
 
-// Parses a header. kCorruption when the magic, the version or the payload
+// Parses a header. kFailedPrecondition when the magic is right but the
+// format version is not this one; kCorruption when the magic or the payload
 // size (against the counts) is wrong.
 core::Status DecodeHeader(const unsigned char* bytes, FrameHeader* header);
 
@@ -74,7 +90,8 @@ core::Status DecodeHeader(const unsigned char* bytes, FrameHeader* header);
 core::Checksum FrameChecksum(const unsigned char* header, std::string_view payload);
 
 // Decodes a payload whose size matches header.counts into *batch (its
-// vectors are cleared and refilled, keeping their capacity).
-void DecodePayload(const FrameHeader& header, std::string_view payload, Batch* batch);
+// vectors are cleared and refilled, keeping their capacity). kCorruption
+// when the events' payload lengths do not add up to the header's count.
+core::Status DecodePayload(const FrameHeader& header, std::string_view payload, Batch* batch);
 
 }  // namespace netfin::store::journal

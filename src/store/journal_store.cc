@@ -8,6 +8,7 @@
 
 #include "store/journal_store.h"
 
+#include <absl/container/flat_hash_map.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -28,8 +29,6 @@
 #include <utility>
 #include <vector>
 
-#include <absl/container/flat_hash_map.h>
-
 #include "core/assert.h"
 #include "core/limits.h"
 #include "store/append_rules.h"
@@ -41,7 +40,6 @@ namespace {
 using core::Checksum;
 using journal::FrameHeader;
 using journal::kHeaderBytes;
-
 
 // How much of the file the scanner reads at a time while looking for a
 // frame magic after a bad header.
@@ -78,7 +76,8 @@ Status ReadAt(int fd, uint64_t offset, size_t size, std::string* out, const std:
   out->resize(size);
   size_t done = 0;
   while (done < size) {
-    const ssize_t n = ::pread(fd, out->data() + done, size - done, static_cast<off_t>(offset + done));
+    const ssize_t n =
+        ::pread(fd, out->data() + done, size - done, static_cast<off_t>(offset + done));
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) return ErrnoError("cannot read", path);
     if (n == 0) return core::IoError("unexpected end of " + path);
@@ -125,8 +124,8 @@ class WriterPreferringMutex {
   WriterPreferringMutex() {
     pthread_rwlockattr_t attr;
     NETFIN_ASSERT(pthread_rwlockattr_init(&attr) == 0);
-    NETFIN_ASSERT(pthread_rwlockattr_setkind_np(
-                      &attr, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP) == 0);
+    NETFIN_ASSERT(
+        pthread_rwlockattr_setkind_np(&attr, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP) == 0);
     NETFIN_ASSERT(pthread_rwlock_init(&lock_, &attr) == 0);
     pthread_rwlockattr_destroy(&attr);
   }
@@ -152,7 +151,7 @@ struct ScanOutcome {
   End end = End::kClean;
   uint64_t good_bytes = 0;  // the end of the last good frame
   ChainHead head;           // the last good frame's
-  uint64_t records = 0;     // accounts, transfers and expiries of the good frames
+  uint64_t records = 0;     // accounts, transfers, expiries and role events of the good frames
   std::optional<uint64_t> bad_batch;  // kCorrupt: the first bad batch's number
   std::string detail;                 // kTornTail or kCorrupt: what was wrong
 };
@@ -189,7 +188,7 @@ class Scanner {
     const auto* raw = reinterpret_cast<const unsigned char*>(header_bytes_.data());
     FrameHeader header;
     if (Status decoded = journal::DecodeHeader(raw, &header); !decoded.ok()) {
-      return BadHeader(offset, decoded.message());
+      return BadHeader(offset, decoded);
     }
     if (header.payload_bytes > left - kHeaderBytes) return Torn("a frame cut short");
     const bool last = header.payload_bytes == left - kHeaderBytes;
@@ -202,35 +201,58 @@ class Scanner {
     return Accept(header);
   }
 
+  // A frame whose checksum matches was written whole; what it says must
+  // still hold together before it joins the index.
   Status Accept(const FrameHeader& header) {
     const uint64_t number = out_->head.batch_number + 1;
     if (header.batch_number != number) {
       return Bad("frame numbered " + std::to_string(header.batch_number));
     }
-    journal::DecodePayload(header, payload_, &batch_);
+    if (Status decoded = journal::DecodePayload(header, payload_, &batch_); !decoded.ok()) {
+      return Bad(decoded.message());
+    }
     const Checksum chain = ChainChecksum(out_->head.checksum, number, batch_);
     if (chain != header.chain) return Bad("chain checksum mismatch");
     if (batch_.Empty()) return Bad("empty batch");
-    out_->head = ChainHead{number, chain, std::max(out_->head.timestamp_max, batch_.TimestampMax())};
+    if (std::optional<std::string> gap = FindEventGap()) return Bad(*gap);
+    out_->head = HeadAfter(out_->head, batch_, chain);
     out_->good_bytes += kHeaderBytes + header.payload_bytes;
-    out_->records +=
-        batch_.accounts_created.size() + batch_.transfers_created.size() + batch_.expiries.size();
+    out_->records += batch_.accounts_created.size() + batch_.transfers_created.size() +
+                     batch_.expiries.size() + batch_.events.size();
     return Status::Ok();
   }
 
+  // Role events continue the sequence without a gap, as Append asserted:
+  // the index finds an event by its sequence, and the ledger numbers the
+  // next one after the last.
+  std::optional<std::string> FindEventGap() const {
+    uint64_t expected = out_->head.event_sequence_max + 1;
+    for (const RoleEvent& e : batch_.events) {
+      if (e.sequence != expected) {
+        return "role event " + std::to_string(e.sequence) + " where " + std::to_string(expected) +
+               " was due";
+      }
+      ++expected;
+    }
+    return std::nullopt;
+  }
+
   // Every frame starts with the magic: if none follows a bad header, no
-  // committed frame can be lost by dropping the rest.
-  Status BadHeader(uint64_t offset, const std::string& problem) {
+  // committed frame can be lost by dropping the rest. A header of another
+  // format version was written whole by another netfin: never a torn tail.
+  Status BadHeader(uint64_t offset, const Status& problem) {
+    if (problem.code() == core::StatusCode::kFailedPrecondition) return Bad(problem.message());
     bool magic_follows = false;
     NETFIN_RETURN_IF_ERROR(FindMagicAfter(offset + 1, &magic_follows));
-    return magic_follows ? Bad(problem) : Torn("a frame header that does not decode");
+    return magic_follows ? Bad(problem.message()) : Torn("a frame header that does not decode");
   }
 
   Status FindMagicAfter(uint64_t from, bool* found) {
     const size_t magic_bytes = sizeof journal::kMagic;
     const std::string_view magic(journal::kMagic, magic_bytes);
     for (uint64_t at = from; at + magic_bytes <= file_bytes_;) {
-      const size_t size = static_cast<size_t>(std::min<uint64_t>(kScanChunkBytes, file_bytes_ - at));
+      const size_t size =
+          static_cast<size_t>(std::min<uint64_t>(kScanChunkBytes, file_bytes_ - at));
       NETFIN_RETURN_IF_ERROR(ReadAt(fd_, at, size, &payload_, path_));
       if (payload_.find(magic) != std::string::npos) {
         *found = true;
@@ -268,10 +290,26 @@ class Scanner {
   Batch batch_;
 };
 
+// A file written by another netfin, in another format version, is refused
+// as a whole (kFailedPrecondition) rather than scanned: its first frame
+// would not decode, and were it the only one it would look like a torn tail
+// and be cut off.
+Status CheckFormatVersion(int fd, uint64_t file_bytes, const std::string& path) {
+  if (file_bytes < kHeaderBytes) return Status::Ok();  // empty, or a torn first frame
+  std::string header;
+  NETFIN_RETURN_IF_ERROR(ReadAt(fd, 0, kHeaderBytes, &header, path));
+  FrameHeader decoded;
+  const Status status =
+      journal::DecodeHeader(reinterpret_cast<const unsigned char*>(header.data()), &decoded);
+  if (status.code() != core::StatusCode::kFailedPrecondition) return Status::Ok();
+  return Status(core::StatusCode::kFailedPrecondition, "journal " + path + ": " + status.message());
+}
+
 Status ScanFile(int fd, const std::string& path, ScanOutcome* out,
                 void (*on_batch)(void*, const Batch&), void* context) {
   Result<uint64_t> bytes = FileBytes(fd, path);
   if (!bytes.ok()) return bytes.status();
+  NETFIN_RETURN_IF_ERROR(CheckFormatVersion(fd, bytes.value(), path));
   return Scanner(fd, bytes.value(), path, out).Run([&](const Batch& b) { on_batch(context, b); });
 }
 
@@ -293,7 +331,9 @@ constexpr uint64_t kSideCredit = 2;
 
 // The state of everything committed, for queries and Load.
 // Invariants: transfers_ is in timestamp order (batches are); each account's
-// postings and balances are in timestamp order; deque elements never move.
+// postings and balances are in timestamp order; events_ holds the role
+// events numbered 1..size() in order, and each subject's sequences ascend;
+// deque elements never move.
 // Threads: the owner serializes Apply against readers (JournalStore's
 // index_mutex_).
 class QueryIndex {
@@ -310,6 +350,7 @@ class QueryIndex {
       accounts_[updated[i].id].account = updated[i];
     }
     for (const AccountBalance& b : batch.balances) accounts_[b.account_id].balances.push_back(b);
+    for (const RoleEvent& e : batch.events) AddEvent(e);
   }
 
   std::optional<Account> LookupAccount(const Id128& id) const {
@@ -351,12 +392,32 @@ class QueryIndex {
     return out;
   }
 
+  // Events after the filter's sequence, oldest first: from the log by
+  // position, or through the subject's list of sequences.
+  std::vector<RoleEvent> Events(const EventFilter& filter) const {
+    std::vector<RoleEvent> out;
+    if (filter.subject.IsZero()) {
+      for (uint64_t i = filter.after_sequence; i < events_.size() && out.size() < filter.limit;
+           ++i) {
+        out.push_back(events_[i]);
+      }
+      return out;
+    }
+    auto it = event_subjects_.find(filter.subject);
+    if (it == event_subjects_.end()) return out;
+    const std::vector<uint64_t>& sequences = it->second;
+    auto s = std::upper_bound(sequences.begin(), sequences.end(), filter.after_sequence);
+    for (; s != sequences.end() && out.size() < filter.limit; ++s) out.push_back(EventAt(*s));
+    return out;
+  }
+
   void Load(StateVisitor& visitor) const {
     for (const auto& [id, entry] : accounts_) {
       if (entry.account) visitor.OnAccount(*entry.account);
     }
     for (const Transfer& t : transfers_) visitor.OnTransfer(t);
     for (const Expiry& e : expiries_) visitor.OnExpiry(e);
+    for (const RoleEvent& e : events_) visitor.OnEvent(e);
   }
 
  private:
@@ -396,6 +457,21 @@ class QueryIndex {
     }
   }
 
+  // REQUIRES: e follows the last event (Append asserts it, recovery checks it).
+  void AddEvent(const RoleEvent& e) {
+    NETFIN_ASSERT(e.sequence == events_.size() + 1);
+    events_.push_back(e);
+    if (!e.subject_a.IsZero()) event_subjects_[e.subject_a].push_back(e.sequence);
+    if (!e.subject_b.IsZero() && e.subject_b != e.subject_a) {
+      event_subjects_[e.subject_b].push_back(e.sequence);
+    }
+  }
+
+  const RoleEvent& EventAt(uint64_t sequence) const {
+    NETFIN_ASSERT(sequence >= 1 && sequence <= events_.size());
+    return events_[sequence - 1];
+  }
+
   // The records of a timestamp-ordered list inside the filter's inclusive
   // range (0 = unbounded), by binary search.
   template <typename Record>
@@ -431,11 +507,14 @@ class QueryIndex {
   std::deque<Transfer> transfers_;
   absl::flat_hash_map<Id128, uint64_t, core::Id128Hash> transfer_positions_;
   std::vector<Expiry> expiries_;
+  std::deque<RoleEvent> events_;  // event n at position n - 1
+  // Per party, the sequences of the events naming it (as subject_a or
+  // subject_b, once), ascending.
+  absl::flat_hash_map<Id128, std::vector<uint64_t>, core::Id128Hash> event_subjects_;
 };
 
 // ---------------------------------------------------------------------------
 // The store.
-
 
 // The journal implementation of Store.
 //
@@ -510,6 +589,12 @@ class JournalStore final : public Store {
     NETFIN_ASSERT(filter.limit >= 1 && filter.limit <= core::kQueryLimitMax);
     std::shared_lock lock(index_mutex_);
     return index_.AccountBalances(filter);
+  }
+
+  Result<std::vector<RoleEvent>> ReadEvents(const EventFilter& filter) override {
+    NETFIN_ASSERT(filter.limit >= 1 && filter.limit <= core::kQueryLimitMax);
+    std::shared_lock lock(index_mutex_);
+    return index_.Events(filter);
   }
 
   // Re-reads the file from disk, not the index.
@@ -612,7 +697,8 @@ Status VerifyJournalFile(const std::string& path, ChainReport* report) {
   Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
   if (fd.get() < 0) return ErrnoError("cannot open", path);
   ScanOutcome outcome;
-  NETFIN_RETURN_IF_ERROR(ScanFile(fd.get(), path, &outcome, [](void*, const Batch&) {}, nullptr));
+  NETFIN_RETURN_IF_ERROR(ScanFile(
+      fd.get(), path, &outcome, [](void*, const Batch&) {}, nullptr));
   report->batches_checked = outcome.head.batch_number;
   report->records_checked = outcome.records;
   report->first_bad_batch = outcome.bad_batch;

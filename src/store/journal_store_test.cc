@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -33,7 +34,6 @@ namespace {
 using core::kAmountMax;
 using core::StatusCode;
 using namespace testing;  // NOLINT: the shared builders
-
 
 std::string ReadFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -76,9 +76,9 @@ class JournalStoreTest : public ::testing::Test {
     while (at < bytes.size()) {
       starts.push_back(at);
       journal::FrameHeader header;
-      NETFIN_ASSERT(journal::DecodeHeader(
-                        reinterpret_cast<const unsigned char*>(bytes.data() + at), &header)
-                        .ok());
+      NETFIN_ASSERT(
+          journal::DecodeHeader(reinterpret_cast<const unsigned char*>(bytes.data() + at), &header)
+              .ok());
       at += journal::kHeaderBytes + header.payload_bytes;
     }
     starts.push_back(bytes.size());
@@ -106,7 +106,7 @@ TEST_F(JournalStoreTest, RoundTripsEveryFieldAtItsLimitsAcrossReopen) {
   EXPECT_EQ(store->Head().checksum, ChainChecksum(core::Checksum{}, 1, batch));
   const ChainReport report = VerifyFile();
   EXPECT_FALSE(report.first_bad_batch) << report.detail;
-  EXPECT_EQ(report.records_checked, 4u);
+  EXPECT_EQ(report.records_checked, 5u);
 }
 
 TEST_F(JournalStoreTest, FrameSizeIsTheHeaderPlusFixedWidthRecords) {
@@ -115,11 +115,14 @@ TEST_F(JournalStoreTest, FrameSizeIsTheHeaderPlusFixedWidthRecords) {
                          {{Id128::FromU64(9), 4}});
   batch.accounts_updated = {NewAccount(1, 1)};
   batch.balances = {NewBalance(1, 3, 1)};
+  batch.events = {NewEvent(1, 1, 2, "12345"), NewEvent(2, 0, 0, "")};
   MustAppend(*store, batch);
   EXPECT_EQ(std::filesystem::file_size(path()),
             journal::kHeaderBytes + 3 * journal::kAccountBytes + journal::kTransferBytes +
-                journal::kExpiryBytes + journal::kBalanceBytes);
-  EXPECT_EQ(ReadFile(path()).substr(0, 4), "NFJ1");
+                journal::kExpiryBytes + journal::kBalanceBytes + 2 * journal::kEventFixedBytes + 5);
+  const std::string bytes = ReadFile(path());
+  EXPECT_EQ(bytes.substr(0, 4), "NFJ1");
+  EXPECT_EQ(bytes.substr(journal::kVersionOffset, 4), std::string("\x02\0\0\0", 4));
 }
 
 TEST_F(JournalStoreTest, HeadOfAnEmptyStoreIsZero) {
@@ -214,7 +217,8 @@ TEST_F(JournalStoreTest, TornTailsOfEveryShapeAreTruncated) {
       {"last byte missing", [](std::string& b, size_t) { b.pop_back(); }},
       {"flipped payload byte of the last frame", [](std::string& b, size_t) { b.back() ^= 1; }},
       {"zeros after the last frame", [](std::string& b, size_t) { b.append(4096, '\0'); }},
-      {"zeroed last frame", [](std::string& b, size_t s) {
+      {"zeroed last frame",
+       [](std::string& b, size_t s) {
          std::fill(b.begin() + static_cast<ptrdiff_t>(s), b.end(), '\0');
        }},
   };
@@ -245,8 +249,8 @@ TEST_F(JournalStoreTest, BadFrameBeforeTheLastIsCorruption) {
       {"payload of frame 2", 1, journal::kHeaderBytes + 5},
       {"magic of frame 2", 1, 0},
       {"batch number of frame 2", 1, 8},
-      {"chain checksum of frame 1", 0, 70},
-      {"frame checksum of frame 2", 1, 100},
+      {"chain checksum of frame 1", 0, journal::kChainOffset + 6},
+      {"frame checksum of frame 2", 1, journal::kFrameChecksumOffset + 4},
   };
   for (const CorruptCase& c : cases) {
     std::filesystem::remove(path());
@@ -274,15 +278,136 @@ TEST_F(JournalStoreTest, FrameWithAValidChecksumButABrokenChainIsCorruption) {
   const size_t start = FrameStarts()[2];
   std::string bytes = ReadFile(path());
   std::string frame;
-  journal::EncodeFrame(NewBatch({NewAccount(4, 35)},
-                                {NewTransfer(30, 3, 1, 30), NewTransfer(40, 1, 4, 40)}),
-                       3, core::Checksum{}, &frame);
+  journal::EncodeFrame(
+      NewBatch({NewAccount(4, 35)}, {NewTransfer(30, 3, 1, 30), NewTransfer(40, 1, 4, 40)}), 3,
+      core::Checksum{}, &frame);
   bytes.replace(start, std::string::npos, frame);
   WriteFile(path(), bytes);
   EXPECT_EQ(TryOpen().status().code(), StatusCode::kCorruption);
   const ChainReport report = VerifyFile();
   EXPECT_EQ(report.first_bad_batch, 3u);
   EXPECT_NE(report.detail.find("chain"), std::string::npos) << report.detail;
+}
+
+// --- Role events in frames ---
+
+TEST_F(JournalStoreTest, TornFrameTakesItsRoleEventsWithIt) {
+  AppendBatchesWithEvents(*Open());
+  const std::vector<size_t> starts = FrameStarts();
+  std::filesystem::resize_file(path(), (starts[2] + starts[3]) / 2);
+  std::unique_ptr<Store> store = Open();
+  EXPECT_EQ(store->Head().batch_number, 2u);
+  EXPECT_EQ(store->Head().event_sequence_max, 4u);
+  EXPECT_EQ(store->ReadEvents({0, Id128::Zero(), 100}).value().size(), 4u);
+  MustAppend(*store, BatchesWithEvents()[2]);
+  store.reset();
+  store = Open();
+  EXPECT_EQ(store->Head().event_sequence_max, 5u);
+  EXPECT_EQ(store->ReadEvents({4, Id128::Zero(), 100}).value(),
+            std::vector<RoleEvent>{BatchesWithEvents()[2].events[0]});
+}
+
+// AppendBatchesWithEvents: frame 2 holds only events 3 ("") and 4 ("\0\xff").
+TEST_F(JournalStoreTest, TamperedRoleEventIsFoundByVerifyChain) {
+  std::unique_ptr<Store> store = Open();
+  AppendBatchesWithEvents(*store);
+  const std::vector<size_t> starts = FrameStarts();
+  const std::string intact = ReadFile(path());
+
+  // A damaged payload byte: the frame checksum no longer matches.
+  FlipByteAt(starts[2] - 1);
+  ChainReport report;
+  ASSERT_TRUE(store->VerifyChain(&report).ok());
+  EXPECT_EQ(report.first_bad_batch, 2u) << report.detail;
+
+  // A changed payload in a frame rewritten whole: only the chain can tell.
+  Batch changed = BatchesWithEvents()[1];
+  changed.events[1].payload = std::string("\0\xfe", 2);
+  core::Checksum chain{};
+  std::memcpy(chain.data(), intact.data() + starts[1] + journal::kChainOffset, chain.size());
+  std::string frame;
+  journal::EncodeFrame(changed, 2, chain, &frame);
+  ASSERT_EQ(frame.size(), starts[2] - starts[1]);
+  std::string bytes = intact;
+  bytes.replace(starts[1], frame.size(), frame);
+  WriteFile(path(), bytes);
+  ASSERT_TRUE(store->VerifyChain(&report).ok());
+  EXPECT_EQ(report.first_bad_batch, 2u) << report.detail;
+  EXPECT_NE(report.detail.find("chain checksum"), std::string::npos) << report.detail;
+  store.reset();
+  EXPECT_EQ(TryOpen().status().code(), StatusCode::kCorruption);
+
+  WriteFile(path(), intact);
+  EXPECT_FALSE(VerifyFile().first_bad_batch);
+}
+
+// Frames whose checksums all match but whose events do not hold together,
+// as a frame written by something other than this store could be.
+TEST_F(JournalStoreTest, RoleEventsOutOfSequenceInAWellFormedFrameAreCorruption) {
+  const std::vector<Batch> batches = BatchesWithEvents();
+  MustAppend(*Open(), batches[0]);
+  Batch skipping = batches[1];
+  skipping.events[0].sequence = 4;
+  skipping.events[1].sequence = 5;
+  const core::Checksum first = ChainChecksum(core::Checksum{}, 1, batches[0]);
+  std::string frame;
+  journal::EncodeFrame(skipping, 2, ChainChecksum(first, 2, skipping), &frame);
+  WriteFile(path(), ReadFile(path()) + frame);
+  EXPECT_EQ(TryOpen().status().code(), StatusCode::kCorruption);
+  const ChainReport report = VerifyFile();
+  EXPECT_EQ(report.first_bad_batch, 2u);
+  EXPECT_NE(report.detail.find("role event 4 where 3 was due"), std::string::npos) << report.detail;
+}
+
+TEST_F(JournalStoreTest, RoleEventPayloadLengthsThatDisagreeWithTheFrameAreCorruption) {
+  // Event 4's length field in frame 2's payload: after event 3 (56 bytes,
+  // empty payload) and event 4's other fixed fields.
+  const size_t length_at = journal::kHeaderBytes + journal::kEventFixedBytes + 52;
+  // The frame holds 2 payload bytes: too long, too short, beyond any payload.
+  for (uint32_t length : {3u, 1u, UINT32_MAX}) {
+    std::filesystem::remove(path());
+    AppendBatchesWithEvents(*Open());
+    const std::vector<size_t> starts = FrameStarts();
+    std::string bytes = ReadFile(path());
+    for (int i = 0; i < 4; ++i) {
+      bytes[starts[1] + length_at + i] = static_cast<char>(length >> (8 * i));
+    }
+    const auto* header = reinterpret_cast<const unsigned char*>(bytes.data() + starts[1]);
+    const std::string_view payload(bytes.data() + starts[1] + journal::kHeaderBytes,
+                                   starts[2] - starts[1] - journal::kHeaderBytes);
+    const core::Checksum frame = journal::FrameChecksum(header, payload);
+    bytes.replace(starts[1] + journal::kFrameChecksumOffset, frame.size(),
+                  reinterpret_cast<const char*>(frame.data()), frame.size());
+    WriteFile(path(), bytes);
+    EXPECT_EQ(TryOpen().status().code(), StatusCode::kCorruption) << length;
+    const ChainReport report = VerifyFile();
+    EXPECT_EQ(report.first_bad_batch, 2u) << length;
+    EXPECT_NE(report.detail.find("payload"), std::string::npos) << report.detail;
+  }
+}
+
+// A file from a netfin of another format version must be refused, never
+// mistaken for a torn tail and cut off.
+TEST_F(JournalStoreTest, FileOfAnotherFormatVersionIsRefusedAndKept) {
+  MustAppend(*Open(), NewBatch({NewAccount(1, 1)}));  // one frame: it would look torn
+  std::string bytes = ReadFile(path());
+  bytes[journal::kVersionOffset] = 1;
+  WriteFile(path(), bytes);
+  const Status refused = TryOpen().status();
+  EXPECT_EQ(refused.code(), StatusCode::kFailedPrecondition);
+  EXPECT_NE(refused.message().find("format version 1"), std::string::npos) << refused.message();
+  ChainReport report;
+  EXPECT_EQ(VerifyJournalFile(path(), &report).code(), StatusCode::kFailedPrecondition);
+  EXPECT_EQ(ReadFile(path()), bytes);
+
+  // A later frame of another version is no torn tail either.
+  std::filesystem::remove(path());
+  AppendThreeBatches(*Open());
+  bytes = ReadFile(path());
+  bytes[FrameStarts()[2] + journal::kVersionOffset] = 3;
+  WriteFile(path(), bytes);
+  EXPECT_EQ(TryOpen().status().code(), StatusCode::kCorruption);
+  EXPECT_EQ(ReadFile(path()), bytes);
 }
 
 TEST_F(JournalStoreTest, VerifyOfAnIntactFileCountsEveryRecord) {

@@ -8,6 +8,7 @@
 // integer minor units of the ledger's currency (core/money.h).
 
 #include <cstdint>
+#include <string>
 
 #include "core/id.h"
 #include "core/money.h"
@@ -104,5 +105,25 @@ struct AccountBalance {
   AmountMinor credits_posted = 0;
   friend bool operator==(const AccountBalance&, const AccountBalance&) = default;
 };
+
+// A role's typed event (payments, and later risk, credit...), committed in
+// the same batch, and so the same storage transaction, as the ledger records
+// it accompanies: a role's state and the money it moved are durable together,
+// and the role's state is rebuilt from its events at recovery. The store
+// keeps the payload as opaque bytes.
+struct RoleEvent {
+  uint64_t sequence = 0;   // 1, 2, 3... across all roles, no gaps; assigned by the
+                           // ledger service; the events feed's cursor
+  uint64_t timestamp = 0;  // ns since the epoch: the clock reading of its batch
+  uint16_t role = 0;       // which role owns it (values defined in ledger/command.h)
+  uint16_t type = 0;       // role-defined
+  Id128 subject_a;         // the parties the event concerns (zero: none);
+  Id128 subject_b;         // the events feed filters on them
+  std::string payload;     // role-defined bytes, at most kRoleEventPayloadBytesMax
+  friend bool operator==(const RoleEvent&, const RoleEvent&) = default;
+};
+
+// The largest payload of one role event.
+inline constexpr size_t kRoleEventPayloadBytesMax = 64 * 1024;
 
 }  // namespace netfin::store

@@ -33,7 +33,6 @@ namespace {
 
 using core::Checksum;
 
-
 // Each reader connection costs a file descriptor and a page cache; a few
 // dozen already exceed what a 16-core machine can keep busy.
 constexpr uint32_t kReaderConnectionsMax = 64;
@@ -354,12 +353,29 @@ class Binder {
     bytes = id.ToBytes();
     Blob(bytes.data(), bytes.size());
   }
+  // NULL for the zero id, which means "none" (a role event's subjects).
+  void OptionalId(const Id128& id) {
+    if (id.IsZero()) {
+      Check(sqlite3_bind_null(stmt_, ++index_));
+      return;
+    }
+    Id(id);
+  }
   void U64(uint64_t value) {
     Check(sqlite3_bind_int64(stmt_, ++index_, std::bit_cast<int64_t>(value)));
   }
   // REQUIRES: data stays valid until the step.
   void Blob(const unsigned char* data, size_t size) {
+    NETFIN_ASSERT(size <= static_cast<size_t>(INT32_MAX));
     Check(sqlite3_bind_blob(stmt_, ++index_, data, static_cast<int>(size), SQLITE_STATIC));
+  }
+  // A BLOB, never NULL, even when empty. REQUIRES: bytes outlive the step.
+  void Bytes(std::string_view bytes) {
+    // sqlite3_bind_blob binds NULL for a null pointer; an empty view may have one.
+    static const unsigned char kEmpty = 0;
+    const auto* data =
+        bytes.empty() ? &kEmpty : reinterpret_cast<const unsigned char*>(bytes.data());
+    Blob(data, bytes.size());
   }
 
  private:
@@ -395,6 +411,28 @@ class Columns {
       return;
     }
     std::memcpy(out, blob, size);
+  }
+  // NULL (none: the zero id) or an id.
+  Id128 OptionalId() {
+    if (sqlite3_column_type(stmt_, index_) != SQLITE_NULL) return Id();
+    index_++;
+    return Id128::Zero();
+  }
+  // A BLOB of at most max bytes.
+  std::string Bytes(size_t max) {
+    const int column = index_++;
+    // The type first: it is undefined once a read has converted the value.
+    if (sqlite3_column_type(stmt_, column) != SQLITE_BLOB) {
+      malformed_ = true;
+      return {};
+    }
+    const auto* blob = static_cast<const char*>(sqlite3_column_blob(stmt_, column));
+    const size_t size = static_cast<size_t>(sqlite3_column_bytes(stmt_, column));
+    if (size > max) {
+      malformed_ = true;
+      return {};
+    }
+    return size == 0 ? std::string() : std::string(blob, size);
   }
   // Any bit pattern: u64 fields stored bit-cast.
   uint64_t U64() { return std::bit_cast<uint64_t>(Integer()); }
@@ -438,8 +476,11 @@ constexpr std::string_view kExpiryColumns = "pending_id, timestamp";
 constexpr std::string_view kBalanceColumns =
     "account_id, timestamp, debits_pending, debits_posted, credits_pending, credits_posted";
 
+constexpr std::string_view kEventColumns =
+    "sequence, timestamp, role, type, subject_a, subject_b, payload";
+
 constexpr std::string_view kBatchColumns =
-    "number, timestamp_max, accounts, transfers, expiries, checksum";
+    "number, timestamp_max, accounts, transfers, expiries, checksum, events, event_sequence_max";
 
 void BindAccount(Binder& b, const Account& a) {
   b.Id(a.id);
@@ -527,6 +568,26 @@ AccountBalance ReadBalance(Columns& c) {
                         .debits_posted = c.Amount(),
                         .credits_pending = c.Amount(),
                         .credits_posted = c.Amount()};
+}
+
+void BindEvent(Binder& b, const RoleEvent& e) {
+  b.U64(e.sequence);
+  b.U64(e.timestamp);
+  b.U64(e.role);
+  b.U64(e.type);
+  b.OptionalId(e.subject_a);
+  b.OptionalId(e.subject_b);
+  b.Bytes(e.payload);
+}
+
+RoleEvent ReadEvent(Columns& c) {
+  return RoleEvent{.sequence = c.Unsigned(kEventSequenceMax),
+                   .timestamp = c.Timestamp(),
+                   .role = c.U16(),
+                   .type = c.U16(),
+                   .subject_a = c.OptionalId(),
+                   .subject_b = c.OptionalId(),
+                   .payload = c.Bytes(kRoleEventPayloadBytesMax)};
 }
 
 // Decodes the current row of stmt into *record.
@@ -641,6 +702,33 @@ CREATE TABLE batches (
   checksum      BLOB    NOT NULL
 );
 )sql"},
+    {2, "role events", R"sql(
+-- Role events (payments, later risk, credit...), numbered 1, 2, 3... across
+-- all roles without gaps, each committed in the same transaction as the
+-- ledger records of its batch. Batch n holds the events numbered after
+-- batch n-1's event_sequence_max up to its own. subject_a and subject_b are
+-- the parties an event concerns (NULL: none); payload is the role's own
+-- encoding, opaque here.
+CREATE TABLE role_events (
+  sequence  INTEGER PRIMARY KEY,
+  timestamp INTEGER NOT NULL,
+  role      INTEGER NOT NULL,
+  type      INTEGER NOT NULL,
+  subject_a BLOB,
+  subject_b BLOB,
+  payload   BLOB    NOT NULL
+);
+-- An index entry ends with the rowid (the sequence), so these are ordered by
+-- (subject, sequence): "a party's events after S, oldest first" is one range
+-- scan of each, merged. Events without a subject are left out of them.
+CREATE INDEX role_events_subject_a ON role_events (subject_a) WHERE subject_a IS NOT NULL;
+CREATE INDEX role_events_subject_b ON role_events (subject_b) WHERE subject_b IS NOT NULL;
+
+-- The batch's role events, and the last sequence committed so far (the
+-- previous batch's when it has none). Batches from before have none.
+ALTER TABLE batches ADD COLUMN events INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE batches ADD COLUMN event_sequence_max INTEGER NOT NULL DEFAULT 0;
+)sql"},
 };
 constexpr int kSchemaVersion = std::size(kMigrations);
 
@@ -702,6 +790,25 @@ std::string BalanceQuerySql(bool reversed) {
                    "FROM account_balances WHERE account_id = ?1 AND timestamp BETWEEN ?2 AND ?3 "
                    "ORDER BY timestamp") +
          (reversed ? " DESC" : "") + " LIMIT ?4";
+}
+
+// Parameters of the events feed: ?1 the sequence to start after, then for a
+// subject ?2 the party and ?3 the limit, otherwise ?2 the limit. Without a
+// subject it is one range scan of the table. With one, each arm is one range
+// scan of a subject index, merged in sequence order (MERGE UNION ALL) and cut
+// at the limit; the second arm skips an event whose subject_a is the same
+// party, which the first already returned.
+std::string EventQuerySql(bool by_subject) {
+  if (!by_subject) {
+    return SelectSql(kEventColumns,
+                     "FROM role_events WHERE sequence > ?1 ORDER BY sequence LIMIT ?2");
+  }
+  return SelectSql(kEventColumns, "FROM role_events WHERE subject_a = ?2 AND sequence > ?1") +
+         " UNION ALL " +
+         SelectSql(
+             kEventColumns,
+             "FROM role_events WHERE subject_b = ?2 AND sequence > ?1 AND subject_a IS NOT ?2") +
+         " ORDER BY sequence LIMIT ?3";
 }
 
 // Applies the migrations newer than the database's version, in order.
@@ -778,6 +885,7 @@ struct Reader {
   Statement transfer_by_id;
   std::array<std::array<Statement, 2>, kSides> transfers;  // [side][reversed]
   std::array<Statement, 2> balances;                       // [reversed]
+  std::array<Statement, 2> events;                         // [by subject]
 };
 
 Status PrepareReader(Reader* r) {
@@ -795,6 +903,9 @@ Status PrepareReader(Reader* r) {
   for (bool reversed : {false, true}) {
     NETFIN_RETURN_IF_ERROR(Prepare(db, BalanceQuerySql(reversed), &r->balances[reversed]));
   }
+  for (bool by_subject : {false, true}) {
+    NETFIN_RETURN_IF_ERROR(Prepare(db, EventQuerySql(by_subject), &r->events[by_subject]));
+  }
   return Status::Ok();
 }
 
@@ -807,6 +918,7 @@ class ReaderPool {
     Lease(Reader& reader, std::unique_lock<std::mutex> lock)
         : reader_(reader), lock_(std::move(lock)) {}
     Reader* operator->() { return &reader_; }
+    Reader& operator*() { return reader_; }
 
    private:
     Reader& reader_;
@@ -868,6 +980,24 @@ Result<std::vector<Record>> RunAccountQuery(sqlite3* db, sqlite3_stmt* stmt,
   return records;
 }
 
+// Runs one events feed query (parameters as in EventQuerySql) into a vector.
+Result<std::vector<RoleEvent>> RunEventQuery(Reader& reader, const EventFilter& filter) {
+  NETFIN_ASSERT(filter.limit >= 1 && filter.limit <= core::kQueryLimitMax);
+  std::vector<RoleEvent> events;
+  // No event is numbered above kEventSequenceMax; a larger cursor (a
+  // client's) would bind as a negative SQL integer and match everything.
+  if (filter.after_sequence >= kEventSequenceMax) return events;
+  const bool by_subject = !filter.subject.IsZero();
+  sqlite3_stmt* stmt = reader.events[by_subject].get();
+  Binder binder(stmt);
+  binder.U64(filter.after_sequence);
+  if (by_subject) binder.Id(filter.subject);
+  binder.U64(filter.limit);
+  NETFIN_RETURN_IF_ERROR(ForEachRecord(reader.db.get(), stmt, ReadEvent,
+                                       [&](const RoleEvent& e) { events.push_back(e); }));
+  return events;
+}
+
 // Looks a record up by its unique id.
 template <typename Record>
 Result<std::optional<Record>> LookupById(sqlite3* db, sqlite3_stmt* stmt, const Id128& id,
@@ -884,10 +1014,14 @@ Result<std::optional<Record>> LookupById(sqlite3* db, sqlite3_stmt* stmt, const 
 
 // A row of the batches table (kBatchColumns).
 struct StoredBatch {
+  using Counts = std::array<uint64_t, 4>;  // accounts, transfers, expiries, events
   uint64_t number = 0;
   uint64_t timestamp_max = 0;
-  std::array<uint64_t, 3> counts{};  // accounts, transfers, expiries
+  Counts counts{};
   Checksum checksum{};
+  uint64_t event_sequence_max = 0;
+
+  ChainHead Head() const { return {number, checksum, timestamp_max, event_sequence_max}; }
 };
 
 StoredBatch ReadStoredBatch(Columns& c) {
@@ -895,6 +1029,8 @@ StoredBatch ReadStoredBatch(Columns& c) {
                 .timestamp_max = c.Timestamp(),
                 .counts = {c.Unsigned(INT64_MAX), c.Unsigned(INT64_MAX), c.Unsigned(INT64_MAX)}};
   c.FixedBlob(b.checksum.data(), b.checksum.size());
+  b.counts[3] = c.Unsigned(INT64_MAX);
+  b.event_sequence_max = c.Unsigned(kEventSequenceMax);
   return b;
 }
 
@@ -967,6 +1103,55 @@ class BatchCursor {
   uint64_t batch_ = 0;
 };
 
+// The role_events table in sequence order. Events carry no batch number:
+// batch n holds those numbered after batch n-1's event_sequence_max up to
+// its own, so the walk takes them by sequence, one batch at a time.
+class EventCursor {
+ public:
+  Status Open(sqlite3* db) {
+    db_ = db;
+    NETFIN_RETURN_IF_ERROR(
+        Prepare(db, SelectSql(kEventColumns, "FROM role_events ORDER BY sequence"), &stmt_));
+    return Advance();
+  }
+
+  // Moves the events numbered up to sequence_max, which start at the current
+  // row, to the end of *events.
+  Status Take(uint64_t sequence_max, std::vector<RoleEvent>* events) {
+    while (!done_ && sequence_ <= sequence_max) {
+      NETFIN_RETURN_IF_ERROR(row_status_);
+      events->push_back(row_);
+      NETFIN_RETURN_IF_ERROR(Advance());
+    }
+    return Status::Ok();
+  }
+
+  bool done() const { return done_; }
+  std::string Describe() const {  // REQUIRES: !done()
+    return "role_events row " + std::to_string(sequence_) +
+           " follows the last batch's event_sequence_max";
+  }
+
+ private:
+  Status Advance() {
+    const int rc = sqlite3_step(stmt_.get());
+    done_ = rc == SQLITE_DONE;
+    if (done_) return Status::Ok();
+    if (rc != SQLITE_ROW) return SqliteError(db_, "role_events");
+    // As in BatchCursor: a malformed row is reported by the batch that takes it.
+    row_status_ = ReadRow(stmt_.get(), ReadEvent, &row_);
+    sequence_ = std::bit_cast<uint64_t>(sqlite3_column_int64(stmt_.get(), 0));
+    return Status::Ok();
+  }
+
+  sqlite3* db_ = nullptr;
+  Statement stmt_;
+  bool done_ = true;
+  RoleEvent row_;
+  Status row_status_;
+  uint64_t sequence_ = 0;  // the current row's, as stored
+};
+
 // Walks the batches table in number order and the record tables in timestamp
 // order, rebuilding and re-hashing one batch at a time, and stops at the first
 // broken link. REQUIRES: inside a read transaction, so that every cursor
@@ -993,6 +1178,7 @@ class ChainWalk {
     NETFIN_RETURN_IF_ERROR(accounts_.Open(db_, kAccountColumns));
     NETFIN_RETURN_IF_ERROR(transfers_.Open(db_, kTransferColumns));
     NETFIN_RETURN_IF_ERROR(expiries_.Open(db_, kExpiryColumns));
+    NETFIN_RETURN_IF_ERROR(events_.Open(db_));
     Statement batches;
     NETFIN_RETURN_IF_ERROR(
         Prepare(db_, SelectSql(kBatchColumns, "FROM batches ORDER BY number"), &batches));
@@ -1004,7 +1190,11 @@ class ChainWalk {
       if (report_->first_bad_batch) return Status::Ok();
     }
     if (rc != SQLITE_DONE) return SqliteError(db_, "batches");
-    if (auto problem = FindRecordBefore(UINT64_MAX)) Fail(*problem);
+    if (auto problem = FindRecordBefore(UINT64_MAX)) {
+      Fail(*problem);
+    } else if (!events_.done()) {
+      Fail({report_->batches_checked + 1, events_.Describe()});
+    }
     return Status::Ok();
   }
 
@@ -1013,17 +1203,17 @@ class ChainWalk {
     std::optional<Break> problem = FindGap(stored.number);
     if (!problem) problem = FindRecordBefore(stored.number);
     if (!problem) {
-      NETFIN_RETURN_IF_ERROR(Rebuild(stored.number));
+      NETFIN_RETURN_IF_ERROR(Rebuild(stored));
       problem = Compare(stored);
     }
     if (problem) {
       Fail(*std::move(problem));
       return Status::Ok();
     }
-    previous_ = stored.checksum;
+    previous_ = stored.Head();
     report_->batches_checked++;
-    report_->records_checked +=
-        batch_.accounts_created.size() + batch_.transfers_created.size() + batch_.expiries.size();
+    report_->records_checked += batch_.accounts_created.size() + batch_.transfers_created.size() +
+                                batch_.expiries.size() + batch_.events.size();
     return Status::Ok();
   }
 
@@ -1055,37 +1245,47 @@ class ChainWalk {
     return found;
   }
 
-  Status Rebuild(uint64_t number) {
+  Status Rebuild(const StoredBatch& stored) {
     batch_.accounts_created.clear();
     batch_.transfers_created.clear();
     batch_.expiries.clear();
-    NETFIN_RETURN_IF_ERROR(accounts_.Take(number, &batch_.accounts_created));
-    NETFIN_RETURN_IF_ERROR(transfers_.Take(number, &batch_.transfers_created));
-    return expiries_.Take(number, &batch_.expiries);
+    batch_.events.clear();
+    NETFIN_RETURN_IF_ERROR(accounts_.Take(stored.number, &batch_.accounts_created));
+    NETFIN_RETURN_IF_ERROR(transfers_.Take(stored.number, &batch_.transfers_created));
+    NETFIN_RETURN_IF_ERROR(expiries_.Take(stored.number, &batch_.expiries));
+    return events_.Take(stored.event_sequence_max, &batch_.events);
   }
 
   std::optional<Break> Compare(const StoredBatch& stored) const {
-    const std::array<uint64_t, 3> found = {batch_.accounts_created.size(),
-                                           batch_.transfers_created.size(), batch_.expiries.size()};
+    const StoredBatch::Counts found = {batch_.accounts_created.size(),
+                                       batch_.transfers_created.size(), batch_.expiries.size(),
+                                       batch_.events.size()};
     if (found != stored.counts) {
-      return Break{stored.number, "stored counts (accounts, transfers, expiries) are " +
-                                      Triple(stored.counts) + " but the records number " +
-                                      Triple(found)};
+      return Break{stored.number, "stored counts (accounts, transfers, expiries, events) are " +
+                                      List(stored.counts) + " but the records number " +
+                                      List(found)};
     }
-    if (ChainChecksum(previous_, stored.number, batch_) != stored.checksum) {
+    if (ChainChecksum(previous_.checksum, stored.number, batch_) != stored.checksum) {
       return Break{stored.number, "checksum mismatch: the batch's records are not those committed"};
     }
-    if (batch_.TimestampMax() != stored.timestamp_max) {
+    const ChainHead expected = HeadAfter(previous_, batch_, stored.checksum);
+    if (expected.timestamp_max != stored.timestamp_max) {
       return Break{stored.number, "stored timestamp_max " + std::to_string(stored.timestamp_max) +
                                       " but the records end at " +
-                                      std::to_string(batch_.TimestampMax())};
+                                      std::to_string(expected.timestamp_max)};
+    }
+    if (expected.event_sequence_max != stored.event_sequence_max) {
+      return Break{stored.number,
+                   "stored event_sequence_max " + std::to_string(stored.event_sequence_max) +
+                       " but the events end at " + std::to_string(expected.event_sequence_max)};
     }
     return std::nullopt;
   }
 
-  static std::string Triple(const std::array<uint64_t, 3>& v) {
-    return "(" + std::to_string(v[0]) + ", " + std::to_string(v[1]) + ", " + std::to_string(v[2]) +
-           ")";
+  static std::string List(const StoredBatch::Counts& v) {
+    std::string text;
+    for (uint64_t n : v) text += (text.empty() ? "(" : ", ") + std::to_string(n);
+    return text + ")";
   }
 
   sqlite3* db_;
@@ -1093,13 +1293,13 @@ class ChainWalk {
   BatchCursor<Account> accounts_{"accounts", ReadAccountAsCreated};
   BatchCursor<Transfer> transfers_{"transfers", ReadTransfer};
   BatchCursor<Expiry> expiries_{"expiries", ReadExpiry};
-  Batch batch_;          // the batch being checked, reused so its vectors keep capacity
-  Checksum previous_{};  // the last good batch's checksum; all zero before the first
+  EventCursor events_;
+  Batch batch_;         // the batch being checked, reused so its vectors keep capacity
+  ChainHead previous_;  // the last good batch's; all zero before the first
 };
 
 // ---------------------------------------------------------------------------
 // The store.
-
 
 // Binds a record and then the number of the batch that holds it.
 template <typename Record>
@@ -1177,8 +1377,9 @@ class SqliteStore final : public Store {
                                            [&](const Account& a) { visitor.OnAccount(a); }));
       NETFIN_RETURN_IF_ERROR(ForEachRecord(db, transfers.get(), ReadTransfer,
                                            [&](const Transfer& t) { visitor.OnTransfer(t); }));
-      return ForEachRecord(db, expiries.get(), ReadExpiry,
-                           [&](const Expiry& e) { visitor.OnExpiry(e); });
+      NETFIN_RETURN_IF_ERROR(ForEachRecord(db, expiries.get(), ReadExpiry,
+                                           [&](const Expiry& e) { visitor.OnExpiry(e); }));
+      return LoadEvents(db, visitor);
     });
   }
 
@@ -1208,6 +1409,11 @@ class SqliteStore final : public Store {
     ReaderPool::Lease reader = readers_.Acquire();
     sqlite3_stmt* stmt = reader->balances[filter.reversed].get();
     return RunAccountQuery(reader->db.get(), stmt, filter, ReadBalance);
+  }
+
+  Result<std::vector<RoleEvent>> ReadEvents(const EventFilter& filter) override {
+    ReaderPool::Lease reader = readers_.Acquire();
+    return RunEventQuery(*reader, filter);
   }
 
   // Runs on a reader connection, so it is safe beside a live writer.
@@ -1241,6 +1447,7 @@ class SqliteStore final : public Store {
     InsertStatements insert_transfer;
     InsertStatements insert_expiry;
     InsertStatements insert_balance;
+    InsertStatements insert_event;
     Statement insert_batch;
   };
 
@@ -1275,6 +1482,7 @@ class SqliteStore final : public Store {
         PrepareInsert("expiries", std::string(kExpiryColumns) + batch, &sql_.insert_expiry));
     NETFIN_RETURN_IF_ERROR(
         PrepareInsert("account_balances", kBalanceColumns, &sql_.insert_balance));
+    NETFIN_RETURN_IF_ERROR(PrepareInsert("role_events", kEventColumns, &sql_.insert_event));
     return Prepare(db, InsertSql("batches", kBatchColumns), &sql_.insert_batch);
   }
 
@@ -1292,7 +1500,35 @@ class SqliteStore final : public Store {
     std::optional<StoredBatch> stored;
     NETFIN_RETURN_IF_ERROR(ForEachRecord(writer_.get(), last.get(), ReadStoredBatch,
                                          [&](const StoredBatch& b) { stored = b; }));
-    if (stored) head_ = {stored->number, stored->checksum, stored->timestamp_max};
+    if (stored) head_ = stored->Head();
+    return Status::Ok();
+  }
+
+  // Hands the role events to visitor in sequence order. The roles rebuild
+  // their state from them and the ledger numbers the next one after the
+  // last, so a gap (a row deleted under us) fails the load instead of
+  // reaching them. REQUIRES: inside Load's read transaction.
+  Status LoadEvents(sqlite3* db, StateVisitor& visitor) {
+    Statement events;
+    NETFIN_RETURN_IF_ERROR(
+        Prepare(db, SelectSql(kEventColumns, "FROM role_events ORDER BY sequence"), &events));
+    uint64_t last = 0;
+    Status gap;
+    NETFIN_RETURN_IF_ERROR(ForEachRecord(db, events.get(), ReadEvent, [&](const RoleEvent& e) {
+      if (gap.ok() && e.sequence != last + 1) {
+        gap = core::Corruption("role event " + std::to_string(e.sequence) + " follows " +
+                               std::to_string(last));
+      }
+      if (!gap.ok()) return;
+      last = e.sequence;
+      visitor.OnEvent(e);
+    }));
+    NETFIN_RETURN_IF_ERROR(gap);
+    if (last != Head().event_sequence_max) {
+      return core::Corruption("role events end at " + std::to_string(last) +
+                              " but the last batch's event_sequence_max is " +
+                              std::to_string(Head().event_sequence_max));
+    }
     return Status::Ok();
   }
 
@@ -1312,6 +1548,7 @@ class SqliteStore final : public Store {
     NETFIN_RETURN_IF_ERROR(UpdateAccounts(batch.accounts_updated));
     NETFIN_RETURN_IF_ERROR(
         InsertEach(sql_.insert_balance, batch.balances, BindBalance, "insert balance"));
+    NETFIN_RETURN_IF_ERROR(InsertEach(sql_.insert_event, batch.events, BindEvent, "insert event"));
     NETFIN_RETURN_IF_ERROR(InsertBatchRow(batch, next));
     return Execute(db, sql_.commit.get(), "COMMIT");
   }
@@ -1369,6 +1606,8 @@ class SqliteStore final : public Store {
     binder.U64(batch.transfers_created.size());
     binder.U64(batch.expiries.size());
     binder.Blob(next.checksum.data(), next.checksum.size());
+    binder.U64(batch.events.size());
+    binder.U64(next.event_sequence_max);
     return Execute(writer_.get(), stmt, "insert batch");
   }
 

@@ -27,7 +27,6 @@ using core::kAmountMax;
 using core::StatusCode;
 using namespace testing;  // NOLINT: the shared builders
 
-
 // A fresh directory under /tmp for one test, removed afterwards.
 class TempDir {
  public:
@@ -200,6 +199,106 @@ TEST_F(SqliteStoreTest, VerifyChainFindsTheFirstTamperedBatch) {
   }
 }
 
+// AppendBatchesWithEvents: batch 1 holds events 1-2, batch 2 events 3-4 (and
+// nothing else), batch 3 event 5.
+TEST_F(SqliteStoreTest, VerifyChainFindsATamperedRoleEvent) {
+  const TamperCase cases[] = {
+      {"untouched", "SELECT 1", std::nullopt},
+      {"payload", "UPDATE role_events SET payload = x'00fe' WHERE sequence = 4", 2},
+      {"payload emptied", "UPDATE role_events SET payload = x'' WHERE sequence = 1", 1},
+      {"payload as text", "UPDATE role_events SET payload = 'linked' WHERE sequence = 2", 1},
+      {"payload over the limit",
+       "UPDATE role_events SET payload = zeroblob(65537) WHERE sequence = 5", 3},
+      {"role", "UPDATE role_events SET role = 9 WHERE sequence = 5", 3},
+      {"role out of range", "UPDATE role_events SET role = 65536 WHERE sequence = 1", 1},
+      {"type", "UPDATE role_events SET type = 9 WHERE sequence = 3", 2},
+      {"timestamp", "UPDATE role_events SET timestamp = 1 WHERE sequence = 3", 2},
+      {"subject added",
+       "UPDATE role_events SET subject_b = x'00000000000000000000000000000002' WHERE sequence = 1",
+       1},
+      {"subject removed", "UPDATE role_events SET subject_a = NULL WHERE sequence = 5", 3},
+      {"deleted event", "DELETE FROM role_events WHERE sequence = 3", 2},
+      {"deleted last event", "DELETE FROM role_events WHERE sequence = 5", 3},
+      {"renumbered event", "UPDATE role_events SET sequence = 9 WHERE sequence = 5", 3},
+      {"added event after the last",
+       "INSERT INTO role_events SELECT 6, timestamp, role, type, subject_a, subject_b, payload "
+       "FROM role_events WHERE sequence = 5",
+       4},
+      {"stored event count", "UPDATE batches SET events = 1 WHERE number = 2", 2},
+      {"stored event_sequence_max", "UPDATE batches SET event_sequence_max = 3 WHERE number = 2",
+       2},
+      {"stored event_sequence_max beyond the events",
+       "UPDATE batches SET event_sequence_max = 7 WHERE number = 3", 3},
+      {"events moved between batches",
+       "UPDATE batches SET events = 3, event_sequence_max = 5 WHERE number = 2", 2},
+  };
+  for (const TamperCase& c : cases) {
+    TempDir dir;
+    const std::string path = dir.path() + "/ledger.db";
+    std::unique_ptr<Store> store = std::move(OpenSqliteStore(path)).value();
+    AppendBatchesWithEvents(*store);
+    RawExec(path, c.sql);
+    // The live store's VerifyChain reads the tables, not what it appended.
+    const ChainReport report = Verify(*store);
+    EXPECT_EQ(report.first_bad_batch, c.first_bad_batch) << c.name << ": " << report.detail;
+    EXPECT_EQ(report.detail.empty(), !c.first_bad_batch) << c.name;
+  }
+}
+
+// The roles rebuild their state from the events and the ledger numbers the
+// next one after the last: a gap fails the load instead of reaching them.
+TEST_F(SqliteStoreTest, LoadRefusesRoleEventsWithAGap) {
+  for (const char* sql : {"DELETE FROM role_events WHERE sequence = 3",
+                          "DELETE FROM role_events WHERE sequence = 5"}) {
+    TempDir dir;
+    const std::string path = dir.path() + "/ledger.db";
+    AppendBatchesWithEvents(*std::move(OpenSqliteStore(path)).value());
+    RawExec(path, sql);
+    std::unique_ptr<Store> store = std::move(OpenSqliteStore(path)).value();
+    RecordingVisitor loaded;
+    const Status status = store->Load(loaded);
+    EXPECT_EQ(status.code(), StatusCode::kCorruption) << sql << ": " << status.ToString();
+  }
+}
+
+TEST_F(SqliteStoreTest, RoleEventsArePlainSql) {
+  AppendBatchesWithEvents(*Open());
+  EXPECT_EQ(RawQuery(path(), "SELECT hex(subject_a) FROM role_events WHERE sequence = 2"),
+            "00000000000000000000000000000002");
+  EXPECT_EQ(RawQuery(path(), "SELECT subject_b IS NULL FROM role_events WHERE sequence = 1"), "1");
+  EXPECT_EQ(RawQuery(path(), "SELECT CAST(payload AS TEXT) FROM role_events WHERE sequence = 5"),
+            "paid");
+  EXPECT_EQ(RawQuery(path(), "SELECT typeof(payload) FROM role_events WHERE sequence = 3"), "blob");
+  EXPECT_EQ(RawQuery(path(), "SELECT hex(payload) FROM role_events WHERE sequence = 4"), "00FF");
+  EXPECT_EQ(RawQuery(path(),
+                     "SELECT group_concat(number || ':' || events || ':' || event_sequence_max || "
+                     "':' || timestamp_max, ' ') FROM batches"),
+            "1:2:2:2 2:2:4:2 3:1:5:11");
+}
+
+// A database from before role events gains them through migration 2, and
+// its chain, written without them, still verifies.
+TEST_F(SqliteStoreTest, DatabaseFromBeforeRoleEventsIsMigrated) {
+  AppendThreeBatches(*Open());
+  RawExec(path(),
+          "DROP TABLE role_events; ALTER TABLE batches DROP COLUMN events; "
+          "ALTER TABLE batches DROP COLUMN event_sequence_max; "
+          "DELETE FROM schema_migrations WHERE version = 2");
+  std::unique_ptr<Store> store = Open();
+  EXPECT_EQ(store->Head().batch_number, 3u);
+  EXPECT_EQ(store->Head().event_sequence_max, 0u);
+  Batch events_only;
+  events_only.events = {NewEvent(1, 1, 0, "first")};
+  MustAppend(*store, events_only);
+  store.reset();
+  store = Open();
+  const ChainReport report = Verify(*store);
+  EXPECT_FALSE(report.first_bad_batch) << report.detail;
+  EXPECT_EQ(report.batches_checked, 4u);
+  EXPECT_EQ(store->Head().event_sequence_max, 1u);
+  EXPECT_EQ(store->Head().timestamp_max, 40u);
+}
+
 TEST_F(SqliteStoreTest, VerifyChainOfAnIntactStoreCountsEveryRecord) {
   std::unique_ptr<Store> store = Open();
   EXPECT_EQ(Verify(*store).batches_checked, 0u);
@@ -286,7 +385,7 @@ TEST_F(SqliteStoreTest, MigrationsRunOnceAndNewerSchemasAreRefused) {
   EXPECT_EQ(RawQuery(path(),
                      "SELECT group_concat(version || ':' || description) FROM "
                      "schema_migrations"),
-            "1:initial schema");
+            "1:initial schema,2:role events");
   RawExec(path(), "INSERT INTO schema_migrations VALUES (99, 'from the future')");
   Result<std::unique_ptr<Store>> store = OpenSqliteStore(path());
   ASSERT_FALSE(store.ok());

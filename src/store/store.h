@@ -36,7 +36,12 @@ struct Batch {
   std::vector<Expiry> expiries;
   std::vector<Account> accounts_updated;      // final state of every account the batch touched
   std::vector<AccountBalance> balances;       // history rows, for `history` accounts
+  // Role events, sequence numbers contiguous: the first follows the
+  // previous batch's last (ChainHead::event_sequence_max). Covered by the
+  // checksum.
+  std::vector<RoleEvent> events;
 
+  // Ledger events (accounts and transfers created); role events are not counted.
   size_t EventCount() const { return accounts_created.size() + transfers_created.size(); }
   // The largest timestamp of the batch's records. REQUIRES: each list in
   // timestamp order (the ledger writes them so).
@@ -50,7 +55,8 @@ struct Batch {
     return max;
   }
   bool Empty() const {
-    return accounts_created.empty() && transfers_created.empty() && expiries.empty();
+    return accounts_created.empty() && transfers_created.empty() && expiries.empty() &&
+           events.empty();
   }
 };
 
@@ -58,7 +64,8 @@ struct Batch {
 struct ChainHead {
   uint64_t batch_number = 0;  // 0: nothing committed yet
   core::Checksum checksum{};  // all zero before the first batch
-  uint64_t timestamp_max = 0; // the largest timestamp committed so far
+  uint64_t timestamp_max = 0; // the largest ledger record timestamp committed so far
+  uint64_t event_sequence_max = 0;  // the last role event's sequence (0: none yet)
 };
 
 enum class Durability {
@@ -92,6 +99,16 @@ class StateVisitor {
   virtual void OnAccount(const Account& account) = 0;
   virtual void OnTransfer(const Transfer& transfer) = 0;
   virtual void OnExpiry(const Expiry& expiry) = 0;
+  // Every role event, in sequence order, after all expiries.
+  virtual void OnEvent(const RoleEvent& event) { (void)event; }
+};
+
+// Which role events a feed read returns: those after a cursor, optionally
+// only those concerning one party, oldest first.
+struct EventFilter {
+  uint64_t after_sequence = 0;  // exclusive
+  Id128 subject;                // zero: every event; else subject_a or subject_b equals it
+  uint32_t limit = 0;           // REQUIRES: 1..kQueryLimitMax
 };
 
 struct StoreStats {
@@ -128,6 +145,7 @@ class Store {
   virtual Result<std::optional<Transfer>> LookupTransfer(const Id128& id) = 0;
   virtual Result<std::vector<Transfer>> GetAccountTransfers(const AccountFilter& filter) = 0;
   virtual Result<std::vector<AccountBalance>> GetAccountBalances(const AccountFilter& filter) = 0;
+  virtual Result<std::vector<RoleEvent>> ReadEvents(const EventFilter& filter) = 0;
 
   // Recomputes every batch's checksum from the stored records and compares
   // it with the stored chain.

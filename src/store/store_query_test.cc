@@ -12,6 +12,7 @@
 
 #include "core/limits.h"
 #include "core/scratch_dir.h"
+#include "store/append_rules.h"
 #include "store/store.h"
 #include "store/store_test_support.h"
 
@@ -98,7 +99,8 @@ TEST_P(BothBackendsQueryTest, AccountTransfersFollowEveryFilter) {
       {"credits in range", {1, 20, 70, 2, false, true, false}, {20, 40}},
       {"neither side", {1, kAll, kAll, 100, false, false, false}, {}},
       {"unknown account", {99, kAll, kAll, 100, true, true, false}, {}},
-      {"other account both sides", {2, kAll, kAll, 100, true, true, false},
+      {"other account both sides",
+       {2, kAll, kAll, 100, true, true, false},
        {10, 30, 50, 55, 70, 90}},
   };
   for (const QueryCase& c : cases) {
@@ -154,7 +156,163 @@ TEST_P(BothBackendsQueryTest, TransferWithTheSameAccountOnBothSidesIsListedOnce)
   EXPECT_EQ(sizes, (std::vector<size_t>{1, 1, 1}));
 }
 
+// Role events: BatchesWithEvents() (a mixed batch, an events-only batch, a
+// batch of a transfer, an expiry and an event), then an events-only batch:
+// event 6 names party 3 on both sides, event 7 only party 2 as subject_b,
+// at kTimestampMax with the largest payload. Read back after a reopen.
+class BothBackendsEventTest : public ::testing::TestWithParam<Backend> {
+ protected:
+  void SetUp() override {
+    store_ = GetParam().open(dir_.path());
+    batches_ = BatchesWithEvents();
+    Batch fourth;
+    fourth.events = {NewEvent(6, 3, 3, "self"),
+                     NewEvent(7, 0, 2, std::string(kRoleEventPayloadBytesMax, 'x'), kTimestampMax)};
+    batches_.push_back(fourth);
+    for (const Batch& batch : batches_) MustAppend(*store_, batch);
+    Reopen();
+  }
+
+  void Reopen() {
+    store_.reset();
+    store_ = GetParam().open(dir_.path());
+  }
+
+  // The events appended, by sequence.
+  std::vector<RoleEvent> EventsNumbered(const std::vector<uint64_t>& sequences) const {
+    std::vector<RoleEvent> all;
+    for (const Batch& batch : batches_)
+      all.insert(all.end(), batch.events.begin(), batch.events.end());
+    std::vector<RoleEvent> out;
+    for (uint64_t s : sequences) out.push_back(all.at(s - 1));
+    return out;
+  }
+
+  core::ScratchDir dir_;
+  std::vector<Batch> batches_;
+  std::unique_ptr<Store> store_;
+};
+
+struct EventCase {
+  const char* name;
+  uint64_t after_sequence;
+  uint64_t subject;  // 0: any
+  uint32_t limit;
+  std::vector<uint64_t> sequences;
+};
+
+TEST_P(BothBackendsEventTest, ReadEventsFollowsTheCursorTheSubjectAndTheLimit) {
+  const EventCase cases[] = {
+      {"all", 0, 0, 100, {1, 2, 3, 4, 5, 6, 7}},
+      {"limit", 0, 0, 3, {1, 2, 3}},
+      {"limit 1", 0, 0, 1, {1}},
+      {"limit max", 0, 0, core::kQueryLimitMax, {1, 2, 3, 4, 5, 6, 7}},
+      {"after", 4, 0, 100, {5, 6, 7}},
+      {"after with limit", 1, 0, 2, {2, 3}},
+      {"after the last", 7, 0, 100, {}},
+      {"after beyond the last", 8, 0, 100, {}},
+      {"after INT64_MAX - 1", INT64_MAX - 1, 0, 100, {}},
+      {"after INT64_MAX", INT64_MAX, 0, 100, {}},
+      {"after UINT64_MAX", UINT64_MAX, 0, 100, {}},
+      {"party 1 as either subject", 0, 1, 100, {1, 2, 4}},
+      {"party 2 as either subject", 0, 2, 100, {2, 5, 7}},
+      {"party 2 after", 2, 2, 100, {5, 7}},
+      {"party 2 limit", 0, 2, 2, {2, 5}},
+      {"party 2 after limit 1", 2, 2, 1, {5}},
+      {"party 3 on both sides, once", 0, 3, 100, {6}},
+      {"party 1 after its last", 4, 1, 100, {}},
+      {"party after UINT64_MAX", UINT64_MAX, 2, 100, {}},
+      {"unknown party", 0, 99, 100, {}},
+  };
+  for (const EventCase& c : cases) {
+    const EventFilter filter{c.after_sequence, Id128::FromU64(c.subject), c.limit};
+    Result<std::vector<RoleEvent>> events = store_->ReadEvents(filter);
+    ASSERT_TRUE(events.ok()) << c.name << ": " << events.status().ToString();
+    EXPECT_EQ(events.value(), EventsNumbered(c.sequences)) << c.name;
+  }
+}
+
+TEST_P(BothBackendsEventTest, EventOnlyAndMixedBatchesKeepTheHeadAcrossReopen) {
+  ChainHead expected;
+  for (const Batch& batch : batches_) {
+    expected.checksum = ChainChecksum(expected.checksum, ++expected.batch_number, batch);
+  }
+  ChainHead head = store_->Head();
+  EXPECT_EQ(head.batch_number, 4u);
+  EXPECT_EQ(head.checksum, expected.checksum);
+  // Events-only batches and event timestamps leave the ledger's clock alone.
+  EXPECT_EQ(head.timestamp_max, 11u);
+  EXPECT_EQ(head.event_sequence_max, 7u);
+
+  Batch events_only;
+  events_only.events = {NewEvent(8, 1, 0, "more")};
+  MustAppend(*store_, events_only);
+  Batch ledger_only = NewBatch({}, {NewTransfer(9, 2, 1, 12)});
+  MustAppend(*store_, ledger_only);
+  Reopen();
+  head = store_->Head();
+  EXPECT_EQ(head.batch_number, 6u);
+  EXPECT_EQ(head.timestamp_max, 12u);
+  EXPECT_EQ(head.event_sequence_max, 8u);  // a batch without events keeps the last
+  Batch mixed = NewBatch({}, {NewTransfer(10, 1, 2, 13)});
+  mixed.events = {NewEvent(9, 2, 0, "again")};
+  MustAppend(*store_, mixed);
+  EXPECT_EQ(store_->Head().event_sequence_max, 9u);
+  EXPECT_EQ(store_->ReadEvents({8, Id128::Zero(), 10}).value(),
+            (std::vector<RoleEvent>{mixed.events[0]}));
+  EXPECT_EQ(store_->LookupTransfer(Id128::FromU64(10)).value()->timestamp, 13u);
+}
+
+TEST_P(BothBackendsEventTest, LoadHandsOverEventsInSequenceOrderAfterEveryExpiry) {
+  RecordingVisitor loaded;
+  ASSERT_TRUE(store_->Load(loaded).ok());
+  EXPECT_EQ(loaded.kinds, "aatxeeeeeee");
+  EXPECT_EQ(loaded.events, EventsNumbered({1, 2, 3, 4, 5, 6, 7}));
+}
+
+TEST_P(BothBackendsEventTest, VerifyChainCoversEveryBatchAndEvent) {
+  ChainReport report;
+  ASSERT_TRUE(store_->VerifyChain(&report).ok());
+  EXPECT_FALSE(report.first_bad_batch) << report.detail;
+  EXPECT_EQ(report.batches_checked, 4u);
+  EXPECT_EQ(report.records_checked, 11u);  // 2 accounts, 1 transfer, 1 expiry, 7 events
+}
+
+TEST_P(BothBackendsEventTest, AppendOfEventsOutOfSequenceOrBeyondTheLimitsIsABug) {
+  auto events_only = [](std::vector<RoleEvent> events) {
+    Batch batch;
+    batch.events = std::move(events);
+    return batch;
+  };
+  const char* kOutOfSequence = "assertion failed: e.sequence == sequence_after \\+ 1";
+  EXPECT_DEATH((void)store_->Append(events_only({NewEvent(9, 0, 0, "")})), kOutOfSequence);
+  EXPECT_DEATH((void)store_->Append(events_only({NewEvent(7, 0, 0, "")})), kOutOfSequence);
+  EXPECT_DEATH((void)store_->Append(events_only({NewEvent(8, 0, 0, ""), NewEvent(10, 0, 0, "")})),
+               kOutOfSequence);
+  EXPECT_DEATH((void)store_->Append(events_only({NewEvent(8, 0, 0, ""), NewEvent(8, 0, 0, "")})),
+               kOutOfSequence);
+  EXPECT_DEATH((void)store_->Append(events_only({NewEvent(8, 0, 0, "", kTimestampMax + 1)})),
+               "assertion failed: e.timestamp <= kTimestampMax");
+  EXPECT_DEATH((void)store_->Append(events_only(
+                   {NewEvent(8, 0, 0, std::string(kRoleEventPayloadBytesMax + 1, 'x'))})),
+               "assertion failed: e.payload.size\\(\\) <= kRoleEventPayloadBytesMax");
+  // A mixed batch is checked the same way.
+  Batch mixed = NewBatch({}, {NewTransfer(9, 1, 2, 20)});
+  mixed.events = {NewEvent(9, 0, 0, "")};
+  EXPECT_DEATH((void)store_->Append(mixed), kOutOfSequence);
+  // The next in sequence is fine (the dying appends left nothing behind).
+  MustAppend(*store_, events_only({NewEvent(8, 0, 0, "")}));
+  EXPECT_EQ(store_->Head().event_sequence_max, 8u);
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, BothBackendsQueryTest,
+                         ::testing::Values(Backend{"journal", OpenJournalIn},
+                                           Backend{"sqlite", OpenSqliteIn}),
+                         [](const ::testing::TestParamInfo<Backend>& info) {
+                           return std::string(info.param.name);
+                         });
+
+INSTANTIATE_TEST_SUITE_P(Backends, BothBackendsEventTest,
                          ::testing::Values(Backend{"journal", OpenJournalIn},
                                            Backend{"sqlite", OpenSqliteIn}),
                          [](const ::testing::TestParamInfo<Backend>& info) {

@@ -3,12 +3,12 @@
 // Builders shared by the store backends' tests: small records, batches of
 // immutable records, account queries and a visitor that records Load().
 
+#include <gtest/gtest.h>
+
 #include <algorithm>
 #include <string>
 #include <utility>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 #include "store/append_rules.h"
 #include "store/store.h"
@@ -46,6 +46,20 @@ Batch NewBatch(std::vector<Account> accounts, std::vector<Transfer> transfers = 
   return batch;
 }
 
+// A role event concerning parties a and b (0: none).
+RoleEvent NewEvent(uint64_t sequence, uint64_t a, uint64_t b, std::string payload,
+                   uint64_t timestamp = 1000) {
+  RoleEvent e;
+  e.sequence = sequence;
+  e.timestamp = timestamp;
+  e.role = 1;
+  e.type = static_cast<uint16_t>(sequence);
+  e.subject_a = Id128::FromU64(a);
+  e.subject_b = Id128::FromU64(b);
+  e.payload = std::move(payload);
+  return e;
+}
+
 AccountBalance NewBalance(uint64_t account, uint64_t timestamp, AmountMinor amount) {
   return AccountBalance{Id128::FromU64(account), timestamp, amount, amount, amount, amount};
 }
@@ -66,15 +80,32 @@ struct Query {
   }
 };
 
+// Records what Load hands over, and in which order: `kinds` gets one letter
+// per call (a account, t transfer, x expiry, e role event).
 class RecordingVisitor : public StateVisitor {
  public:
-  void OnAccount(const Account& a) override { accounts.push_back(a); }
-  void OnTransfer(const Transfer& t) override { transfers.push_back(t); }
-  void OnExpiry(const Expiry& e) override { expiries.push_back(e); }
+  void OnAccount(const Account& a) override {
+    accounts.push_back(a);
+    kinds += 'a';
+  }
+  void OnTransfer(const Transfer& t) override {
+    transfers.push_back(t);
+    kinds += 't';
+  }
+  void OnExpiry(const Expiry& e) override {
+    expiries.push_back(e);
+    kinds += 'x';
+  }
+  void OnEvent(const RoleEvent& e) override {
+    events.push_back(e);
+    kinds += 'e';
+  }
 
   std::vector<Account> accounts;
   std::vector<Transfer> transfers;
   std::vector<Expiry> expiries;
+  std::vector<RoleEvent> events;
+  std::string kinds;
 };
 
 inline void MustAppend(Store& store, const Batch& batch) {
@@ -91,13 +122,32 @@ inline void AppendThreeBatches(Store& store) {
   pending.flags = static_cast<uint16_t>(TransferFlag::kPending);
   pending.timeout = 5;
   MustAppend(store, NewBatch({}, {pending, NewTransfer(20, 2, 3, 20)}, {{pending.id, 25}}));
-  MustAppend(store, NewBatch({NewAccount(4, 35)},
-                             {NewTransfer(30, 3, 1, 30), NewTransfer(40, 1, 4, 40)}));
+  MustAppend(store,
+             NewBatch({NewAccount(4, 35)}, {NewTransfer(30, 3, 1, 30), NewTransfer(40, 1, 4, 40)}));
+}
+
+// Three batches with role events: (1) accounts 1 and 2 at 1..2 with events
+// 1 (party 1) and 2 (parties 2 and 1); (2) events 3 (no party) and 4
+// (party 1) only; (3) a transfer 1 -> 2 at 10, an expiry at 11 and event 5
+// (party 2).
+inline std::vector<Batch> BatchesWithEvents() {
+  Batch first = NewBatch({NewAccount(1, 1), NewAccount(2, 2)});
+  first.events = {NewEvent(1, 1, 0, "opened"), NewEvent(2, 2, 1, "linked")};
+  Batch second;
+  second.events = {NewEvent(3, 0, 0, ""), NewEvent(4, 1, 0, std::string("\0\xff", 2))};
+  Batch third = NewBatch({}, {NewTransfer(7, 1, 2, 10)}, {{Id128::FromU64(7), 11}});
+  third.events = {NewEvent(5, 2, 0, "paid")};
+  return {first, second, third};
+}
+
+inline void AppendBatchesWithEvents(Store& store) {
+  for (const Batch& batch : BatchesWithEvents()) MustAppend(store, batch);
 }
 
 // One batch whose every field sits at its limit: ids with the high bits set,
 // user_data_64 above INT64_MAX (stored bit-cast), amounts and balances at
-// kAmountMax, the last timestamp at kTimestampMax.
+// kAmountMax, the last timestamp at kTimestampMax, a role event with the
+// largest payload (every byte value) and its own fields at their limits.
 struct RecordsAtLimits {
   Account account;      // as created
   Account account_now;  // after the batch: every balance at kAmountMax
@@ -105,6 +155,7 @@ struct RecordsAtLimits {
   Transfer transfer;
   Expiry expiry;
   AccountBalance balance;
+  RoleEvent event;
   Batch batch;
 };
 
@@ -139,7 +190,14 @@ inline RecordsAtLimits MakeRecordsAtLimits() {
   r.account_now.credits_pending = r.account_now.credits_posted = core::kAmountMax;
   r.balance = NewBalance(0, t + 2, core::kAmountMax);
   r.balance.account_id = r.account.id;
+  r.event = NewEvent(1, 0, 0, std::string(kRoleEventPayloadBytesMax, '\0'), kTimestampMax);
+  for (size_t i = 0; i < r.event.payload.size(); ++i) r.event.payload[i] = static_cast<char>(i);
+  r.event.role = UINT16_MAX;
+  r.event.type = UINT16_MAX;
+  r.event.subject_a = Id128::Max();
+  r.event.subject_b = {1ull << 63, 0};
   r.batch = NewBatch({r.account, r.other}, {r.transfer}, {r.expiry});
+  r.batch.events = {r.event};
   r.batch.accounts_updated = {r.account_now};
   r.batch.balances = {r.balance};
   return r;
@@ -162,6 +220,12 @@ inline void ExpectRecordsAtLimits(Store& store, const RecordsAtLimits& r) {
   EXPECT_EQ(store.GetAccountBalances(filter).value(), std::vector<AccountBalance>{r.balance});
   EXPECT_EQ(store.GetAccountTransfers(filter).value(), std::vector<Transfer>{r.transfer});
   EXPECT_EQ(store.Head().timestamp_max, kTimestampMax);
+  EXPECT_EQ(loaded.events, std::vector<RoleEvent>{r.event});
+  for (const Id128& subject : {Id128::Zero(), r.event.subject_a, r.event.subject_b}) {
+    EXPECT_EQ(store.ReadEvents({.after_sequence = 0, .subject = subject, .limit = 1}).value(),
+              std::vector<RoleEvent>{r.event});
+  }
+  EXPECT_EQ(store.Head().event_sequence_max, 1u);
 }
 
 }  // namespace netfin::store::testing

@@ -1,0 +1,543 @@
+// The payments routes: strict JSON bodies in, payments::PaymentsService
+// calls, its Reply out. The role decides everything about money and who may
+// see what; this file only translates.
+
+#include <charconv>
+#include <set>
+
+#include <fmt/format.h>
+#include <rapidjson/document.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include "api/key_registry.h"
+#include "api/ledger_json.h"
+#include "api/router.h"
+#include "api/router_routes.h"
+#include "core/assert.h"
+#include "core/crypto.h"
+#include "core/limits.h"
+#include "ledger/ledger_service.h"
+#include "payments/events.h"
+#include "payments/payments_service.h"
+
+namespace netfin::api {
+namespace {
+
+using core::Id128;
+using payments::PaymentsError;
+using payments::Reply;
+
+// The HTTP status of each of the role's errors.
+unsigned HttpStatusOf(PaymentsError error) {
+  switch (error) {
+    case PaymentsError::kOk:
+      return 200;
+    case PaymentsError::kInvalidAmount:
+    case PaymentsError::kUnknownCurrency:
+    case PaymentsError::kUnknownTier:
+    case PaymentsError::kInvalidParty:
+    case PaymentsError::kSameWallet:
+    case PaymentsError::kInvalidDate:
+    case PaymentsError::kIdempotencyKeyInvalid:
+      return 400;
+    case PaymentsError::kForbidden:
+      return 403;
+    case PaymentsError::kUnknownCustomer:
+    case PaymentsError::kUnknownMerchant:
+    case PaymentsError::kUnknownPayment:
+    case PaymentsError::kUnknownSettlement:
+      return 404;
+    case PaymentsError::kIdempotencyKeyReused:
+    case PaymentsError::kPaymentNotPayable:
+    case PaymentsError::kPaymentNotCancellable:
+    case PaymentsError::kPaymentNotRefundable:
+    case PaymentsError::kSettlementNotPayable:
+    case PaymentsError::kLedgerRefused:
+      return 409;
+    case PaymentsError::kCurrencyMismatch:
+    case PaymentsError::kInsufficientBalance:
+    case PaymentsError::kTierLimitExceeded:
+    case PaymentsError::kPaymentExpired:
+    case PaymentsError::kRefundExceedsPayment:
+    case PaymentsError::kMerchantBalanceInsufficient:
+      return 422;
+    case PaymentsError::kUnavailable:
+      return 503;
+  }
+  return 500;
+}
+
+std::string ErrorBody(std::string_view code, std::string_view message) {
+  rapidjson::StringBuffer buffer;
+  rapidjson::Writer<rapidjson::StringBuffer> w(buffer);
+  w.StartObject();
+  w.Key("error");
+  w.StartObject();
+  w.Key("code");
+  w.String(code.data(), static_cast<rapidjson::SizeType>(code.size()));
+  w.Key("message");
+  w.String(message.data(), static_cast<rapidjson::SizeType>(message.size()));
+  w.EndObject();
+  w.EndObject();
+  return std::string(buffer.GetString(), buffer.GetSize());
+}
+
+HttpResponse FromReply(Reply reply, size_t label, std::string_view content_type) {
+  HttpResponse response;
+  response.route_label = label;
+  if (reply.error != PaymentsError::kOk) {
+    response.status = HttpStatusOf(reply.error);
+    response.body = ErrorBody(payments::PaymentsErrorName(reply.error), reply.message);
+    return response;
+  }
+  response.status = reply.http_status;
+  response.content_type = std::string(content_type);
+  response.body = std::move(reply.body);
+  return response;
+}
+
+// A request body read strictly: a JSON object whose fields are taken one
+// by one; a field never taken is an unknown field.
+class Body {
+ public:
+  explicit Body(const std::string& text) {
+    doc_.Parse(text.data(), text.size());
+    if (doc_.HasParseError()) {
+      error_ = {ErrorCode::kMalformedJson, "the body is not one JSON document"};
+    } else if (!doc_.IsObject()) {
+      error_ = {ErrorCode::kInvalidType, "the body must be a JSON object"};
+    } else {
+      std::set<std::string_view> seen;
+      for (auto it = doc_.MemberBegin(); it != doc_.MemberEnd(); ++it) {
+        const std::string_view name(it->name.GetString(), it->name.GetStringLength());
+        if (!seen.insert(name).second) Fail(ErrorCode::kDuplicateField, name, "appears twice");
+      }
+    }
+  }
+
+  std::string Str(std::string_view name, bool required, size_t bytes_max = 512) {
+    const rapidjson::Value* v = Take(name, required);
+    if (v == nullptr) return "";
+    if (!v->IsString()) return Fail(ErrorCode::kInvalidType, name, "must be a string"), "";
+    if (v->GetStringLength() > bytes_max) {
+      return Fail(ErrorCode::kOutOfRange, name, fmt::format("at most {} bytes", bytes_max)), "";
+    }
+    return std::string(v->GetString(), v->GetStringLength());
+  }
+  core::AmountMinor Amount(std::string_view name, bool required, bool* present = nullptr) {
+    const rapidjson::Value* v = Take(name, required);
+    if (present != nullptr) *present = v != nullptr;
+    if (v == nullptr) return 0;
+    if (!v->IsUint64() || v->GetUint64() > core::kAmountMax) {
+      return Fail(ErrorCode::kInvalidAmount, name, "an integer of minor units, 0..9223372036854775807"), 0;
+    }
+    return v->GetUint64();
+  }
+  std::optional<uint64_t> Uint(std::string_view name, uint64_t max) {
+    const rapidjson::Value* v = Take(name, false);
+    if (v == nullptr) return std::nullopt;
+    if (!v->IsUint64() || v->GetUint64() > max) {
+      return Fail(ErrorCode::kOutOfRange, name, fmt::format("an integer 0..{}", max)), std::nullopt;
+    }
+    return v->GetUint64();
+  }
+  bool Bool(std::string_view name) {
+    const rapidjson::Value* v = Take(name, false);
+    if (v == nullptr) return false;
+    if (!v->IsBool()) return Fail(ErrorCode::kInvalidType, name, "must be true or false"), false;
+    return v->GetBool();
+  }
+  Id128 Id(std::string_view name, bool required) {
+    const rapidjson::Value* v = Take(name, required);
+    if (v == nullptr) return {};
+    if (!v->IsString()) return Fail(ErrorCode::kInvalidType, name, "an id as a decimal string"), Id128{};
+    auto id = Id128::ParseDecimal({v->GetString(), v->GetStringLength()});
+    if (!id || id->IsZero()) return Fail(ErrorCode::kInvalidId, name, "a non-zero decimal id"), Id128{};
+    return *id;
+  }
+  // Whether every field was taken and well formed; else *error says why.
+  bool Finish(ApiError* error) {
+    if (!error_ && doc_.IsObject()) {
+      for (auto it = doc_.MemberBegin(); it != doc_.MemberEnd(); ++it) {
+        const std::string_view name(it->name.GetString(), it->name.GetStringLength());
+        if (!taken_.contains(name)) {
+          Fail(ErrorCode::kUnknownField, name, "is not a field of this request");
+          break;
+        }
+      }
+    }
+    if (error_) *error = *error_;
+    return !error_;
+  }
+
+ private:
+  const rapidjson::Value* Take(std::string_view name, bool required) {
+    if (error_ || !doc_.IsObject()) return nullptr;
+    taken_.insert(name);
+    auto it = doc_.FindMember(rapidjson::Value(rapidjson::StringRef(name.data(), name.size())));
+    if (it == doc_.MemberEnd() || it->value.IsNull()) {
+      if (required) Fail(ErrorCode::kMissingField, name, "is required");
+      return nullptr;
+    }
+    return &it->value;
+  }
+  void Fail(ErrorCode code, std::string_view name, std::string_view why) {
+    if (!error_) error_ = ApiError{code, fmt::format("{}: {}", name, why)};
+  }
+
+  rapidjson::Document doc_;
+  std::optional<ApiError> error_;
+  std::set<std::string_view> taken_;
+};
+
+payments::PersonalInput ReadPersonal(Body& body) {
+  payments::PersonalInput p;
+  p.name = body.Str("name", true, 128);
+  p.phone = body.Str("phone", true, 32);
+  p.id_number = body.Str("id_number", false, 32);
+  p.bank_account = body.Str("bank_account", true, 32);
+  return p;
+}
+
+// "limit=10&after=123": the page of a list. False with *error on anything else.
+bool ParsePage(std::string_view query, payments::PageInput* page, ApiError* error) {
+  std::set<std::string_view> seen;
+  while (!query.empty()) {
+    const size_t amp = query.find('&');
+    const std::string_view pair = query.substr(0, amp);
+    query = amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1);
+    const size_t eq = pair.find('=');
+    const std::string_view name = pair.substr(0, eq);
+    const std::string_view value = eq == std::string_view::npos ? "" : pair.substr(eq + 1);
+    if (!seen.insert(name).second) {
+      *error = {ErrorCode::kInvalidQuery, fmt::format("{} given twice", name)};
+      return false;
+    }
+    if (name == "limit") {
+      uint32_t limit = 0;
+      auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), limit);
+      if (ec != std::errc() || end != value.data() + value.size() || limit == 0 ||
+          limit > core::kQueryLimitMax) {
+        *error = {ErrorCode::kInvalidQuery, "limit: 1..8190"};
+        return false;
+      }
+      page->limit = limit;
+    } else if (name == "after") {
+      auto id = Id128::ParseDecimal(value);
+      if (!id) {
+        *error = {ErrorCode::kInvalidQuery, "after: a cursor from next_cursor"};
+        return false;
+      }
+      page->after = *id;
+    } else {
+      *error = {ErrorCode::kInvalidQuery, fmt::format("unknown query parameter {}", name)};
+      return false;
+    }
+  }
+  return true;
+}
+
+bool IsJson(const std::optional<std::string_view>& content_type) {
+  if (!content_type) return false;
+  std::string_view media = content_type->substr(0, content_type->find(';'));
+  while (!media.empty() && media.back() == ' ') media.remove_suffix(1);
+  if (media.size() != 16) return false;
+  for (size_t i = 0; i < media.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(media[i])) != "application/json"[i]) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+std::optional<HttpResponse> Router::DispatchPayments(RouteId route, std::string_view param,
+                                                     std::string_view query, HttpRequest& request,
+                                                     const Post& post, const Respond& respond,
+                                                     size_t label,
+                                                     const payments::Principal& principal) {
+  payments::PaymentsService* svc = services_.payments;
+  if (svc == nullptr) {
+    return ErrorResponse({ErrorCode::kServiceUnavailable, "the payments role is not running"}, label);
+  }
+  const bool is_post = request.method == "POST";
+  if (is_post && !IsJson(request.content_type)) {
+    return ErrorResponse({ErrorCode::kUnsupportedMediaType, "the body must be application/json"}, label);
+  }
+  payments::Call call;
+  call.principal = principal;
+  call.idempotency_key = request.idempotency_key;
+  call.fingerprint = core::Sha256Hex(fmt::format("{}\n{}\n{}", request.method, request.target, request.body));
+
+  Id128 id;
+  if (route != RouteId::kCreateCustomer && route != RouteId::kCreateMerchant &&
+      route != RouteId::kTopUp && route != RouteId::kWithdraw && route != RouteId::kWalletTransfer &&
+      route != RouteId::kCreatePayment && route != RouteId::kListPayments &&
+      route != RouteId::kRunSettlement && route != RouteId::kListSettlements &&
+      route != RouteId::kReconciliation) {
+    auto parsed = Id128::ParseDecimal(param);
+    if (!parsed || parsed->IsZero()) {
+      return ErrorResponse({ErrorCode::kInvalidId, "the id in the path must be a non-zero decimal integer"}, label);
+    }
+    id = *parsed;
+  }
+  payments::PageInput page;
+  ApiError error;
+  if (!ParsePage(query, &page, &error)) return ErrorResponse(error, label);
+
+  const std::string_view content_type =
+      route == RouteId::kSettlementFile ? "text/csv; charset=utf-8" : "application/json";
+  ledger_calls_in_flight_.fetch_add(1);
+  payments::ReplyFn reply = [this, post, respond, label, content_type](Reply r) {
+    try {
+      post([respond, label, content_type, r = std::move(r)]() mutable {
+        respond(FromReply(std::move(r), label, content_type));
+      });
+    } catch (...) {
+      // Out of memory on the ledger's thread: see CreateEvents.
+    }
+    ledger_calls_in_flight_.fetch_sub(1);
+  };
+
+  Body body(is_post ? request.body : std::string("{}"));
+  switch (route) {
+    case RouteId::kCreateCustomer: {
+      payments::NewCustomer in;
+      in.personal = ReadPersonal(body);
+      in.tier = static_cast<uint8_t>(body.Uint("tier", 255).value_or(1));
+      in.currency = body.Str("currency", false, 8);
+      if (in.currency.empty()) in.currency = "CNY";
+      if (!body.Finish(&error)) break;
+      svc->CreateCustomer(call, std::move(in), std::move(reply));
+      return std::nullopt;
+    }
+    case RouteId::kSetCustomerTier: {
+      const auto tier = body.Uint("tier", 255);
+      if (!body.Finish(&error)) break;
+      if (!tier) {
+        error = {ErrorCode::kMissingField, "tier: is required"};
+        break;
+      }
+      svc->SetCustomerTier(call, id, static_cast<uint8_t>(*tier), std::move(reply));
+      return std::nullopt;
+    }
+    case RouteId::kCreateMerchant: {
+      payments::NewMerchant in;
+      in.personal = ReadPersonal(body);
+      if (auto fee = body.Uint("fee_bps", 10'000)) in.fee_bps = static_cast<uint32_t>(*fee);
+      in.webhook_url = body.Str("webhook_url", false, 512);
+      in.currency = body.Str("currency", false, 8);
+      if (in.currency.empty()) in.currency = "CNY";
+      if (!body.Finish(&error)) break;
+      svc->CreateMerchant(call, std::move(in), std::move(reply));
+      return std::nullopt;
+    }
+    case RouteId::kTopUp:
+    case RouteId::kWithdraw:
+    case RouteId::kWalletTransfer: {
+      payments::MoneyInput in;
+      if (route == RouteId::kWalletTransfer) {
+        in.customer_id = body.Id("from_customer_id", true);
+        in.counterparty_id = body.Id("to_customer_id", true);
+      } else {
+        in.customer_id = body.Id("customer_id", true);
+      }
+      in.amount = body.Amount("amount", true);
+      in.currency = body.Str("currency", true, 8);
+      if (!body.Finish(&error)) break;
+      if (route == RouteId::kTopUp) svc->TopUp(call, in, std::move(reply));
+      if (route == RouteId::kWithdraw) svc->Withdraw(call, in, std::move(reply));
+      if (route == RouteId::kWalletTransfer) svc->TransferBetweenWallets(call, in, std::move(reply));
+      return std::nullopt;
+    }
+    case RouteId::kCreatePayment: {
+      payments::NewPayment in;
+      in.merchant_id = body.Id("merchant_id", false);
+      in.amount = body.Amount("amount", true);
+      in.currency = body.Str("currency", true, 8);
+      in.description = body.Str("description", false, 256);
+      in.expires_in_s = body.Uint("expires_in_s", UINT32_MAX);
+      if (!body.Finish(&error)) break;
+      svc->CreatePayment(call, std::move(in), std::move(reply));
+      return std::nullopt;
+    }
+    case RouteId::kPayPayment:
+    case RouteId::kCancelPayment:
+    case RouteId::kSettlementPaid:
+      if (!body.Finish(&error)) break;
+      if (route == RouteId::kPayPayment) svc->PayPayment(call, id, std::move(reply));
+      if (route == RouteId::kCancelPayment) svc->CancelPayment(call, id, std::move(reply));
+      if (route == RouteId::kSettlementPaid) svc->MarkSettlementPaid(call, id, std::move(reply));
+      return std::nullopt;
+    case RouteId::kCreateRefund: {
+      payments::NewRefund in;
+      in.payment_id = id;
+      bool present = false;
+      const core::AmountMinor amount = body.Amount("amount", false, &present);
+      if (present) in.amount = amount;
+      in.reason = body.Str("reason", false, 256);
+      if (!body.Finish(&error)) break;
+      svc->CreateRefund(call, std::move(in), std::move(reply));
+      return std::nullopt;
+    }
+    case RouteId::kRunSettlement: {
+      const std::string date = body.Str("date", true, 10);
+      const bool early = body.Bool("early");
+      if (!body.Finish(&error)) break;
+      int32_t y = 0, m = 0, d = 0;
+      if (date.size() != 10 || date[4] != '-' || date[7] != '-' ||
+          std::from_chars(date.data(), date.data() + 4, y).ec != std::errc() ||
+          std::from_chars(date.data() + 5, date.data() + 7, m).ec != std::errc() ||
+          std::from_chars(date.data() + 8, date.data() + 10, d).ec != std::errc()) {
+        error = {ErrorCode::kInvalidArgument, "date: YYYY-MM-DD"};
+        break;
+      }
+      svc->RunSettlement(call, y * 10000 + m * 100 + d, early, std::move(reply));
+      return std::nullopt;
+    }
+    case RouteId::kGetCustomer:
+      svc->GetCustomer(call, id, std::move(reply));
+      return std::nullopt;
+    case RouteId::kGetWallet:
+      svc->GetWallet(call, id, std::move(reply));
+      return std::nullopt;
+    case RouteId::kListMovements:
+      svc->ListMovements(call, id, page, std::move(reply));
+      return std::nullopt;
+    case RouteId::kGetMerchant:
+      svc->GetMerchant(call, id, std::move(reply));
+      return std::nullopt;
+    case RouteId::kListPayments:
+      svc->ListPayments(call, page, std::move(reply));
+      return std::nullopt;
+    case RouteId::kGetPayment:
+      svc->GetPayment(call, id, std::move(reply));
+      return std::nullopt;
+    case RouteId::kListRefunds:
+      svc->ListRefunds(call, id, std::move(reply));
+      return std::nullopt;
+    case RouteId::kListSettlements:
+      svc->ListSettlements(call, page, std::move(reply));
+      return std::nullopt;
+    case RouteId::kGetSettlement:
+      svc->GetSettlement(call, id, std::move(reply));
+      return std::nullopt;
+    case RouteId::kSettlementFile:
+      svc->GetSettlementFile(call, id, std::move(reply));
+      return std::nullopt;
+    case RouteId::kReconciliation:
+      svc->GetReconciliation(call, std::move(reply));
+      return std::nullopt;
+    default:
+      NETFIN_ASSERT(false);  // DispatchPayments gets the payments routes only
+  }
+  // Refused before reaching the role: the reply will never be called.
+  ledger_calls_in_flight_.fetch_sub(1);
+  return ErrorResponse(error, label);
+}
+
+std::optional<HttpResponse> Router::CreateApiKey(HttpRequest& request, const Post& post,
+                                                 const Respond& respond, size_t label,
+                                                 const payments::Principal& principal) {
+  if (services_.keys == nullptr || services_.payments == nullptr) {
+    return ErrorResponse({ErrorCode::kServiceUnavailable, "keys are not configured"}, label);
+  }
+  if (!IsJson(request.content_type)) {
+    return ErrorResponse({ErrorCode::kUnsupportedMediaType, "the body must be application/json"}, label);
+  }
+  if (request.idempotency_key.empty() || request.idempotency_key.size() > 255) {
+    return ErrorResponse({ErrorCode::kInvalidArgument, "an Idempotency-Key header is required"}, label);
+  }
+  Body body(request.body);
+  const std::string role_name = body.Str("role", true, 16);
+  const Id128 party_id = body.Id("party_id", true);
+  ApiError error;
+  if (!body.Finish(&error)) return ErrorResponse(error, label);
+  payments::PrincipalRole role;
+  if (!payments::ParsePrincipalRole(role_name, &role) || role == payments::PrincipalRole::kOperator) {
+    return ErrorResponse({ErrorCode::kInvalidArgument, "role: customer or merchant"}, label);
+  }
+  // The party must exist: ask the role as the operator.
+  payments::Call check;
+  check.principal = principal;
+  ledger_calls_in_flight_.fetch_add(1);
+  auto finish = [this, post, respond, label](HttpResponse response) {
+    try {
+      post([respond, response = std::move(response)]() mutable { respond(std::move(response)); });
+    } catch (...) {
+    }
+    ledger_calls_in_flight_.fetch_sub(1);
+  };
+  auto create = [this, finish, label, role, party_id, scope = principal.key_id,
+                 key = request.idempotency_key](Reply found) {
+    if (found.error != PaymentsError::kOk) return finish(FromReply(std::move(found), label, ""));
+    services_.keys->Create(
+        ledger_, scope, key, role, party_id,
+        [this, finish, label](core::Status status, std::optional<ApiKey> created, bool conflict) {
+          if (!status.ok()) return finish(ErrorResponse({ErrorCode::kServiceUnavailable, status.message()}, label));
+          if (conflict) {
+            return finish(FromReply({PaymentsError::kIdempotencyKeyReused,
+                                     "this Idempotency-Key made a key for another party", 409, "", false},
+                                    label, ""));
+          }
+          HttpResponse r;
+          r.status = 201;
+          r.route_label = label;
+          r.body = fmt::format(
+              "{{\"object\":\"api_key\",\"key_id\":\"{}\",\"secret\":\"{}\",\"role\":\"{}\",\"party_id\":\"{}\"}}",
+              created->key_id, services_.keys->SecretOf(created->key_id),
+              payments::PrincipalRoleName(created->role), created->party_id.ToDecimal());
+          finish(std::move(r));
+        });
+  };
+  if (role == payments::PrincipalRole::kCustomer) {
+    services_.payments->GetCustomer(check, party_id, std::move(create));
+  } else {
+    services_.payments->GetMerchant(check, party_id, std::move(create));
+  }
+  return std::nullopt;
+}
+
+HttpResponse Router::EventsFeed(std::string_view query, size_t label,
+                                const payments::Principal& principal) {
+  payments::PageInput page;
+  ApiError error;
+  if (!ParsePage(query, &page, &error)) return ErrorResponse(error, label);
+  if (page.after.hi != 0) return ErrorResponse({ErrorCode::kInvalidQuery, "after: a cursor from next_cursor"}, label);
+  store::EventFilter filter;
+  filter.after_sequence = page.after.lo;
+  filter.limit = page.limit;
+  if (principal.role != payments::PrincipalRole::kOperator) filter.subject = principal.party_id;
+  std::string items;
+  uint64_t last = 0;
+  size_t scanned = 0;
+  // Bookkeeping events are skipped; read on until the page is full or the
+  // journal ends.
+  size_t shown = 0;
+  for (int rounds = 0; rounds < 64 && shown < page.limit; ++rounds) {
+    auto events = ledger_.store().ReadEvents(filter);
+    if (!events.ok()) return ErrorResponse({ErrorCode::kServiceUnavailable, events.status().message()}, label);
+    scanned = events.value().size();
+    for (const store::RoleEvent& e : events.value()) {
+      if (shown == page.limit) break;
+      last = e.sequence;
+      if (e.role != static_cast<uint16_t>(ledger::Role::kPayments)) continue;
+      const auto type = static_cast<payments::EventType>(e.type);
+      if (!payments::IsPublicEvent(type)) continue;
+      if (!items.empty()) items += ',';
+      items += fmt::format("{{\"id\":\"{}\",\"type\":\"{}\",\"created_at\":{},\"data\":{}}}",
+                           e.sequence, payments::EventTypeName(type), e.timestamp, e.payload);
+      ++shown;
+    }
+    if (scanned < filter.limit) break;
+    filter.after_sequence = last;
+  }
+  HttpResponse response;
+  response.route_label = label;
+  const bool more = scanned == filter.limit || shown == page.limit;
+  response.body = "{\"data\":[" + items + "],\"next_cursor\":" +
+                  (more && last != 0 ? "\"" + std::to_string(last) + "\"" : std::string("null")) + "}";
+  return response;
+}
+
+}  // namespace netfin::api

@@ -1,0 +1,104 @@
+#pragma once
+
+// The route table: the one place a route is declared, with who may call it.
+// docs/openapi.yaml must list the same routes (openapi_test checks it).
+// Private to src/api (router.cc and router_payments.cc).
+
+#include <string_view>
+
+#include "api/router.h"
+
+namespace netfin::api {
+
+enum class Router::RouteId : int {
+  // ledger (operator only)
+  kCreateAccounts,
+  kCreateTransfers,
+  kGetAccount,
+  kGetTransfer,
+  kAccountTransfers,
+  kAccountBalances,
+  // public
+  kHealth,
+  kMetrics,
+  // payments
+  kCreateCustomer,
+  kGetCustomer,
+  kSetCustomerTier,
+  kGetWallet,
+  kListMovements,
+  kCreateMerchant,
+  kGetMerchant,
+  kCreateApiKey,
+  kTopUp,
+  kWithdraw,
+  kWalletTransfer,
+  kCreatePayment,
+  kListPayments,
+  kGetPayment,
+  kPayPayment,
+  kCancelPayment,
+  kCreateRefund,
+  kListRefunds,
+  kRunSettlement,
+  kListSettlements,
+  kGetSettlement,
+  kSettlementFile,
+  kSettlementPaid,
+  kReconciliation,
+  kEvents,
+};
+
+// Who may call a route. Finer rules (whose wallet, whose payment) are the
+// role's, per resource.
+enum class Access {
+  kPublic,    // no signature: health and metrics
+  kOperator,  // signed by the operator's key
+  kSigned,    // signed by any key; the handler decides per resource
+};
+
+struct RouteSpec {
+  std::string_view method;
+  std::string_view path_template;  // "{id}" matches one non-empty segment
+  Router::RouteId id;
+  bool takes_query;
+  Access access;
+};
+
+inline constexpr RouteSpec kRoutes[] = {
+    {"POST", "/v1/accounts", Router::RouteId::kCreateAccounts, false, Access::kOperator},
+    {"POST", "/v1/transfers", Router::RouteId::kCreateTransfers, false, Access::kOperator},
+    {"GET", "/v1/accounts/{id}", Router::RouteId::kGetAccount, false, Access::kOperator},
+    {"GET", "/v1/transfers/{id}", Router::RouteId::kGetTransfer, false, Access::kOperator},
+    {"GET", "/v1/accounts/{id}/transfers", Router::RouteId::kAccountTransfers, true, Access::kOperator},
+    {"GET", "/v1/accounts/{id}/balances", Router::RouteId::kAccountBalances, true, Access::kOperator},
+    {"GET", "/healthz", Router::RouteId::kHealth, false, Access::kPublic},
+    {"GET", "/metrics", Router::RouteId::kMetrics, false, Access::kPublic},
+    {"POST", "/v1/customers", Router::RouteId::kCreateCustomer, false, Access::kOperator},
+    {"GET", "/v1/customers/{id}", Router::RouteId::kGetCustomer, false, Access::kSigned},
+    {"POST", "/v1/customers/{id}/tier", Router::RouteId::kSetCustomerTier, false, Access::kOperator},
+    {"GET", "/v1/customers/{id}/wallet", Router::RouteId::kGetWallet, false, Access::kSigned},
+    {"GET", "/v1/customers/{id}/movements", Router::RouteId::kListMovements, true, Access::kSigned},
+    {"POST", "/v1/merchants", Router::RouteId::kCreateMerchant, false, Access::kOperator},
+    {"GET", "/v1/merchants/{id}", Router::RouteId::kGetMerchant, false, Access::kSigned},
+    {"POST", "/v1/api-keys", Router::RouteId::kCreateApiKey, false, Access::kOperator},
+    {"POST", "/v1/top-ups", Router::RouteId::kTopUp, false, Access::kSigned},
+    {"POST", "/v1/withdrawals", Router::RouteId::kWithdraw, false, Access::kSigned},
+    {"POST", "/v1/wallet-transfers", Router::RouteId::kWalletTransfer, false, Access::kSigned},
+    {"POST", "/v1/payments", Router::RouteId::kCreatePayment, false, Access::kSigned},
+    {"GET", "/v1/payments", Router::RouteId::kListPayments, true, Access::kSigned},
+    {"GET", "/v1/payments/{id}", Router::RouteId::kGetPayment, false, Access::kSigned},
+    {"POST", "/v1/payments/{id}/pay", Router::RouteId::kPayPayment, false, Access::kSigned},
+    {"POST", "/v1/payments/{id}/cancel", Router::RouteId::kCancelPayment, false, Access::kSigned},
+    {"POST", "/v1/payments/{id}/refunds", Router::RouteId::kCreateRefund, false, Access::kSigned},
+    {"GET", "/v1/payments/{id}/refunds", Router::RouteId::kListRefunds, false, Access::kSigned},
+    {"POST", "/v1/settlements", Router::RouteId::kRunSettlement, false, Access::kOperator},
+    {"GET", "/v1/settlements", Router::RouteId::kListSettlements, true, Access::kSigned},
+    {"GET", "/v1/settlements/{id}", Router::RouteId::kGetSettlement, false, Access::kSigned},
+    {"GET", "/v1/settlements/{id}/file", Router::RouteId::kSettlementFile, false, Access::kSigned},
+    {"POST", "/v1/settlements/{id}/paid", Router::RouteId::kSettlementPaid, false, Access::kOperator},
+    {"GET", "/v1/platform/reconciliation", Router::RouteId::kReconciliation, false, Access::kOperator},
+    {"GET", "/v1/events", Router::RouteId::kEvents, true, Access::kSigned},
+};
+
+}  // namespace netfin::api

@@ -1,0 +1,84 @@
+#pragma once
+
+// Commands: how a role (payments, later risk and credit) changes money and
+// its own state in one all-or-nothing, durable step.
+//
+// A role's state lives in memory and is rebuilt at recovery from the role
+// events it wrote (event sourcing). A Command runs on the ledger's applier
+// thread, inside the group commit being built: it reads balances, creates
+// accounts and transfers, and appends role events, all into the same batch,
+// so the batch's single storage transaction makes the money and the role's
+// record of it durable together. Its `done` runs once that batch is durable.
+//
+// Because every command runs on the one applier thread, in queue order, a
+// role needs no lock around state that only commands touch, and a read done
+// as a command (ledger_events_max = 0) sees every earlier command and is
+// answered only after the batches before it are durable.
+//
+// Rules for `apply` (the state machine's own discipline): check everything
+// first, then mutate; never block; never throw; stay within
+// ledger_events_max accounts + transfers.
+
+#include <cstdint>
+#include <functional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "core/status.h"
+#include "ledger/state_machine.h"
+#include "store/records.h"
+
+namespace netfin::ledger {
+
+// The owner of a role event. DO NOT RENUMBER: persisted.
+enum class Role : uint16_t {
+  kAuth = 1,      // API keys (src/api)
+  kPayments = 2,  // wallets, merchants, payments (src/payments)
+};
+
+class CommandContext {
+ public:
+  CommandContext(StateMachine& state, std::vector<store::RoleEvent>& events,
+                 uint64_t& event_sequence, uint64_t now_ns, uint32_t ledger_events_max);
+
+  // The applier's clock reading for this batch (ns since the epoch).
+  uint64_t now_ns() const { return now_ns_; }
+
+  void CreateAccounts(std::span<const Account> events, std::vector<AccountOutcome>* outcomes);
+  void CreateTransfers(std::span<const Transfer> events, std::vector<TransferOutcome>* outcomes);
+
+  // Current state, including changes of this batch not yet durable. The
+  // pointers stay valid only until the next Create* call.
+  const Account* LookupAccount(const Id128& id) const { return state_.LookupAccount(id); }
+  const Transfer* LookupTransfer(const Id128& id) const { return state_.LookupTransfer(id); }
+  PendingStatus GetPendingStatus(const Id128& id) const { return state_.GetPendingStatus(id); }
+
+  // Appends a role event to the batch (its sequence and timestamp assigned)
+  // and returns it; the reference is valid until the next AppendEvent.
+  // REQUIRES: payload.size() <= store::kRoleEventPayloadBytesMax.
+  const store::RoleEvent& AppendEvent(Role role, uint16_t type, const Id128& subject_a, const Id128& subject_b,
+                       std::string payload);
+
+ private:
+  StateMachine& state_;
+  std::vector<store::RoleEvent>& events_;
+  uint64_t& event_sequence_;  // the last sequence handed out
+  uint64_t now_ns_;
+  uint32_t ledger_events_left_;
+};
+
+struct Command {
+  // The most accounts + transfers `apply` may create (0 for reads and
+  // event-only commands); the applier packs batches by it.
+  uint32_t ledger_events_max = 0;
+  // Runs on the applier thread.
+  std::function<void(CommandContext&)> apply;
+  // Runs once, on the commit thread, after the batch holding the command is
+  // durable (ok), or with kUnavailable when it never will be (then nothing
+  // of it is durable, and the service stops until a restart recovers).
+  // Must not block.
+  std::function<void(core::Status)> done;
+};
+
+}  // namespace netfin::ledger

@@ -1,0 +1,218 @@
+#include "payments/events.h"
+
+#include <limits>
+#include <type_traits>
+
+#include <rapidjson/document.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+namespace netfin::payments {
+namespace {
+
+constexpr std::string_view kTypeNames[] = {
+    "",                        "platform.opened",      "customer.created",
+    "customer.tier_changed",   "merchant.created",     "payment.created",
+    "payment.processing",      "payment.succeeded",    "payment.failed",
+    "payment.cancelled",       "payment.expired",      "refund.succeeded",
+    "movement.succeeded",      "settlement.created",   "settlement.paid",
+    "idempotency.recorded",    "webhook.delivered",    "webhook.attempt_failed",
+    "webhook.abandoned",
+};
+static_assert(std::size(kTypeNames) == std::variant_size_v<Event> + 1);
+
+// Writes each field as a JSON member: ids as decimal strings, numbers and
+// enums as integers.
+class FieldWriter {
+ public:
+  explicit FieldWriter(rapidjson::Writer<rapidjson::StringBuffer>& w) : w_(w) {}
+  template <typename T>
+  void operator()(std::string_view name, const T& value) {
+    w_.Key(name.data(), static_cast<rapidjson::SizeType>(name.size()));
+    if constexpr (std::is_same_v<T, Id128>) {
+      const std::string text = value.ToDecimal();
+      w_.String(text.data(), static_cast<rapidjson::SizeType>(text.size()));
+    } else if constexpr (std::is_same_v<T, std::string>) {
+      w_.String(value.data(), static_cast<rapidjson::SizeType>(value.size()));
+    } else if constexpr (std::is_same_v<T, bool>) {
+      w_.Bool(value);
+    } else if constexpr (std::is_enum_v<T>) {
+      w_.Uint64(static_cast<uint64_t>(value));
+    } else if constexpr (std::is_signed_v<T>) {
+      w_.Int64(value);
+    } else {
+      w_.Uint64(value);
+    }
+  }
+
+ private:
+  rapidjson::Writer<rapidjson::StringBuffer>& w_;
+};
+
+// Reads each field back; the first missing or mistyped field fails the event.
+class FieldReader {
+ public:
+  explicit FieldReader(const rapidjson::Value& object) : object_(object) {}
+  template <typename T>
+  void operator()(std::string_view name, T& value) {
+    if (!ok_) return;
+    auto it = object_.FindMember(rapidjson::Value(rapidjson::StringRef(name.data(), name.size())));
+    if (it == object_.MemberEnd()) return Fail(name);
+    const rapidjson::Value& v = it->value;
+    if constexpr (std::is_same_v<T, Id128>) {
+      if (!v.IsString()) return Fail(name);
+      auto id = Id128::ParseDecimal({v.GetString(), v.GetStringLength()});
+      if (!id) return Fail(name);
+      value = *id;
+    } else if constexpr (std::is_same_v<T, std::string>) {
+      if (!v.IsString()) return Fail(name);
+      value.assign(v.GetString(), v.GetStringLength());
+    } else if constexpr (std::is_same_v<T, bool>) {
+      if (!v.IsBool()) return Fail(name);
+      value = v.GetBool();
+    } else if constexpr (std::is_enum_v<T>) {
+      if (!v.IsUint64() ||
+          v.GetUint64() > std::numeric_limits<std::underlying_type_t<T>>::max()) {
+        return Fail(name);
+      }
+      value = static_cast<T>(v.GetUint64());
+    } else if constexpr (std::is_signed_v<T>) {
+      // Range-checked like the unsigned fields: a value that does not fit is
+      // corruption, not a silently truncated date.
+      if (!v.IsInt64() || v.GetInt64() < std::numeric_limits<T>::min() ||
+          v.GetInt64() > std::numeric_limits<T>::max()) {
+        return Fail(name);
+      }
+      value = static_cast<T>(v.GetInt64());
+    } else {
+      if (!v.IsUint64() || v.GetUint64() > std::numeric_limits<T>::max()) return Fail(name);
+      value = static_cast<T>(v.GetUint64());
+    }
+  }
+  bool ok() const { return ok_; }
+  const std::string& bad_field() const { return bad_field_; }
+
+ private:
+  void Fail(std::string_view name) {
+    ok_ = false;
+    bad_field_ = name;
+  }
+  const rapidjson::Value& object_;
+  bool ok_ = true;
+  std::string bad_field_;
+};
+
+template <size_t I = 0>
+core::Result<Event> DecodeAlternative(size_t index, const rapidjson::Value& object) {
+  if constexpr (I == std::variant_size_v<Event>) {
+    (void)index;
+    (void)object;
+    return core::Corruption("unknown payments event type");
+  } else {
+    if (index != I) return DecodeAlternative<I + 1>(index, object);
+    std::variant_alternative_t<I, Event> event;
+    FieldReader reader(object);
+    event.Fields(reader);
+    if (!reader.ok()) {
+      return core::Corruption("payments event " + std::string(kTypeNames[I + 1]) +
+                              ": bad field " + reader.bad_field());
+    }
+    return Event(std::move(event));
+  }
+}
+
+}  // namespace
+
+std::string_view EventTypeName(EventType type) {
+  const auto i = static_cast<size_t>(type);
+  return i < std::size(kTypeNames) ? kTypeNames[i] : std::string_view("unknown");
+}
+
+bool IsPublicEvent(EventType type) {
+  switch (type) {
+    case EventType::kPaymentCreated:
+    case EventType::kPaymentProcessing:
+    case EventType::kPaymentSucceeded:
+    case EventType::kPaymentFailed:
+    case EventType::kPaymentCancelled:
+    case EventType::kPaymentExpired:
+    case EventType::kRefundSucceeded:
+    case EventType::kMovementSucceeded:
+    case EventType::kSettlementCreated:
+    case EventType::kSettlementPaid:
+      return true;
+    case EventType::kPlatformOpened:
+    case EventType::kCustomerCreated:
+    case EventType::kCustomerTierChanged:
+    case EventType::kMerchantCreated:
+    case EventType::kIdempotencyRecorded:
+    case EventType::kWebhookDelivered:
+    case EventType::kWebhookAttemptFailed:
+    case EventType::kWebhookAbandoned:
+      return false;
+  }
+  return false;
+}
+
+EventType TypeOf(const Event& event) { return static_cast<EventType>(event.index() + 1); }
+
+void SubjectsOf(const Event& event, Id128* a, Id128* b) {
+  *a = Id128::Zero();
+  *b = Id128::Zero();
+  std::visit(
+      [&](const auto& e) {
+        using T = std::decay_t<decltype(e)>;
+        if constexpr (std::is_same_v<T, CustomerCreated>) {
+          *a = e.customer.id;
+        } else if constexpr (std::is_same_v<T, MerchantCreated>) {
+          *a = e.merchant.id;
+        } else if constexpr (std::is_same_v<T, CustomerTierChanged>) {
+          *a = e.id;
+        } else if constexpr (std::is_same_v<T, PaymentCreated>) {
+          *a = e.payment.merchant_id;
+        } else if constexpr (std::is_same_v<T, PaymentProcessing>) {
+          *a = e.customer_id;
+        } else if constexpr (std::is_same_v<T, PaymentSucceeded>) {
+          *a = e.merchant_id;
+          *b = e.customer_id;
+        } else if constexpr (std::is_same_v<T, RefundSucceeded>) {
+          *a = e.refund.merchant_id;
+          *b = e.refund.customer_id;
+        } else if constexpr (std::is_same_v<T, MovementSucceeded>) {
+          *a = e.movement.customer_id;
+          *b = e.movement.counterparty_id;
+        } else if constexpr (std::is_same_v<T, SettlementCreated>) {
+          *a = e.settlement.merchant_id;
+        } else if constexpr (std::is_same_v<T, SettlementPaid>) {
+          *a = e.merchant_id;
+        }
+        // Failed, cancelled and expired payments name only the payment; the
+        // state adds the merchant (and customer) when the event is appended.
+      },
+      event);
+}
+
+std::string EncodeEvent(const Event& event) {
+  rapidjson::StringBuffer buffer;
+  rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
+  writer.StartObject();
+  FieldWriter fields(writer);
+  std::visit([&](const auto& e) { const_cast<std::decay_t<decltype(e)>&>(e).Fields(fields); },
+             event);
+  writer.EndObject();
+  return std::string(buffer.GetString(), buffer.GetSize());
+}
+
+core::Result<Event> DecodeEvent(uint16_t type, std::string_view payload) {
+  rapidjson::Document doc;
+  doc.Parse(payload.data(), payload.size());
+  if (doc.HasParseError() || !doc.IsObject()) {
+    return core::Corruption("payments event " + std::to_string(type) + ": not a JSON object");
+  }
+  if (type == 0 || type > std::variant_size_v<Event>) {
+    return core::Corruption("unknown payments event type " + std::to_string(type));
+  }
+  return DecodeAlternative(type - 1u, doc);
+}
+
+}  // namespace netfin::payments

@@ -1,0 +1,214 @@
+#pragma once
+
+// The payments role's events: every change to the role's state is one of
+// these, stored as a role event (JSON payload) in the same batch as the
+// transfers it goes with. PaymentsState::Apply is the only code that
+// changes the state, both live and when replaying the journal at recovery,
+// so the two can never disagree.
+//
+// Each event type lists its fields once (a Fields template); the JSON
+// encoder and decoder both walk that list.
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <variant>
+
+#include "core/status.h"
+#include "payments/model.h"
+
+namespace netfin::payments {
+
+// DO NOT RENUMBER: persisted.
+enum class EventType : uint16_t {
+  kPlatformOpened = 1,
+  kCustomerCreated = 2,
+  kCustomerTierChanged = 3,
+  kMerchantCreated = 4,
+  kPaymentCreated = 5,
+  kPaymentProcessing = 6,
+  kPaymentSucceeded = 7,
+  kPaymentFailed = 8,
+  kPaymentCancelled = 9,
+  kPaymentExpired = 10,
+  kRefundSucceeded = 11,
+  kMovementSucceeded = 12,
+  kSettlementCreated = 13,
+  kSettlementPaid = 14,
+  kIdempotencyRecorded = 15,
+  kWebhookDelivered = 16,
+  kWebhookAttemptFailed = 17,
+  kWebhookAbandoned = 18,
+};
+
+// The feed's name of a type ("payment.succeeded").
+std::string_view EventTypeName(EventType type);
+// Whether the type is shown in the events feed and sent as a webhook
+// (business events), as opposed to the role's bookkeeping.
+bool IsPublicEvent(EventType type);
+
+struct PlatformOpened {
+  uint32_t ledger = 0;
+  Id128 reserve_account_id;
+  Id128 fee_account_id;
+  template <typename F> void Fields(F& f) {
+    f("ledger", ledger); f("reserve_account_id", reserve_account_id);
+    f("fee_account_id", fee_account_id);
+  }
+};
+struct CustomerCreated {
+  Customer customer;  // usage counters zero
+  template <typename F> void Fields(F& f) {
+    f("id", customer.id); f("wallet_account_id", customer.wallet_account_id);
+    f("ledger", customer.ledger); f("tier", customer.tier);
+    f("name_sealed", customer.personal.name_sealed);
+    f("phone_sealed", customer.personal.phone_sealed);
+    f("id_number_sealed", customer.personal.id_number_sealed);
+    f("bank_account_sealed", customer.personal.bank_account_sealed);
+  }
+};
+struct CustomerTierChanged {
+  Id128 id;
+  uint8_t tier = 0;
+  template <typename F> void Fields(F& f) { f("id", id); f("tier", tier); }
+};
+struct MerchantCreated {
+  Merchant merchant;
+  template <typename F> void Fields(F& f) {
+    f("id", merchant.id); f("merchant_account_id", merchant.merchant_account_id);
+    f("payable_account_id", merchant.payable_account_id); f("ledger", merchant.ledger);
+    f("fee_bps", merchant.fee_bps); f("webhook_url", merchant.webhook_url);
+    f("name_sealed", merchant.personal.name_sealed);
+    f("phone_sealed", merchant.personal.phone_sealed);
+    f("id_number_sealed", merchant.personal.id_number_sealed);
+    f("bank_account_sealed", merchant.personal.bank_account_sealed);
+  }
+};
+struct PaymentCreated {
+  Payment payment;  // status created
+  template <typename F> void Fields(F& f) {
+    f("id", payment.id); f("merchant_id", payment.merchant_id); f("ledger", payment.ledger);
+    f("amount", payment.amount); f("description", payment.description);
+    f("expires_at", payment.expires_at_ns);
+  }
+};
+struct PaymentProcessing {
+  Id128 id;
+  Id128 customer_id;
+  template <typename F> void Fields(F& f) { f("id", id); f("customer_id", customer_id); }
+};
+struct PaymentSucceeded {
+  Id128 id;
+  Id128 customer_id;
+  Id128 merchant_id;
+  AmountMinor amount = 0;
+  AmountMinor fee = 0;
+  template <typename F> void Fields(F& f) {
+    f("id", id); f("customer_id", customer_id); f("merchant_id", merchant_id);
+    f("amount", amount); f("fee", fee);
+  }
+};
+struct PaymentFailed {
+  Id128 id;
+  std::string failure_code;
+  template <typename F> void Fields(F& f) { f("id", id); f("failure_code", failure_code); }
+};
+struct PaymentCancelled {
+  Id128 id;
+  template <typename F> void Fields(F& f) { f("id", id); }
+};
+struct PaymentExpired {
+  Id128 id;
+  template <typename F> void Fields(F& f) { f("id", id); }
+};
+struct RefundSucceeded {
+  Refund refund;
+  template <typename F> void Fields(F& f) {
+    f("id", refund.id); f("payment_id", refund.payment_id); f("merchant_id", refund.merchant_id);
+    f("customer_id", refund.customer_id); f("amount", refund.amount);
+    f("fee_returned", refund.fee_returned); f("reason", refund.reason);
+  }
+};
+struct MovementSucceeded {
+  Movement movement;
+  template <typename F> void Fields(F& f) {
+    f("id", movement.id); f("kind", movement.kind); f("customer_id", movement.customer_id);
+    f("counterparty_id", movement.counterparty_id); f("ledger", movement.ledger);
+    f("amount", movement.amount);
+  }
+};
+struct SettlementCreated {
+  Settlement settlement;
+  template <typename F> void Fields(F& f) {
+    f("id", settlement.id); f("merchant_id", settlement.merchant_id);
+    f("ledger", settlement.ledger); f("business_date", settlement.business_date);
+    f("gross", settlement.gross); f("fees", settlement.fees); f("refunds", settlement.refunds);
+    f("carry_in", settlement.carry_in); f("amount", settlement.amount);
+    f("carry_out", settlement.carry_out); f("payment_count", settlement.payment_count);
+    f("refund_count", settlement.refund_count);
+  }
+};
+struct SettlementPaid {
+  Id128 id;
+  Id128 merchant_id;
+  AmountMinor amount = 0;
+  template <typename F> void Fields(F& f) {
+    f("id", id); f("merchant_id", merchant_id); f("amount", amount);
+  }
+};
+// A successful response remembered for its Idempotency-Key (scoped by the
+// API key that sent it). Bodies that carry a secret are sealed.
+struct IdempotencyRecorded {
+  std::string key_id;
+  std::string key;
+  std::string fingerprint;  // SHA-256 of method, target and body
+  uint16_t status = 200;
+  std::string body;
+  bool sealed = false;
+  template <typename F> void Fields(F& f) {
+    f("key_id", key_id); f("key", key); f("fingerprint", fingerprint); f("status", status);
+    f("body", body); f("sealed", sealed);
+  }
+};
+struct WebhookDelivered {
+  uint64_t event_sequence = 0;
+  uint32_t attempts = 0;
+  template <typename F> void Fields(F& f) {
+    f("event_sequence", event_sequence); f("attempts", attempts);
+  }
+};
+struct WebhookAttemptFailed {
+  uint64_t event_sequence = 0;
+  uint32_t attempts = 0;
+  uint64_t next_attempt_at = 0;  // ns
+  std::string error;
+  template <typename F> void Fields(F& f) {
+    f("event_sequence", event_sequence); f("attempts", attempts);
+    f("next_attempt_at", next_attempt_at); f("error", error);
+  }
+};
+struct WebhookAbandoned {
+  uint64_t event_sequence = 0;
+  uint32_t attempts = 0;
+  template <typename F> void Fields(F& f) {
+    f("event_sequence", event_sequence); f("attempts", attempts);
+  }
+};
+
+// In EventType order.
+using Event = std::variant<PlatformOpened, CustomerCreated, CustomerTierChanged, MerchantCreated,
+                           PaymentCreated, PaymentProcessing, PaymentSucceeded, PaymentFailed,
+                           PaymentCancelled, PaymentExpired, RefundSucceeded, MovementSucceeded,
+                           SettlementCreated, SettlementPaid, IdempotencyRecorded,
+                           WebhookDelivered, WebhookAttemptFailed, WebhookAbandoned>;
+
+EventType TypeOf(const Event& event);
+// The parties an event concerns (the feed and webhooks filter on them).
+void SubjectsOf(const Event& event, Id128* a, Id128* b);
+
+// The stored payload: one JSON object with the type's fields.
+std::string EncodeEvent(const Event& event);
+// kCorruption when the payload does not match the type.
+core::Result<Event> DecodeEvent(uint16_t type, std::string_view payload);
+
+}  // namespace netfin::payments

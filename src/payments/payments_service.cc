@@ -1,0 +1,1029 @@
+#include "payments/payments_service.h"
+
+#include <filesystem>
+#include <fstream>
+#include <future>
+
+#include <fmt/format.h>
+
+#include "core/assert.h"
+#include "core/limits.h"
+#include "ledger/results.h"
+#include "payments/events.h"
+#include "payments/render.h"
+
+namespace netfin::payments {
+
+using core::AmountMinor;
+using store::Account;
+using store::Transfer;
+
+namespace {
+
+constexpr size_t kIdempotencyKeyBytesMax = 255;
+constexpr size_t kDescriptionBytesMax = 256;
+constexpr size_t kPersonalFieldBytesMax = 128;
+constexpr size_t kUrlBytesMax = 512;
+constexpr uint64_t kBpsScale = 10'000;
+// How many merchants one settlement command settles (one transfer each).
+constexpr size_t kSettlementMerchantsPerRun = 4096;
+constexpr size_t kSweepExpiriesMax = 4096;
+
+Reply Error(PaymentsError error, std::string message) {
+  Reply r;
+  r.error = error;
+  r.message = std::move(message);
+  return r;
+}
+
+Reply Ok(std::string body, uint16_t status = 200) {
+  Reply r;
+  r.http_status = status;
+  r.body = std::move(body);
+  return r;
+}
+
+std::string_view KeyBytes(const core::SecretKey& key) {
+  return {reinterpret_cast<const char*>(key.data()), key.size()};
+}
+
+// Ledger account ids of the role: derived from the party (or the ledger),
+// so they are stable and need no lookup table.
+Id128 DerivedId(const core::SecretKey& key, std::string_view kind, const std::string& owner) {
+  const auto h = core::KeyedHash128(key, kind, owner);
+  return Id128{h[0], h[1] == 0 ? 1 : h[1]};
+}
+
+AmountMinor Available(const Account& a) {
+  const AmountMinor balance = a.credits_posted >= a.debits_posted ? a.credits_posted - a.debits_posted : 0;
+  return balance >= a.debits_pending ? balance - a.debits_pending : 0;
+}
+
+bool ValidIdempotencyKey(const std::string& key) {
+  if (key.empty() || key.size() > kIdempotencyKeyBytesMax) return false;
+  for (char c : key) {
+    if (c < 0x21 || c > 0x7e) return false;
+  }
+  return true;
+}
+
+bool ValidPersonalField(const std::string& value, bool required) {
+  if (value.empty()) return !required;
+  if (value.size() > kPersonalFieldBytesMax) return false;
+  for (unsigned char c : value) {
+    if (c < 0x20 || c == 0x7f) return false;
+  }
+  return true;
+}
+
+bool AllDigits(const std::string& value, size_t min, size_t max) {
+  if (value.size() < min || value.size() > max) return false;
+  for (char c : value) {
+    if (c < '0' || c > '9') return false;
+  }
+  return true;
+}
+
+// Mainland mobile numbers (11 digits), identity numbers (17 digits and a
+// check character), bank card numbers (12..19 digits).
+std::string CheckPersonal(const PersonalInput& p) {
+  if (!ValidPersonalField(p.name, true)) return "name: 1..128 bytes of printable text";
+  if (!AllDigits(p.phone, 11, 11)) return "phone: 11 digits";
+  if (!p.id_number.empty()) {
+    const bool ok = p.id_number.size() == 18 && AllDigits(p.id_number.substr(0, 17), 17, 17) &&
+                    (std::isdigit(static_cast<unsigned char>(p.id_number[17])) ||
+                     p.id_number[17] == 'X' || p.id_number[17] == 'x');
+    if (!ok) return "id_number: 17 digits and a check digit or X";
+  }
+  if (!AllDigits(p.bank_account, 12, 19)) return "bank_account: 12..19 digits";
+  return "";
+}
+
+std::string FormatDate(int32_t d) {
+  return fmt::format("{:04}-{:02}-{:02}", d / 10000, d / 100 % 100, d % 100);
+}
+
+}  // namespace
+
+// One command's view: the context, the state and helpers to move money and
+// record events.
+class PaymentsService::Op {
+ public:
+  Op(PaymentsService& service, ledger::CommandContext& ctx, const Call& call)
+      : s_(service), ctx_(ctx), call_(call) {}
+
+  PaymentsState& state() { return s_.state_; }
+  const PaymentsConfig& config() { return s_.config_; }
+  const Principal& who() const { return call_.principal; }
+  bool IsOperator() const { return call_.principal.role == PrincipalRole::kOperator; }
+  bool Is(PrincipalRole role, const Id128& party) const {
+    return call_.principal.role == role && call_.principal.party_id == party;
+  }
+  uint64_t now() const { return ctx_.now_ns(); }
+  Id128 NewId() { return s_.state_.NextId(ctx_.now_ns()); }
+  const core::SecretKey& key() { return s_.master_key_; }
+
+  const Account* Ledger(const Id128& id) { return ctx_.LookupAccount(id); }
+  const std::string& CurrencyOf(uint32_t ledger) {
+    static const std::string kUnknown = "???";
+    const CurrencyConfig* c = s_.config_.FindLedger(ledger);
+    return c == nullptr ? kUnknown : c->code;
+  }
+
+  // Appends the event and applies it to the state.
+  void Emit(const Event& event, Id128 subject_a = {}, Id128 subject_b = {}) {
+    Id128 a, b;
+    SubjectsOf(event, &a, &b);
+    if (a.IsZero()) a = subject_a;
+    if (b.IsZero()) b = subject_b;
+    const store::RoleEvent& stored = ctx_.AppendEvent(
+        ledger::Role::kPayments, static_cast<uint16_t>(TypeOf(event)), a, b, EncodeEvent(event));
+    s_.state_.Apply(event, stored.sequence, stored.timestamp);
+  }
+
+  // Moves money as one linked chain. Empty on success; else the ledger's
+  // result of the first failing leg (nothing moved).
+  std::string Move(std::vector<Transfer> legs, const Id128& user_data) {
+    NETFIN_ASSERT(!legs.empty());
+    for (size_t i = 0; i < legs.size(); ++i) {
+      legs[i].id = NewId();
+      legs[i].user_data_128 = user_data;
+      if (i + 1 < legs.size()) legs[i].flags |= static_cast<uint16_t>(store::TransferFlag::kLinked);
+    }
+    ctx_.CreateTransfers(legs, &outcomes_);
+    for (const auto& o : outcomes_) {
+      if (o.result != ledger::CreateTransferResult::kOk &&
+          o.result != ledger::CreateTransferResult::kLinkedEventFailed) {
+        return std::string(ledger::ResultName(o.result));
+      }
+    }
+    return "";
+  }
+
+  static Transfer Leg(const Id128& debit, const Id128& credit, AmountMinor amount, uint32_t ledger,
+                      TransferCode code) {
+    Transfer t;
+    t.debit_account_id = debit;
+    t.credit_account_id = credit;
+    t.amount = amount;
+    t.ledger = ledger;
+    t.code = static_cast<uint16_t>(code);
+    return t;
+  }
+
+  bool CreateAccounts(const std::vector<Account>& accounts) {
+    std::vector<ledger::AccountOutcome> outcomes;
+    ctx_.CreateAccounts(accounts, &outcomes);
+    for (const auto& o : outcomes) {
+      if (o.result != ledger::CreateAccountResult::kOk) return false;
+    }
+    return true;
+  }
+
+  std::string Seal(const Id128& owner, std::string_view field, const std::string& value) {
+    if (value.empty()) return "";
+    return core::SealText(s_.master_key_, value, owner.ToDecimal() + "/" + std::string(field));
+  }
+
+  std::string Qr(const Payment& p) { return s_.QrPayload(p); }
+
+ private:
+  PaymentsService& s_;
+  ledger::CommandContext& ctx_;
+  const Call& call_;
+  std::vector<ledger::TransferOutcome> outcomes_;
+};
+
+PaymentsService::PaymentsService(PaymentsConfig config, const core::SecretKey& master_key,
+                                 PaymentsServiceOptions options)
+    : config_(std::move(config)),
+      master_key_(master_key),
+      options_(options),
+      clock_(options.clock != nullptr ? options.clock : &system_clock_),
+      state_(config_) {}
+
+PaymentsService::~PaymentsService() { Stop(); }
+
+void PaymentsService::Replay(const store::RoleEvent& event) {
+  if (event.role != static_cast<uint16_t>(ledger::Role::kPayments)) return;
+  auto decoded = DecodeEvent(event.type, event.payload);
+  // A durable event that no longer decodes is corruption the chain check
+  // would have caught; stop rather than serve a wrong state.
+  NETFIN_ASSERT(decoded.ok());
+  state_.Apply(decoded.value(), event.sequence, event.timestamp);
+}
+
+std::string PaymentsService::WebhookSecret(const Id128& merchant_id) const {
+  return "whsec_" + core::HmacSha256Hex(KeyBytes(master_key_), "webhook/" + merchant_id.ToDecimal());
+}
+
+std::string PaymentsService::QrPayload(const Payment& p) const {
+  const CurrencyConfig* c = config_.FindLedger(p.ledger);
+  const std::string body =
+      fmt::format("netfin://pay?v=1&payment={}&merchant={}&amount={}&currency={}",
+                  p.id.ToDecimal(), p.merchant_id.ToDecimal(), p.amount, c ? c->code : "");
+  // A wallet app can check the code was made by this platform and not altered.
+  const std::string sig = core::HmacSha256Hex(KeyBytes(master_key_), "qr/" + body).substr(0, 16);
+  return body + "&sig=" + sig;
+}
+
+// ---------------------------------------------------------------------------
+// Plumbing: commands, idempotency, start and stop.
+
+void PaymentsService::Submit(const Call& call, uint32_t ledger_events_max, bool records_idempotency,
+                             std::function<Reply(Op&)> body, ReplyFn reply) {
+  if (records_idempotency && !ValidIdempotencyKey(call.idempotency_key)) {
+    reply(Error(PaymentsError::kIdempotencyKeyInvalid,
+                "every POST needs an Idempotency-Key header of 1..255 printable ASCII characters"));
+    return;
+  }
+  if (ledger_ == nullptr) {
+    reply(Error(PaymentsError::kUnavailable, "payments is not started"));
+    return;
+  }
+  auto result = std::make_shared<Reply>();
+  ledger::Command command;
+  command.ledger_events_max = ledger_events_max;
+  command.apply = [this, call, records_idempotency, body = std::move(body),
+                   result](ledger::CommandContext& ctx) {
+    Op op(*this, ctx, call);
+    if (records_idempotency) {
+      const IdempotencyEntry* seen =
+          state_.FindIdempotency(call.principal.key_id, call.idempotency_key, ctx.now_ns());
+      if (seen != nullptr) {
+        if (!core::ConstantTimeEqual(seen->fingerprint, call.fingerprint)) {
+          *result = Error(PaymentsError::kIdempotencyKeyReused,
+                          "this Idempotency-Key was used with a different request");
+          return;
+        }
+        std::string stored = seen->body;
+        if (seen->sealed) {
+          auto opened = core::OpenText(master_key_, stored, "idempotency/" + call.idempotency_key);
+          NETFIN_ASSERT(opened.ok());
+          stored = std::move(opened.value());
+        }
+        *result = Ok(std::move(stored), seen->status);
+        result->replayed = true;
+        return;
+      }
+    }
+    *result = body(op);
+    if (result->error == PaymentsError::kOk && records_idempotency) {
+      IdempotencyRecorded record;
+      record.key_id = call.principal.key_id;
+      record.key = call.idempotency_key;
+      record.fingerprint = call.fingerprint;
+      record.status = result->http_status;
+      // Bodies with secrets (merchant creation) are sealed at rest.
+      record.sealed = result->body.find("\"webhook_secret\"") != std::string::npos;
+      record.body = record.sealed ? core::SealText(master_key_, result->body,
+                                                   "idempotency/" + call.idempotency_key)
+                                  : result->body;
+      op.Emit(record);
+    }
+  };
+  command.done = [result, reply = std::move(reply)](core::Status status) {
+    if (!status.ok()) {
+      reply(Error(PaymentsError::kUnavailable, status.message()));
+      return;
+    }
+    reply(std::move(*result));
+  };
+  ledger_->SubmitCommand(std::move(command));
+}
+
+void PaymentsService::Read(const Call& call, std::function<Reply(Op&)> body, ReplyFn reply) {
+  Submit(call, 0, false, std::move(body), std::move(reply));
+}
+
+Reply PaymentsService::Await(const std::function<void(ReplyFn)>& start) {
+  std::promise<Reply> promise;
+  auto future = promise.get_future();
+  start([&promise](Reply r) { promise.set_value(std::move(r)); });
+  return future.get();
+}
+
+core::Status PaymentsService::EnsurePlatform(ledger::LedgerService& ledger) {
+  std::vector<CurrencyConfig> missing;
+  auto done = std::make_shared<core::Status>();
+  return ledger.RunCommand(
+      [this](ledger::CommandContext& ctx) {
+        for (const CurrencyConfig& c : config_.currencies) {
+          if (state_.Platform(c.ledger) != nullptr) continue;
+          PlatformOpened opened;
+          opened.ledger = c.ledger;
+          opened.reserve_account_id = DerivedId(master_key_, "reserve", std::to_string(c.ledger));
+          opened.fee_account_id = DerivedId(master_key_, "fee_income", std::to_string(c.ledger));
+          Account reserve, fees;
+          reserve.id = opened.reserve_account_id;
+          reserve.ledger = c.ledger;
+          reserve.code = static_cast<uint16_t>(AccountCode::kReserve);
+          // The reserve is an asset: a debit balance that never goes below zero.
+          reserve.flags = static_cast<uint16_t>(store::AccountFlag::kCreditsMustNotExceedDebits);
+          fees.id = opened.fee_account_id;
+          fees.ledger = c.ledger;
+          fees.code = static_cast<uint16_t>(AccountCode::kFeeIncome);
+          fees.flags = static_cast<uint16_t>(store::AccountFlag::kDebitsMustNotExceedCredits);
+          std::vector<ledger::AccountOutcome> outcomes;
+          ctx.CreateAccounts(std::vector<Account>{reserve, fees}, &outcomes);
+          for (const auto& o : outcomes) {
+            // kExists: a previous start created them but crashed before the
+            // event was durable is impossible (one batch); anything else is a
+            // clash with an operator-made account.
+            NETFIN_ASSERT(o.result == ledger::CreateAccountResult::kOk);
+          }
+          const store::RoleEvent& e =
+              ctx.AppendEvent(ledger::Role::kPayments, static_cast<uint16_t>(EventType::kPlatformOpened),
+                              {}, {}, EncodeEvent(opened));
+          state_.Apply(opened, e.sequence, e.timestamp);
+        }
+      },
+      static_cast<uint32_t>(2 * config_.currencies.size()));
+}
+
+core::Status PaymentsService::Start(ledger::LedgerService& ledger) {
+  NETFIN_ASSERT(ledger_ == nullptr);
+  state_.FenceIds();  // replay is over; no command has run yet
+  NETFIN_RETURN_IF_ERROR(EnsurePlatform(ledger));
+  ledger_ = &ledger;
+  if (options_.sweeper) sweeper_ = std::thread([this] { SweeperLoop(); });
+  return core::Status::Ok();
+}
+
+void PaymentsService::Stop() {
+  {
+    std::lock_guard lock(sweeper_mutex_);
+    stopping_ = true;
+  }
+  sweeper_wake_.notify_all();
+  if (sweeper_.joinable()) sweeper_.join();
+}
+
+void PaymentsService::SweeperLoop() {
+  std::unique_lock lock(sweeper_mutex_);
+  while (!stopping_) {
+    sweeper_wake_.wait_for(lock, std::chrono::milliseconds(options_.sweep_interval_ms));
+    if (stopping_) break;
+    lock.unlock();
+    Sweep();
+    lock.lock();
+  }
+}
+
+// Expires orders past their time, forgets old idempotency keys and writes
+// the files of new settlements.
+void PaymentsService::Sweep() {
+  Call call;  // the platform itself
+  Reply r = Await([&](ReplyFn done) {
+    Submit(call, 0, false,
+           [this](Op& op) {
+             for (const Id128& id : state_.ExpiredPayments(op.now(), kSweepExpiriesMax)) {
+               op.Emit(PaymentExpired{id}, state_.FindPayment(id)->merchant_id);
+             }
+             state_.PruneIdempotency(op.now());
+             return Ok("");
+           },
+           std::move(done));
+  });
+  (void)r;  // a failed ledger shows on /healthz; the next sweep retries
+  std::vector<Id128> files;
+  {
+    std::lock_guard lock(files_mutex_);
+    files.swap(settlement_files_due_);
+  }
+  for (const Id128& id : files) WriteSettlementFile(id);
+}
+
+void PaymentsService::WriteSettlementFile(const Id128& settlement_id) {
+  Call call;
+  std::string path;
+  Reply r = Await([&](ReplyFn done) {
+    Read(call,
+         [&](Op& op) {
+           const Settlement* s = state_.FindSettlement(settlement_id);
+           NETFIN_ASSERT(s != nullptr);
+           path = fmt::format("{}/{}/{}.csv", config_.settlement_dir, FormatDate(s->business_date),
+                              s->merchant_id.ToDecimal());
+           return Ok(SettlementCsv(*s, state_, op.CurrencyOf(s->ledger)));
+         },
+         std::move(done));
+  });
+  if (r.error != PaymentsError::kOk) return;
+  std::error_code ec;
+  std::filesystem::create_directories(std::filesystem::path(path).parent_path(), ec);
+  const std::string tmp = path + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    out << r.body;
+    if (!out) return;
+  }
+  std::filesystem::rename(tmp, path, ec);
+}
+
+// ---------------------------------------------------------------------------
+// Parties.
+
+void PaymentsService::CreateCustomer(const Call& call, NewCustomer in, ReplyFn reply) {
+  Submit(call, 1, true, [this, in = std::move(in)](Op& op) -> Reply {
+    if (!op.IsOperator()) return Error(PaymentsError::kForbidden, "only the operator opens wallets");
+    const CurrencyConfig* currency = config_.FindCurrency(in.currency);
+    if (currency == nullptr) return Error(PaymentsError::kUnknownCurrency, "currency " + in.currency + " is not configured");
+    if (config_.FindTier(in.tier) == nullptr) return Error(PaymentsError::kUnknownTier, fmt::format("tier {} is not configured", in.tier));
+    if (std::string why = CheckPersonal(in.personal); !why.empty()) return Error(PaymentsError::kInvalidParty, why);
+    CustomerCreated e;
+    Customer& c = e.customer;
+    c.id = op.NewId();
+    c.wallet_account_id = DerivedId(master_key_, "wallet", c.id.ToDecimal());
+    c.ledger = currency->ledger;
+    c.tier = in.tier;
+    c.personal = {op.Seal(c.id, "name", in.personal.name), op.Seal(c.id, "phone", in.personal.phone),
+                  op.Seal(c.id, "id_number", in.personal.id_number),
+                  op.Seal(c.id, "bank_account", in.personal.bank_account)};
+    Account wallet;
+    wallet.id = c.wallet_account_id;
+    wallet.ledger = c.ledger;
+    wallet.code = static_cast<uint16_t>(AccountCode::kCustomerWallet);
+    wallet.user_data_128 = c.id;
+    wallet.flags = static_cast<uint16_t>(store::AccountFlag::kDebitsMustNotExceedCredits);
+    if (!op.CreateAccounts({wallet})) return Error(PaymentsError::kLedgerRefused, "the wallet account could not be created");
+    op.Emit(e);
+    return Ok(CustomerJson(*state_.FindCustomer(c.id), master_key_, currency->code), 201);
+  }, std::move(reply));
+}
+
+void PaymentsService::SetCustomerTier(const Call& call, Id128 id, uint8_t tier, ReplyFn reply) {
+  Submit(call, 0, true, [this, id, tier](Op& op) -> Reply {
+    if (!op.IsOperator()) return Error(PaymentsError::kForbidden, "only the operator changes tiers");
+    const Customer* c = state_.FindCustomer(id);
+    if (c == nullptr) return Error(PaymentsError::kUnknownCustomer, "no such customer");
+    if (config_.FindTier(tier) == nullptr) return Error(PaymentsError::kUnknownTier, fmt::format("tier {} is not configured", tier));
+    if (c->tier != tier) op.Emit(CustomerTierChanged{id, tier});
+    return Ok(CustomerJson(*c, master_key_, op.CurrencyOf(c->ledger)));
+  }, std::move(reply));
+}
+
+void PaymentsService::CreateMerchant(const Call& call, NewMerchant in, ReplyFn reply) {
+  Submit(call, 2, true, [this, in = std::move(in)](Op& op) -> Reply {
+    if (!op.IsOperator()) return Error(PaymentsError::kForbidden, "only the operator signs merchants");
+    const CurrencyConfig* currency = config_.FindCurrency(in.currency);
+    if (currency == nullptr) return Error(PaymentsError::kUnknownCurrency, "currency " + in.currency + " is not configured");
+    if (std::string why = CheckPersonal(in.personal); !why.empty()) return Error(PaymentsError::kInvalidParty, why);
+    const uint32_t fee_bps = in.fee_bps.value_or(config_.fee_bps_default);
+    if (fee_bps > config_.fee_bps_max) return Error(PaymentsError::kInvalidParty, fmt::format("fee_bps: at most {}", config_.fee_bps_max));
+    if (in.webhook_url.size() > kUrlBytesMax ||
+        (!in.webhook_url.empty() && in.webhook_url.rfind("http://", 0) != 0)) {
+      return Error(PaymentsError::kInvalidParty, "webhook_url: an http:// URL of at most 512 bytes");
+    }
+    MerchantCreated e;
+    Merchant& m = e.merchant;
+    m.id = op.NewId();
+    m.merchant_account_id = DerivedId(master_key_, "merchant", m.id.ToDecimal());
+    m.payable_account_id = DerivedId(master_key_, "payable", m.id.ToDecimal());
+    m.ledger = currency->ledger;
+    m.fee_bps = fee_bps;
+    m.webhook_url = in.webhook_url;
+    m.personal = {op.Seal(m.id, "name", in.personal.name), op.Seal(m.id, "phone", in.personal.phone),
+                  op.Seal(m.id, "id_number", in.personal.id_number),
+                  op.Seal(m.id, "bank_account", in.personal.bank_account)};
+    Account merchant, payable;
+    merchant.id = m.merchant_account_id;
+    merchant.code = static_cast<uint16_t>(AccountCode::kMerchantAccount);
+    payable.id = m.payable_account_id;
+    payable.code = static_cast<uint16_t>(AccountCode::kSettlementPayable);
+    for (Account* a : {&merchant, &payable}) {
+      a->ledger = m.ledger;
+      a->user_data_128 = m.id;
+      a->flags = static_cast<uint16_t>(store::AccountFlag::kDebitsMustNotExceedCredits);
+    }
+    if (!op.CreateAccounts({merchant, payable})) return Error(PaymentsError::kLedgerRefused, "the merchant's accounts could not be created");
+    op.Emit(e);
+    return Ok(MerchantJson(*state_.FindMerchant(m.id), master_key_, currency->code,
+                           op.Ledger(m.merchant_account_id), WebhookSecret(m.id)),
+              201);
+  }, std::move(reply));
+}
+
+void PaymentsService::GetCustomer(const Call& call, Id128 id, ReplyFn reply) {
+  Read(call, [this, id](Op& op) -> Reply {
+    const Customer* c = state_.FindCustomer(id);
+    if (!op.IsOperator() && !op.Is(PrincipalRole::kCustomer, id)) return Error(PaymentsError::kForbidden, "not your customer record");
+    if (c == nullptr) return Error(PaymentsError::kUnknownCustomer, "no such customer");
+    return Ok(CustomerJson(*c, master_key_, op.CurrencyOf(c->ledger)));
+  }, std::move(reply));
+}
+
+void PaymentsService::GetWallet(const Call& call, Id128 id, ReplyFn reply) {
+  Read(call, [this, id](Op& op) -> Reply {
+    const Customer* c = state_.FindCustomer(id);
+    if (!op.IsOperator() && !op.Is(PrincipalRole::kCustomer, id)) return Error(PaymentsError::kForbidden, "not your wallet");
+    if (c == nullptr) return Error(PaymentsError::kUnknownCustomer, "no such customer");
+    const Account* wallet = op.Ledger(c->wallet_account_id);
+    NETFIN_ASSERT(wallet != nullptr);
+    return Ok(WalletJson(*c, *wallet, config_.FindTier(c->tier), state_.AllowanceUsed(*c, op.now()),
+                         state_.AllowanceLeft(*c, op.now()), op.CurrencyOf(c->ledger)));
+  }, std::move(reply));
+}
+
+void PaymentsService::GetMerchant(const Call& call, Id128 id, ReplyFn reply) {
+  Read(call, [this, id](Op& op) -> Reply {
+    const Merchant* m = state_.FindMerchant(id);
+    if (!op.IsOperator() && !op.Is(PrincipalRole::kMerchant, id)) return Error(PaymentsError::kForbidden, "not your merchant record");
+    if (m == nullptr) return Error(PaymentsError::kUnknownMerchant, "no such merchant");
+    return Ok(MerchantJson(*m, master_key_, op.CurrencyOf(m->ledger), op.Ledger(m->merchant_account_id),
+                           std::nullopt));
+  }, std::move(reply));
+}
+
+namespace {
+
+// A page of ids after `after`, in order: the items and the next cursor.
+template <typename Ids, typename Render>
+Reply Page(const Ids* ids, const PageInput& page, Render render) {
+  std::vector<std::string> items;
+  std::optional<Id128> next;
+  if (ids != nullptr) {
+    auto it = std::upper_bound(ids->begin(), ids->end(), page.after);
+    for (; it != ids->end() && items.size() < page.limit; ++it) items.push_back(render(*it));
+    if (it != ids->end() && !items.empty()) next = *(it - 1);
+  }
+  return Ok(ListJson(items, next));
+}
+
+}  // namespace
+
+void PaymentsService::ListMovements(const Call& call, Id128 id, PageInput page, ReplyFn reply) {
+  Read(call, [this, id, page](Op& op) -> Reply {
+    if (!op.IsOperator() && !op.Is(PrincipalRole::kCustomer, id)) return Error(PaymentsError::kForbidden, "not your wallet");
+    if (state_.FindCustomer(id) == nullptr) return Error(PaymentsError::kUnknownCustomer, "no such customer");
+    return Page(state_.MovementsOf(id), page, [&](const Id128& m) {
+      const Movement* mv = state_.FindMovement(m);
+      return MovementJson(*mv, op.CurrencyOf(mv->ledger));
+    });
+  }, std::move(reply));
+}
+
+// ---------------------------------------------------------------------------
+// Money movements.
+
+namespace {
+
+// The checks every movement of a customer's money shares. Empty when fine.
+std::optional<Reply> CheckMoney(const PaymentsConfig& config, const Customer* c, AmountMinor amount,
+                                const std::string& currency) {
+  if (c == nullptr) return Error(PaymentsError::kUnknownCustomer, "no such customer");
+  if (amount == 0 || amount > core::kAmountMax) return Error(PaymentsError::kInvalidAmount, "amount: 1..9223372036854775807 minor units");
+  const CurrencyConfig* cur = config.FindCurrency(currency);
+  if (cur == nullptr) return Error(PaymentsError::kUnknownCurrency, "currency " + currency + " is not configured");
+  if (cur->ledger != c->ledger) return Error(PaymentsError::kCurrencyMismatch, "the wallet holds " + config.FindLedger(c->ledger)->code);
+  return std::nullopt;
+}
+
+}  // namespace
+
+void PaymentsService::TopUp(const Call& call, MoneyInput in, ReplyFn reply) {
+  Submit(call, 1, true, [this, in](Op& op) -> Reply {
+    const Customer* c = state_.FindCustomer(in.customer_id);
+    if (!op.IsOperator() && !op.Is(PrincipalRole::kCustomer, in.customer_id)) return Error(PaymentsError::kForbidden, "not your wallet");
+    if (auto refused = CheckMoney(config_, c, in.amount, in.currency)) return *refused;
+    const PlatformAccounts* platform = state_.Platform(c->ledger);
+    const Account* wallet = op.Ledger(c->wallet_account_id);
+    AmountMinor after = 0;
+    if (!core::TryAddAmount(wallet->credits_posted, in.amount, &after)) return Error(PaymentsError::kInvalidAmount, "the wallet would exceed the largest balance");
+    MovementSucceeded e;
+    e.movement = {op.NewId(), MovementKind::kTopUp, c->id, {}, c->ledger, in.amount, 0};
+    const std::string refused = op.Move({Op::Leg(platform->reserve_account_id, c->wallet_account_id, in.amount, c->ledger, TransferCode::kTopUp)}, e.movement.id);
+    if (!refused.empty()) return Error(PaymentsError::kLedgerRefused, "the ledger refused the top-up: " + refused);
+    op.Emit(e);
+    return Ok(MovementJson(*state_.FindMovement(e.movement.id), in.currency), 201);
+  }, std::move(reply));
+}
+
+void PaymentsService::Withdraw(const Call& call, MoneyInput in, ReplyFn reply) {
+  Submit(call, 1, true, [this, in](Op& op) -> Reply {
+    const Customer* c = state_.FindCustomer(in.customer_id);
+    if (!op.IsOperator() && !op.Is(PrincipalRole::kCustomer, in.customer_id)) return Error(PaymentsError::kForbidden, "not your wallet");
+    if (auto refused = CheckMoney(config_, c, in.amount, in.currency)) return *refused;
+    const PlatformAccounts* platform = state_.Platform(c->ledger);
+    if (Available(*op.Ledger(c->wallet_account_id)) < in.amount) return Error(PaymentsError::kInsufficientBalance, "the wallet holds less than the amount");
+    MovementSucceeded e;
+    e.movement = {op.NewId(), MovementKind::kWithdrawal, c->id, {}, c->ledger, in.amount, 0};
+    const std::string refused = op.Move({Op::Leg(c->wallet_account_id, platform->reserve_account_id, in.amount, c->ledger, TransferCode::kWithdrawal)}, e.movement.id);
+    if (!refused.empty()) return Error(PaymentsError::kLedgerRefused, "the ledger refused the withdrawal: " + refused);
+    op.Emit(e);
+    return Ok(MovementJson(*state_.FindMovement(e.movement.id), in.currency), 201);
+  }, std::move(reply));
+}
+
+void PaymentsService::TransferBetweenWallets(const Call& call, MoneyInput in, ReplyFn reply) {
+  Submit(call, 1, true, [this, in](Op& op) -> Reply {
+    const Customer* from = state_.FindCustomer(in.customer_id);
+    if (!op.IsOperator() && !op.Is(PrincipalRole::kCustomer, in.customer_id)) return Error(PaymentsError::kForbidden, "not your wallet");
+    if (auto refused = CheckMoney(config_, from, in.amount, in.currency)) return *refused;
+    const Customer* to = state_.FindCustomer(in.counterparty_id);
+    if (to == nullptr) return Error(PaymentsError::kUnknownCustomer, "no such receiving customer");
+    if (to->id == from->id) return Error(PaymentsError::kSameWallet, "a wallet cannot pay itself");
+    if (to->ledger != from->ledger) return Error(PaymentsError::kCurrencyMismatch, "the wallets hold different currencies");
+    if (state_.AllowanceLeft(*from, op.now()) < in.amount) return Error(PaymentsError::kTierLimitExceeded, fmt::format("the tier allowance left is {}", state_.AllowanceLeft(*from, op.now())));
+    if (Available(*op.Ledger(from->wallet_account_id)) < in.amount) return Error(PaymentsError::kInsufficientBalance, "the wallet holds less than the amount");
+    MovementSucceeded e;
+    e.movement = {op.NewId(), MovementKind::kWalletTransfer, from->id, to->id, from->ledger, in.amount, 0};
+    const std::string refused = op.Move({Op::Leg(from->wallet_account_id, to->wallet_account_id, in.amount, from->ledger, TransferCode::kWalletTransfer)}, e.movement.id);
+    if (!refused.empty()) return Error(PaymentsError::kLedgerRefused, "the ledger refused the transfer: " + refused);
+    op.Emit(e);
+    return Ok(MovementJson(*state_.FindMovement(e.movement.id), in.currency), 201);
+  }, std::move(reply));
+}
+
+// ---------------------------------------------------------------------------
+// Payments.
+
+// Pays a `created` payment from customer's wallet: processing, then
+// succeeded, in the command's batch. The checks come first; nothing is
+// emitted unless the money moved.
+Reply PaymentsService::ChargePayment(Op& op, const Payment& p, const Customer& c) {
+  if (p.status != PaymentStatus::kCreated) return Error(PaymentsError::kPaymentNotPayable, fmt::format("the payment is {}", PaymentStatusName(p.status)));
+  if (p.expires_at_ns <= op.now()) return Error(PaymentsError::kPaymentExpired, "the payment expired");
+  if (c.ledger != p.ledger) return Error(PaymentsError::kCurrencyMismatch, "the wallet holds " + op.CurrencyOf(c.ledger) + ", the payment is in " + op.CurrencyOf(p.ledger));
+  const AmountMinor left = state_.AllowanceLeft(c, op.now());
+  if (left < p.amount) return Error(PaymentsError::kTierLimitExceeded, fmt::format("the tier allowance left is {}", left));
+  if (Available(*op.Ledger(c.wallet_account_id)) < p.amount) return Error(PaymentsError::kInsufficientBalance, "the wallet holds less than the amount");
+  const Merchant* m = state_.FindMerchant(p.merchant_id);
+  AmountMinor fee = 0;
+  NETFIN_ASSERT(core::MultiplyRateRoundHalfEven(p.amount, m->fee_bps, kBpsScale, &fee) && fee <= p.amount);
+  std::vector<Transfer> legs = {Op::Leg(c.wallet_account_id, m->merchant_account_id, p.amount, p.ledger, TransferCode::kPayment)};
+  if (fee > 0) legs.push_back(Op::Leg(m->merchant_account_id, state_.Platform(p.ledger)->fee_account_id, fee, p.ledger, TransferCode::kPaymentFee));
+  const std::string refused = op.Move(std::move(legs), p.id);
+  if (!refused.empty()) return Error(PaymentsError::kLedgerRefused, "the ledger refused the payment: " + refused);
+  const Id128 id = p.id;  // p is not to be used after Emit
+  op.Emit(PaymentProcessing{id, c.id}, p.merchant_id);
+  op.Emit(PaymentSucceeded{id, c.id, p.merchant_id, p.amount, fee});
+  const Payment* paid = state_.FindPayment(id);
+  return Ok(PaymentJson(*paid, op.CurrencyOf(paid->ledger), op.Qr(*paid)));
+}
+
+void PaymentsService::CreatePayment(const Call& call, NewPayment in, ReplyFn reply) {
+  Submit(call, 2, true, [this, in = std::move(in)](Op& op) -> Reply {
+    const bool by_customer = op.who().role == PrincipalRole::kCustomer;
+    Id128 merchant_id = in.merchant_id;
+    if (op.who().role == PrincipalRole::kMerchant) {
+      if (!merchant_id.IsZero() && merchant_id != op.who().party_id) return Error(PaymentsError::kForbidden, "a merchant creates its own payments only");
+      merchant_id = op.who().party_id;
+    } else if (!by_customer) {
+      return Error(PaymentsError::kForbidden, "merchants create payment orders; customers pay merchants");
+    }
+    const Merchant* m = state_.FindMerchant(merchant_id);
+    if (m == nullptr) return Error(PaymentsError::kUnknownMerchant, "no such merchant");
+    if (in.amount == 0 || in.amount > core::kAmountMax) return Error(PaymentsError::kInvalidAmount, "amount: 1..9223372036854775807 minor units");
+    const CurrencyConfig* cur = config_.FindCurrency(in.currency);
+    if (cur == nullptr) return Error(PaymentsError::kUnknownCurrency, "currency " + in.currency + " is not configured");
+    if (cur->ledger != m->ledger) return Error(PaymentsError::kCurrencyMismatch, "the merchant accepts " + op.CurrencyOf(m->ledger));
+    if (in.description.size() > kDescriptionBytesMax) return Error(PaymentsError::kInvalidAmount, "description: at most 256 bytes");
+    const uint64_t expires_in_s = in.expires_in_s.value_or(config_.payment_expiry_s_default);
+    if (expires_in_s == 0 || expires_in_s > config_.payment_expiry_s_max) return Error(PaymentsError::kInvalidDate, fmt::format("expires_in_s: 1..{}", config_.payment_expiry_s_max));
+    const Customer* c = nullptr;
+    if (by_customer) {
+      c = state_.FindCustomer(op.who().party_id);
+      if (c == nullptr) return Error(PaymentsError::kUnknownCustomer, "no such customer");
+      if (c->ledger != cur->ledger) return Error(PaymentsError::kCurrencyMismatch, "the wallet holds " + op.CurrencyOf(c->ledger));
+      const AmountMinor left = state_.AllowanceLeft(*c, op.now());
+      if (left < in.amount) return Error(PaymentsError::kTierLimitExceeded, fmt::format("the tier allowance left is {}", left));
+      if (Available(*op.Ledger(c->wallet_account_id)) < in.amount) return Error(PaymentsError::kInsufficientBalance, "the wallet holds less than the amount");
+    }
+    PaymentCreated e;
+    Payment& p = e.payment;
+    p.id = op.NewId();
+    p.merchant_id = m->id;
+    p.ledger = m->ledger;
+    p.amount = in.amount;
+    p.description = in.description;
+    p.expires_at_ns = op.now() + expires_in_s * core::kNanosPerSecond;
+    if (!by_customer) {
+      op.Emit(e);
+      const Payment* created = state_.FindPayment(p.id);
+      return Ok(PaymentJson(*created, cur->code, op.Qr(*created)), 201);
+    }
+    // Direct payment: the checks above make the charge succeed, so the
+    // order is created only together with its money.
+    const Id128 id = p.id;
+    op.Emit(e);
+    Reply charged = ChargePayment(op, *state_.FindPayment(id), *c);
+    NETFIN_ASSERT(charged.error == PaymentsError::kOk);
+    charged.http_status = 201;
+    return charged;
+  }, std::move(reply));
+}
+
+void PaymentsService::PayPayment(const Call& call, Id128 id, ReplyFn reply) {
+  Submit(call, 2, true, [this, id](Op& op) -> Reply {
+    if (op.who().role != PrincipalRole::kCustomer) return Error(PaymentsError::kForbidden, "only a customer pays");
+    const Payment* p = state_.FindPayment(id);
+    if (p == nullptr) return Error(PaymentsError::kUnknownPayment, "no such payment");
+    const Customer* c = state_.FindCustomer(op.who().party_id);
+    if (c == nullptr) return Error(PaymentsError::kUnknownCustomer, "no such customer");
+    return ChargePayment(op, *p, *c);
+  }, std::move(reply));
+}
+
+namespace {
+// Whether the principal may see the payment: the operator, its merchant, its payer.
+bool MaySee(const Principal& who, const Payment& p) {
+  switch (who.role) {
+    case PrincipalRole::kOperator: return true;
+    case PrincipalRole::kMerchant: return who.party_id == p.merchant_id;
+    case PrincipalRole::kCustomer: return !p.customer_id.IsZero() && who.party_id == p.customer_id;
+  }
+  return false;
+}
+}  // namespace
+
+void PaymentsService::CancelPayment(const Call& call, Id128 id, ReplyFn reply) {
+  Submit(call, 0, true, [this, id](Op& op) -> Reply {
+    const Payment* p = state_.FindPayment(id);
+    if (!op.IsOperator() && (p == nullptr || !op.Is(PrincipalRole::kMerchant, p->merchant_id))) return Error(PaymentsError::kForbidden, "not your payment");
+    if (p == nullptr) return Error(PaymentsError::kUnknownPayment, "no such payment");
+    if (p->status != PaymentStatus::kCreated) return Error(PaymentsError::kPaymentNotCancellable, fmt::format("the payment is {}", PaymentStatusName(p->status)));
+    op.Emit(PaymentCancelled{id}, p->merchant_id);
+    return Ok(PaymentJson(*p, op.CurrencyOf(p->ledger), op.Qr(*p)));
+  }, std::move(reply));
+}
+
+void PaymentsService::GetPayment(const Call& call, Id128 id, ReplyFn reply) {
+  Read(call, [this, id](Op& op) -> Reply {
+    const Payment* p = state_.FindPayment(id);
+    // A customer may also look at an unpaid order (to pay it after scanning).
+    const bool open_order = p != nullptr && op.who().role == PrincipalRole::kCustomer && p->status == PaymentStatus::kCreated;
+    if (!op.IsOperator() && (p == nullptr || !(MaySee(op.who(), *p) || open_order))) return Error(PaymentsError::kForbidden, "not your payment");
+    if (p == nullptr) return Error(PaymentsError::kUnknownPayment, "no such payment");
+    return Ok(PaymentJson(*p, op.CurrencyOf(p->ledger), op.Qr(*p)));
+  }, std::move(reply));
+}
+
+void PaymentsService::ListPayments(const Call& call, PageInput page, ReplyFn reply) {
+  Read(call, [this, page](Op& op) -> Reply {
+    const std::vector<Id128>* ids = op.IsOperator() ? &state_.AllPayments() : state_.PaymentsOf(op.who().party_id);
+    return Page(ids, page, [&](const Id128& id) {
+      const Payment* p = state_.FindPayment(id);
+      return PaymentJson(*p, op.CurrencyOf(p->ledger), op.Qr(*p));
+    });
+  }, std::move(reply));
+}
+
+void PaymentsService::CreateRefund(const Call& call, NewRefund in, ReplyFn reply) {
+  Submit(call, 2, true, [this, in](Op& op) -> Reply {
+    const Payment* p = state_.FindPayment(in.payment_id);
+    if (!op.IsOperator() && (p == nullptr || !op.Is(PrincipalRole::kMerchant, p->merchant_id))) return Error(PaymentsError::kForbidden, "not your payment");
+    if (p == nullptr) return Error(PaymentsError::kUnknownPayment, "no such payment");
+    if (p->status != PaymentStatus::kSucceeded) return Error(PaymentsError::kPaymentNotRefundable, fmt::format("the payment is {}", PaymentStatusName(p->status)));
+    const AmountMinor refundable = p->amount - p->refunded;
+    const AmountMinor amount = in.amount.value_or(refundable);
+    if (amount == 0) return Error(in.amount ? PaymentsError::kInvalidAmount : PaymentsError::kRefundExceedsPayment, in.amount ? "amount: at least 1" : "the payment is fully refunded");
+    if (amount > refundable) return Error(PaymentsError::kRefundExceedsPayment, fmt::format("at most {} is left to refund", refundable));
+    if (in.reason.size() > kDescriptionBytesMax) return Error(PaymentsError::kInvalidAmount, "reason: at most 256 bytes");
+    // The fee returned so far is always round(fee * refunded / amount), so
+    // the parts of several partial refunds sum exactly to the whole fee.
+    AmountMinor fee_returned = 0;
+    if (config_.refund_fee == RefundFeePolicy::kReturnProportional && p->fee > 0) {
+      AmountMinor fee_after = 0;
+      NETFIN_ASSERT(core::MultiplyRateRoundHalfEven(p->fee, p->refunded + amount, p->amount, &fee_after));
+      NETFIN_ASSERT(fee_after >= p->fee_refunded && fee_after <= p->fee);
+      fee_returned = fee_after - p->fee_refunded;
+    }
+    const Merchant* m = state_.FindMerchant(p->merchant_id);
+    const Customer* c = state_.FindCustomer(p->customer_id);
+    const PlatformAccounts* platform = state_.Platform(p->ledger);
+    const AmountMinor merchant_part = amount - fee_returned;
+    if (Available(*op.Ledger(m->merchant_account_id)) < merchant_part) return Error(PaymentsError::kMerchantBalanceInsufficient, "the merchant's balance is below the refund (already settled)");
+    RefundSucceeded e;
+    e.refund = {op.NewId(), p->id, m->id, c->id, amount, fee_returned, in.reason, 0, false};
+    std::vector<Transfer> legs;
+    if (merchant_part > 0) legs.push_back(Op::Leg(m->merchant_account_id, c->wallet_account_id, merchant_part, p->ledger, TransferCode::kRefund));
+    if (fee_returned > 0) legs.push_back(Op::Leg(platform->fee_account_id, c->wallet_account_id, fee_returned, p->ledger, TransferCode::kRefundFee));
+    const std::string refused = op.Move(std::move(legs), e.refund.id);
+    if (!refused.empty()) return Error(PaymentsError::kLedgerRefused, "the ledger refused the refund: " + refused);
+    op.Emit(e);
+    return Ok(RefundJson(*state_.FindRefund(e.refund.id), op.CurrencyOf(p->ledger)), 201);
+  }, std::move(reply));
+}
+
+void PaymentsService::ListRefunds(const Call& call, Id128 id, ReplyFn reply) {
+  Read(call, [this, id](Op& op) -> Reply {
+    const Payment* p = state_.FindPayment(id);
+    if (!op.IsOperator() && (p == nullptr || !MaySee(op.who(), *p))) return Error(PaymentsError::kForbidden, "not your payment");
+    if (p == nullptr) return Error(PaymentsError::kUnknownPayment, "no such payment");
+    std::vector<std::string> items;
+    for (const Id128& r : state_.RefundsOfPayment(id)) items.push_back(RefundJson(*state_.FindRefund(r), op.CurrencyOf(p->ledger)));
+    return Ok(ListJson(items, std::nullopt));
+  }, std::move(reply));
+}
+
+// ---------------------------------------------------------------------------
+// Settlement.
+
+Reply PaymentsService::SettleMerchant(Op& op, const Merchant& m, int32_t date,
+                                      std::vector<std::string>* made) {
+  const uint64_t cutoff = ChinaDayEndNs(date);
+  Settlement s;
+  s.merchant_id = m.id;
+  s.ledger = m.ledger;
+  s.business_date = date;
+  s.carry_in = m.carry_minor;
+  if (const auto* ids = state_.UnsettledPayments(m.id)) {
+    for (const Id128& id : *ids) {
+      const Payment* p = state_.FindPayment(id);
+      if (p->paid_at_ns >= cutoff) break;
+      s.gross += p->amount;
+      s.fees += p->fee;
+      ++s.payment_count;
+    }
+  }
+  if (const auto* ids = state_.UnsettledRefunds(m.id)) {
+    for (const Id128& id : *ids) {
+      const Refund* r = state_.FindRefund(id);
+      if (r->created_at_ns >= cutoff) break;
+      s.refunds += r->amount - r->fee_returned;
+      ++s.refund_count;
+    }
+  }
+  if (s.payment_count == 0 && s.refund_count == 0 && s.carry_in == 0) return Ok("");
+  // What the merchant earned up to the cutoff. It can be negative when an
+  // earlier day was settled late, after this day's refunds and a later
+  // day's payments were already in the balance (the earlier settlement paid
+  // out money that this day's refunds then took back). The carry cannot
+  // hold a debt, so this day's items stay unsettled and go into the first
+  // later settlement whose net is not negative (the balance guarantees that
+  // the sum of all unsettled items and the carry is not).
+  const WideAmount net = static_cast<WideAmount>(s.gross) - s.fees - s.refunds + s.carry_in;
+  if (net < 0) return Ok("");
+  const AmountMinor available = Available(*op.Ledger(m.merchant_account_id));
+  s.amount = static_cast<AmountMinor>(std::min<WideAmount>(net, available));
+  s.carry_out = static_cast<AmountMinor>(net - s.amount);
+  s.id = op.NewId();
+  if (s.amount > 0) {
+    const std::string refused = op.Move({Op::Leg(m.merchant_account_id, m.payable_account_id, s.amount, m.ledger, TransferCode::kSettlement)}, s.id);
+    if (!refused.empty()) return Error(PaymentsError::kLedgerRefused, "the ledger refused a settlement: " + refused);
+  }
+  op.Emit(SettlementCreated{s});
+  made->push_back(SettlementJson(*state_.FindSettlement(s.id), op.CurrencyOf(m.ledger)));
+  return Ok("");
+}
+
+void PaymentsService::RunSettlement(const Call& call, int32_t date, bool early, ReplyFn reply) {
+  auto created = std::make_shared<std::vector<Id128>>();
+  ReplyFn then = [this, created, reply = std::move(reply)](Reply r) {
+    if (r.error == PaymentsError::kOk) {
+      std::lock_guard lock(files_mutex_);
+      settlement_files_due_.insert(settlement_files_due_.end(), created->begin(), created->end());
+    }
+    sweeper_wake_.notify_one();
+    reply(std::move(r));
+  };
+  Submit(call, kSettlementMerchantsPerRun, true, [this, date, early, created](Op& op) -> Reply {
+    if (!op.IsOperator()) return Error(PaymentsError::kForbidden, "only the operator runs settlement");
+    if (!IsValidBusinessDate(date)) return Error(PaymentsError::kInvalidDate, "date: a calendar date YYYY-MM-DD");
+    const int32_t today = ChinaBusinessDate(op.now());
+    if (date > today || (date == today && !early)) return Error(PaymentsError::kInvalidDate, "T+1: a business day is settled once it is over (China time), or today with early: true");
+    std::vector<std::string> made;
+    size_t remaining = 0;
+    for (const Id128& id : state_.AllMerchants()) {
+      if (state_.SettlementFor(id, date) != nullptr) continue;
+      if (made.size() >= kSettlementMerchantsPerRun) {
+        ++remaining;
+        continue;
+      }
+      const size_t before = made.size();
+      Reply r = SettleMerchant(op, *state_.FindMerchant(id), date, &made);
+      if (r.error != PaymentsError::kOk) return r;
+      if (made.size() > before) created->push_back(state_.SettlementFor(id, date)->id);
+    }
+    return Ok(fmt::format("{{\"business_date\":\"{}\",\"settlements\":{},\"remaining_merchants\":{}}}",
+                          FormatDate(date), ListJson(made, std::nullopt), remaining), 201);
+  }, std::move(then));
+}
+
+void PaymentsService::MarkSettlementPaid(const Call& call, Id128 id, ReplyFn reply) {
+  Submit(call, 1, true, [this, id](Op& op) -> Reply {
+    if (!op.IsOperator()) return Error(PaymentsError::kForbidden, "only the operator confirms payouts");
+    const Settlement* s = state_.FindSettlement(id);
+    if (s == nullptr) return Error(PaymentsError::kUnknownSettlement, "no such settlement");
+    if (s->status != SettlementStatus::kPayable) return Error(PaymentsError::kSettlementNotPayable, "the settlement is paid already");
+    const Merchant* m = state_.FindMerchant(s->merchant_id);
+    if (s->amount > 0) {
+      const std::string refused = op.Move({Op::Leg(m->payable_account_id, state_.Platform(s->ledger)->reserve_account_id, s->amount, s->ledger, TransferCode::kPayout)}, id);
+      if (!refused.empty()) return Error(PaymentsError::kLedgerRefused, "the ledger refused the payout: " + refused);
+    }
+    op.Emit(SettlementPaid{id, m->id, s->amount});
+    return Ok(SettlementJson(*s, op.CurrencyOf(s->ledger)));
+  }, std::move(reply));
+}
+
+void PaymentsService::GetSettlement(const Call& call, Id128 id, ReplyFn reply) {
+  Read(call, [this, id](Op& op) -> Reply {
+    const Settlement* s = state_.FindSettlement(id);
+    if (!op.IsOperator() && (s == nullptr || !op.Is(PrincipalRole::kMerchant, s->merchant_id))) return Error(PaymentsError::kForbidden, "not your settlement");
+    if (s == nullptr) return Error(PaymentsError::kUnknownSettlement, "no such settlement");
+    return Ok(SettlementJson(*s, op.CurrencyOf(s->ledger)));
+  }, std::move(reply));
+}
+
+void PaymentsService::ListSettlements(const Call& call, PageInput page, ReplyFn reply) {
+  Read(call, [this, page](Op& op) -> Reply {
+    if (op.who().role == PrincipalRole::kCustomer) return Error(PaymentsError::kForbidden, "customers have no settlements");
+    const std::vector<Id128>* ids = op.IsOperator() ? &state_.AllSettlements() : state_.SettlementsOf(op.who().party_id);
+    return Page(ids, page, [&](const Id128& id) {
+      const Settlement* s = state_.FindSettlement(id);
+      return SettlementJson(*s, op.CurrencyOf(s->ledger));
+    });
+  }, std::move(reply));
+}
+
+void PaymentsService::GetSettlementFile(const Call& call, Id128 id, ReplyFn reply) {
+  Read(call, [this, id](Op& op) -> Reply {
+    const Settlement* s = state_.FindSettlement(id);
+    if (!op.IsOperator() && (s == nullptr || !op.Is(PrincipalRole::kMerchant, s->merchant_id))) return Error(PaymentsError::kForbidden, "not your settlement");
+    if (s == nullptr) return Error(PaymentsError::kUnknownSettlement, "no such settlement");
+    return Ok(SettlementCsv(*s, state_, op.CurrencyOf(s->ledger)));
+  }, std::move(reply));
+}
+
+// ---------------------------------------------------------------------------
+// Reconciliation.
+
+void PaymentsService::GetReconciliation(const Call& call, ReplyFn reply) {
+  Read(call, [this](Op& op) -> Reply {
+    if (!op.IsOperator()) return Error(PaymentsError::kForbidden, "only the operator reconciles");
+    std::vector<Reconciliation> ledgers;
+    for (const CurrencyConfig& c : config_.currencies) {
+      const PlatformAccounts* platform = state_.Platform(c.ledger);
+      if (platform == nullptr) continue;
+      std::vector<Account> accounts;
+      auto add = [&](const Id128& id) {
+        if (const Account* a = op.Ledger(id)) accounts.push_back(*a);
+      };
+      add(platform->reserve_account_id);
+      add(platform->fee_account_id);
+      for (const Id128& id : state_.AllCustomers()) add(state_.FindCustomer(id)->wallet_account_id);
+      for (const Id128& id : state_.AllMerchants()) {
+        add(state_.FindMerchant(id)->merchant_account_id);
+        add(state_.FindMerchant(id)->payable_account_id);
+      }
+      ledgers.push_back(Reconcile(accounts, c.ledger, c.code));
+    }
+    return Ok(ReconciliationJson(ledgers));
+  }, std::move(reply));
+}
+
+// ---------------------------------------------------------------------------
+// Webhooks.
+
+std::vector<PaymentsService::WebhookDelivery> PaymentsService::DueWebhooks(size_t max) {
+  std::vector<WebhookDelivery> due;
+  Call call;
+  Await([&](ReplyFn done) {
+    Read(call,
+         [&](Op& op) {
+           for (const OutboxItem& item : state_.DueWebhooks(op.now(), max)) {
+             const Merchant* m = state_.FindMerchant(item.merchant_id);
+             WebhookDelivery d;
+             d.event_sequence = item.event_sequence;
+             d.attempt = item.attempts + 1;
+             d.url = m->webhook_url;
+             d.secret = WebhookSecret(m->id);
+             d.body = fmt::format("{{\"id\":\"{}\",\"type\":\"{}\",\"created_at\":{},\"data\":{}}}",
+                                  item.event_sequence, EventTypeName(item.type),
+                                  item.event_timestamp_ns, item.payload);
+             due.push_back(std::move(d));
+           }
+           return Ok("");
+         },
+         std::move(done));
+  });
+  return due;
+}
+
+void PaymentsService::RecordWebhookAttempt(uint64_t sequence, bool delivered,
+                                           const std::string& error) {
+  Call call;
+  Await([&](ReplyFn done) {
+    Submit(call, 0, false,
+           [&](Op& op) {
+             const OutboxItem* item = state_.FindOutboxItem(sequence);
+             if (item == nullptr) return Ok("");  // already settled by an earlier attempt
+             const uint32_t attempts = item->attempts + 1;
+             if (delivered) {
+               op.Emit(WebhookDelivered{sequence, attempts}, item->merchant_id);
+             } else if (attempts >= config_.webhook_attempts_max) {
+               op.Emit(WebhookAbandoned{sequence, attempts}, item->merchant_id);
+             } else {
+               // Exponential backoff: base, 2 base, 4 base, ... capped.
+               uint64_t delay_ms = config_.webhook_backoff_ms_base;
+               for (uint32_t i = 1; i < attempts && delay_ms < config_.webhook_backoff_ms_max; ++i) delay_ms *= 2;
+               delay_ms = std::min(delay_ms, config_.webhook_backoff_ms_max);
+               op.Emit(WebhookAttemptFailed{sequence, attempts, op.now() + delay_ms * 1'000'000ull, error.substr(0, 200)}, item->merchant_id);
+             }
+             return Ok("");
+           },
+           std::move(done));
+  });
+}
+
+}  // namespace netfin::payments

@@ -1,0 +1,445 @@
+#include "payments/payments_state.h"
+
+#include <algorithm>
+
+#include "core/assert.h"
+#include "core/limits.h"
+
+namespace netfin::payments {
+namespace {
+
+constexpr uint64_t kChinaOffsetNs = 8ull * 3600 * core::kNanosPerSecond;
+constexpr uint64_t kDayNs = 86400ull * core::kNanosPerSecond;
+
+// Howard Hinnant's days_from_civil / civil_from_days (public domain
+// algorithms): the proleptic Gregorian calendar without a time zone table.
+int64_t DaysFromCivil(int64_t y, unsigned m, unsigned d) {
+  y -= m <= 2;
+  const int64_t era = (y >= 0 ? y : y - 399) / 400;
+  const unsigned yoe = static_cast<unsigned>(y - era * 400);
+  const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + static_cast<int64_t>(doe) - 719468;
+}
+
+void CivilFromDays(int64_t z, int64_t* y, unsigned* m, unsigned* d) {
+  z += 719468;
+  const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+  const unsigned doe = static_cast<unsigned>(z - era * 146097);
+  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  const unsigned mp = (5 * doy + 2) / 153;
+  *d = doy - (153 * mp + 2) / 5 + 1;
+  *m = mp < 10 ? mp + 3 : mp - 9;
+  *y = static_cast<int64_t>(yoe) + era * 400 + (*m <= 2);
+}
+
+}  // namespace
+
+int32_t ChinaBusinessDate(uint64_t timestamp_ns) {
+  const int64_t days = static_cast<int64_t>((timestamp_ns + kChinaOffsetNs) / kDayNs);
+  int64_t y;
+  unsigned m, d;
+  CivilFromDays(days, &y, &m, &d);
+  return static_cast<int32_t>(y * 10000 + m * 100 + d);
+}
+
+bool IsValidBusinessDate(int32_t yyyymmdd) {
+  const int32_t y = yyyymmdd / 10000;
+  const unsigned m = static_cast<unsigned>(yyyymmdd / 100 % 100);
+  const unsigned d = static_cast<unsigned>(yyyymmdd % 100);
+  if (y < 1970 || y > 2200 || m < 1 || m > 12 || d < 1) return false;
+  int64_t y2;
+  unsigned m2, d2;
+  CivilFromDays(DaysFromCivil(y, m, d), &y2, &m2, &d2);
+  return y2 == y && m2 == m && d2 == d;
+}
+
+uint64_t ChinaDayEndNs(int32_t yyyymmdd) {
+  NETFIN_ASSERT(IsValidBusinessDate(yyyymmdd));
+  const int64_t days = DaysFromCivil(yyyymmdd / 10000, static_cast<unsigned>(yyyymmdd / 100 % 100),
+                                     static_cast<unsigned>(yyyymmdd % 100));
+  return static_cast<uint64_t>(days + 1) * kDayNs - kChinaOffsetNs;
+}
+
+// ---------------------------------------------------------------------------
+
+void PaymentsState::Apply(const Event& event, uint64_t sequence, uint64_t timestamp_ns) {
+  timestamp_max_ns_ = std::max(timestamp_max_ns_, timestamp_ns);
+  std::visit([&](const auto& e) { ApplyOne(e, sequence, timestamp_ns); }, event);
+}
+
+void PaymentsState::FenceIds() {
+  const uint64_t hi = std::max(last_id_.hi, timestamp_max_ns_);
+  NETFIN_ASSERT(hi < UINT64_MAX);
+  last_id_ = Id128{hi + 1, 0};
+}
+
+Id128 PaymentsState::NextId(uint64_t now_ns) {
+  Id128 next = now_ns > last_id_.hi ? Id128{now_ns, 1} : Id128{last_id_.hi, last_id_.lo + 1};
+  NETFIN_ASSERT(next > last_id_);
+  last_id_ = next;
+  return next;
+}
+
+void PaymentsState::See(const Id128& id) {
+  if (id > last_id_) last_id_ = id;
+}
+
+void PaymentsState::ApplyOne(const PlatformOpened& e, uint64_t, uint64_t) {
+  NETFIN_ASSERT(Platform(e.ledger) == nullptr);
+  platforms_.push_back({e.ledger, e.reserve_account_id, e.fee_account_id});
+}
+
+void PaymentsState::ApplyOne(const CustomerCreated& e, uint64_t, uint64_t ts) {
+  See(e.customer.id);
+  Customer c = e.customer;
+  c.created_at_ns = ts;
+  const bool inserted = customers_.emplace(c.id, std::move(c)).second;
+  NETFIN_ASSERT(inserted);
+  customers_order_.push_back(e.customer.id);
+}
+
+void PaymentsState::ApplyOne(const CustomerTierChanged& e, uint64_t, uint64_t) {
+  auto it = customers_.find(e.id);
+  NETFIN_ASSERT(it != customers_.end());
+  it->second.tier = e.tier;
+}
+
+void PaymentsState::ApplyOne(const MerchantCreated& e, uint64_t, uint64_t ts) {
+  See(e.merchant.id);
+  Merchant m = e.merchant;
+  m.created_at_ns = ts;
+  const bool inserted = merchants_.emplace(m.id, std::move(m)).second;
+  NETFIN_ASSERT(inserted);
+  merchants_order_.push_back(e.merchant.id);
+}
+
+void PaymentsState::ApplyOne(const PaymentCreated& e, uint64_t, uint64_t ts) {
+  See(e.payment.id);
+  Payment p = e.payment;
+  p.status = PaymentStatus::kCreated;
+  p.created_at_ns = ts;
+  p.updated_at_ns = ts;
+  open_by_expiry_.emplace(p.expires_at_ns, p.id);
+  payments_order_.push_back(p.id);
+  payments_by_party_[p.merchant_id].push_back(p.id);
+  const bool inserted = payments_.emplace(p.id, std::move(p)).second;
+  NETFIN_ASSERT(inserted);
+}
+
+Payment& PaymentsState::MutablePayment(const Id128& id) {
+  auto it = payments_.find(id);
+  NETFIN_ASSERT(it != payments_.end());
+  return it->second;
+}
+
+void PaymentsState::SetStatus(Payment& p, PaymentStatus to, uint64_t ts) {
+  NETFIN_ASSERT(!IsFinal(p.status));
+  if (p.status == PaymentStatus::kCreated) {
+    // Leaves the expiry index: only `created` payments expire.
+    auto [lo, hi] = open_by_expiry_.equal_range(p.expires_at_ns);
+    for (auto it = lo; it != hi; ++it) {
+      if (it->second == p.id) {
+        open_by_expiry_.erase(it);
+        break;
+      }
+    }
+  }
+  p.status = to;
+  p.updated_at_ns = ts;
+}
+
+void PaymentsState::ApplyOne(const PaymentProcessing& e, uint64_t, uint64_t ts) {
+  Payment& p = MutablePayment(e.id);
+  NETFIN_ASSERT(p.status == PaymentStatus::kCreated);
+  SetStatus(p, PaymentStatus::kProcessing, ts);
+  p.customer_id = e.customer_id;
+  // Pages walk these lists by id (PaymentsService::ListPayments), and a
+  // customer may pay an older order after a newer one: keep them sorted.
+  // Almost always the id is the largest, and this appends.
+  std::vector<Id128>& mine = payments_by_party_[e.customer_id];
+  mine.insert(std::upper_bound(mine.begin(), mine.end(), p.id), p.id);
+}
+
+void PaymentsState::ApplyOne(const PaymentSucceeded& e, uint64_t seq, uint64_t ts) {
+  Payment& p = MutablePayment(e.id);
+  NETFIN_ASSERT(p.status == PaymentStatus::kProcessing ||
+                p.status == PaymentStatus::kRequiresConfirmation);
+  NETFIN_ASSERT(p.customer_id == e.customer_id && p.amount == e.amount && e.fee <= e.amount);
+  SetStatus(p, PaymentStatus::kSucceeded, ts);
+  p.fee = e.fee;
+  p.paid_at_ns = ts;
+  unsettled_payments_[p.merchant_id].push_back(p.id);
+  CountAllowance(p.customer_id, p.amount, ts);
+  EnqueueWebhook(Event(e), p.merchant_id, seq, ts);
+}
+
+void PaymentsState::ApplyOne(const PaymentFailed& e, uint64_t seq, uint64_t ts) {
+  Payment& p = MutablePayment(e.id);
+  SetStatus(p, PaymentStatus::kFailed, ts);
+  p.failure_code = e.failure_code;
+  EnqueueWebhook(Event(e), p.merchant_id, seq, ts);
+}
+
+void PaymentsState::ApplyOne(const PaymentCancelled& e, uint64_t seq, uint64_t ts) {
+  Payment& p = MutablePayment(e.id);
+  NETFIN_ASSERT(p.status == PaymentStatus::kCreated);
+  SetStatus(p, PaymentStatus::kCancelled, ts);
+  EnqueueWebhook(Event(e), p.merchant_id, seq, ts);
+}
+
+void PaymentsState::ApplyOne(const PaymentExpired& e, uint64_t seq, uint64_t ts) {
+  Payment& p = MutablePayment(e.id);
+  NETFIN_ASSERT(p.status == PaymentStatus::kCreated);
+  SetStatus(p, PaymentStatus::kExpired, ts);
+  EnqueueWebhook(Event(e), p.merchant_id, seq, ts);
+}
+
+void PaymentsState::ApplyOne(const RefundSucceeded& e, uint64_t seq, uint64_t ts) {
+  See(e.refund.id);
+  Payment& p = MutablePayment(e.refund.payment_id);
+  NETFIN_ASSERT(p.status == PaymentStatus::kSucceeded);
+  core::AmountMinor refunded = 0, fee_refunded = 0;
+  NETFIN_ASSERT(core::TryAddAmount(p.refunded, e.refund.amount, &refunded) && refunded <= p.amount);
+  NETFIN_ASSERT(core::TryAddAmount(p.fee_refunded, e.refund.fee_returned, &fee_refunded) &&
+                fee_refunded <= p.fee);
+  p.refunded = refunded;
+  p.fee_refunded = fee_refunded;
+  p.updated_at_ns = ts;
+  Refund r = e.refund;
+  r.created_at_ns = ts;
+  refunds_by_payment_[r.payment_id].push_back(r.id);
+  unsettled_refunds_[r.merchant_id].push_back(r.id);
+  refunds_.emplace(r.id, std::move(r));
+  EnqueueWebhook(Event(e), e.refund.merchant_id, seq, ts);
+}
+
+void PaymentsState::ApplyOne(const MovementSucceeded& e, uint64_t, uint64_t ts) {
+  See(e.movement.id);
+  Movement m = e.movement;
+  m.created_at_ns = ts;
+  movements_by_customer_[m.customer_id].push_back(m.id);
+  if (m.kind == MovementKind::kWalletTransfer) {
+    movements_by_customer_[m.counterparty_id].push_back(m.id);
+    CountAllowance(m.customer_id, m.amount, ts);
+  }
+  movements_.emplace(m.id, std::move(m));
+}
+
+void PaymentsState::ApplyOne(const SettlementCreated& e, uint64_t seq, uint64_t ts) {
+  See(e.settlement.id);
+  Settlement s = e.settlement;
+  s.created_at_ns = ts;
+  s.status = SettlementStatus::kPayable;
+  const uint64_t cutoff_ns = ChinaDayEndNs(s.business_date);
+  // The items the settlement covers: every unsettled one paid before the
+  // cutoff (the deques are in time order).
+  auto& payments = unsettled_payments_[s.merchant_id];
+  auto& settled_payments = settled_payments_[s.id];
+  while (!payments.empty() && MutablePayment(payments.front()).paid_at_ns < cutoff_ns) {
+    MutablePayment(payments.front()).settled = true;
+    settled_payments.push_back(payments.front());
+    payments.pop_front();
+  }
+  auto& refunds = unsettled_refunds_[s.merchant_id];
+  auto& settled_refunds = settled_refunds_[s.id];
+  while (!refunds.empty() && refunds_.at(refunds.front()).created_at_ns < cutoff_ns) {
+    refunds_.at(refunds.front()).settled = true;
+    settled_refunds.push_back(refunds.front());
+    refunds.pop_front();
+  }
+  NETFIN_ASSERT(settled_payments.size() == s.payment_count);
+  NETFIN_ASSERT(settled_refunds.size() == s.refund_count);
+  auto merchant = merchants_.find(s.merchant_id);
+  NETFIN_ASSERT(merchant != merchants_.end());
+  merchant->second.carry_minor = s.carry_out;
+  settlements_order_.push_back(s.id);
+  settlements_by_merchant_[s.merchant_id].push_back(s.id);
+  settlement_by_day_[{s.merchant_id, s.business_date}] = s.id;
+  const Id128 merchant_id = s.merchant_id;
+  settlements_.emplace(s.id, std::move(s));
+  EnqueueWebhook(Event(e), merchant_id, seq, ts);
+}
+
+void PaymentsState::ApplyOne(const SettlementPaid& e, uint64_t seq, uint64_t ts) {
+  auto it = settlements_.find(e.id);
+  NETFIN_ASSERT(it != settlements_.end() && it->second.status == SettlementStatus::kPayable);
+  it->second.status = SettlementStatus::kPaid;
+  it->second.paid_at_ns = ts;
+  EnqueueWebhook(Event(e), e.merchant_id, seq, ts);
+}
+
+void PaymentsState::ApplyOne(const IdempotencyRecorded& e, uint64_t, uint64_t ts) {
+  std::string key = e.key_id + '\n' + e.key;
+  idempotency_by_age_.emplace_back(ts, key);
+  idempotency_[std::move(key)] = IdempotencyEntry{e.fingerprint, e.status, e.body, e.sealed, ts};
+}
+
+void PaymentsState::ApplyOne(const WebhookDelivered& e, uint64_t, uint64_t) {
+  outbox_.erase(e.event_sequence);
+}
+
+void PaymentsState::ApplyOne(const WebhookAttemptFailed& e, uint64_t, uint64_t) {
+  auto it = outbox_.find(e.event_sequence);
+  if (it == outbox_.end()) return;
+  it->second.attempts = e.attempts;
+  it->second.next_attempt_ns = e.next_attempt_at;
+}
+
+void PaymentsState::ApplyOne(const WebhookAbandoned& e, uint64_t, uint64_t) {
+  outbox_.erase(e.event_sequence);
+}
+
+void PaymentsState::CountAllowance(const Id128& customer_id, core::AmountMinor amount,
+                                   uint64_t ts) {
+  auto it = customers_.find(customer_id);
+  NETFIN_ASSERT(it != customers_.end());
+  Customer& c = it->second;
+  const int32_t year = ChinaBusinessDate(ts) / 10000;
+  if (c.paid_year != year) {
+    c.paid_year = year;
+    c.paid_in_year = 0;
+  }
+  // Saturating: a counter past kAmountMax is over every limit anyway.
+  if (!core::TryAddAmount(c.paid_total, amount, &c.paid_total)) c.paid_total = core::kAmountMax;
+  if (!core::TryAddAmount(c.paid_in_year, amount, &c.paid_in_year)) {
+    c.paid_in_year = core::kAmountMax;
+  }
+}
+
+void PaymentsState::EnqueueWebhook(const Event& event, const Id128& merchant_id, uint64_t seq,
+                                   uint64_t ts) {
+  auto it = merchants_.find(merchant_id);
+  if (it == merchants_.end() || it->second.webhook_url.empty()) return;
+  OutboxItem item;
+  item.event_sequence = seq;
+  item.event_timestamp_ns = ts;
+  item.type = TypeOf(event);
+  item.payload = EncodeEvent(event);
+  item.merchant_id = merchant_id;
+  item.next_attempt_ns = ts;
+  outbox_.emplace(seq, std::move(item));
+}
+
+// ---------------------------------------------------------------------------
+// Reads.
+
+namespace {
+template <typename Map>
+const typename Map::mapped_type* FindIn(const Map& map, const Id128& id) {
+  auto it = map.find(id);
+  return it == map.end() ? nullptr : &it->second;
+}
+}  // namespace
+
+const PlatformAccounts* PaymentsState::Platform(uint32_t ledger) const {
+  for (const auto& p : platforms_) {
+    if (p.ledger == ledger) return &p;
+  }
+  return nullptr;
+}
+const Customer* PaymentsState::FindCustomer(const Id128& id) const { return FindIn(customers_, id); }
+const Merchant* PaymentsState::FindMerchant(const Id128& id) const { return FindIn(merchants_, id); }
+const Payment* PaymentsState::FindPayment(const Id128& id) const { return FindIn(payments_, id); }
+const Refund* PaymentsState::FindRefund(const Id128& id) const { return FindIn(refunds_, id); }
+const Movement* PaymentsState::FindMovement(const Id128& id) const { return FindIn(movements_, id); }
+const Settlement* PaymentsState::FindSettlement(const Id128& id) const {
+  return FindIn(settlements_, id);
+}
+const std::vector<Id128>* PaymentsState::PaymentsOf(const Id128& party_id) const {
+  return FindIn(payments_by_party_, party_id);
+}
+const std::vector<Id128>& PaymentsState::RefundsOfPayment(const Id128& payment_id) const {
+  static const std::vector<Id128> kNone;
+  const auto* refunds = FindIn(refunds_by_payment_, payment_id);
+  return refunds == nullptr ? kNone : *refunds;
+}
+const std::vector<Id128>* PaymentsState::MovementsOf(const Id128& customer_id) const {
+  return FindIn(movements_by_customer_, customer_id);
+}
+const std::vector<Id128>* PaymentsState::SettlementsOf(const Id128& merchant_id) const {
+  return FindIn(settlements_by_merchant_, merchant_id);
+}
+const std::deque<Id128>* PaymentsState::UnsettledPayments(const Id128& merchant_id) const {
+  return FindIn(unsettled_payments_, merchant_id);
+}
+const std::deque<Id128>* PaymentsState::UnsettledRefunds(const Id128& merchant_id) const {
+  return FindIn(unsettled_refunds_, merchant_id);
+}
+const std::vector<Id128>* PaymentsState::SettledPayments(const Id128& settlement_id) const {
+  return FindIn(settled_payments_, settlement_id);
+}
+const std::vector<Id128>* PaymentsState::SettledRefunds(const Id128& settlement_id) const {
+  return FindIn(settled_refunds_, settlement_id);
+}
+
+const Settlement* PaymentsState::SettlementFor(const Id128& merchant_id,
+                                               int32_t business_date) const {
+  auto it = settlement_by_day_.find({merchant_id, business_date});
+  return it == settlement_by_day_.end() ? nullptr : FindSettlement(it->second);
+}
+
+const IdempotencyEntry* PaymentsState::FindIdempotency(const std::string& key_id,
+                                                       const std::string& key,
+                                                       uint64_t now_ns) const {
+  auto it = idempotency_.find(key_id + '\n' + key);
+  if (it == idempotency_.end()) return nullptr;
+  const uint64_t ttl_ns = config_.idempotency_ttl_s * core::kNanosPerSecond;
+  if (now_ns > it->second.recorded_at_ns && now_ns - it->second.recorded_at_ns >= ttl_ns) {
+    return nullptr;
+  }
+  return &it->second;
+}
+
+void PaymentsState::PruneIdempotency(uint64_t now_ns) {
+  const uint64_t ttl_ns = config_.idempotency_ttl_s * core::kNanosPerSecond;
+  while (!idempotency_by_age_.empty() && now_ns > idempotency_by_age_.front().first &&
+         now_ns - idempotency_by_age_.front().first >= ttl_ns) {
+    auto it = idempotency_.find(idempotency_by_age_.front().second);
+    // A key re-recorded later (after it had expired) is younger: keep it.
+    if (it != idempotency_.end() && it->second.recorded_at_ns == idempotency_by_age_.front().first) {
+      idempotency_.erase(it);
+    }
+    idempotency_by_age_.pop_front();
+  }
+}
+
+std::vector<Id128> PaymentsState::ExpiredPayments(uint64_t now_ns, size_t max) const {
+  std::vector<Id128> ids;
+  for (auto it = open_by_expiry_.begin(); it != open_by_expiry_.end() && ids.size() < max; ++it) {
+    if (it->first > now_ns) break;
+    ids.push_back(it->second);
+  }
+  return ids;
+}
+
+std::vector<OutboxItem> PaymentsState::DueWebhooks(uint64_t now_ns, size_t max) const {
+  std::vector<OutboxItem> due;
+  for (const auto& [seq, item] : outbox_) {
+    if (due.size() >= max) break;
+    if (item.next_attempt_ns <= now_ns) due.push_back(item);
+  }
+  return due;
+}
+
+const OutboxItem* PaymentsState::FindOutboxItem(uint64_t sequence) const {
+  auto it = outbox_.find(sequence);
+  return it == outbox_.end() ? nullptr : &it->second;
+}
+
+core::AmountMinor PaymentsState::AllowanceUsed(const Customer& c, uint64_t now_ns) const {
+  const TierConfig* tier = config_.FindTier(c.tier);
+  NETFIN_ASSERT(tier != nullptr);
+  if (tier->period == TierPeriod::kLifetime) return c.paid_total;
+  return c.paid_year == ChinaBusinessDate(now_ns) / 10000 ? c.paid_in_year : 0;
+}
+
+core::AmountMinor PaymentsState::AllowanceLeft(const Customer& c, uint64_t now_ns) const {
+  const TierConfig* tier = config_.FindTier(c.tier);
+  NETFIN_ASSERT(tier != nullptr);
+  const core::AmountMinor used = AllowanceUsed(c, now_ns);
+  return used >= tier->limit_minor ? 0 : tier->limit_minor - used;
+}
+
+}  // namespace netfin::payments

@@ -1,0 +1,176 @@
+#pragma once
+
+// The payments role's in-memory state: parties, payments, refunds, wallet
+// movements, settlements, remembered idempotency keys and the webhook
+// outbox. Apply is the only mutator (see events.h); everything else reads.
+//
+// Thread: the ledger's applier thread only (commands and replay).
+
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "payments/config.h"
+#include "payments/events.h"
+#include "payments/model.h"
+
+namespace netfin::payments {
+
+struct PlatformAccounts {
+  uint32_t ledger = 0;
+  Id128 reserve_account_id;
+  Id128 fee_account_id;
+};
+
+struct IdempotencyEntry {
+  std::string fingerprint;
+  uint16_t status = 200;
+  std::string body;
+  bool sealed = false;
+  uint64_t recorded_at_ns = 0;
+};
+
+// A business event waiting to be delivered to its merchant's webhook.
+struct OutboxItem {
+  uint64_t event_sequence = 0;
+  uint64_t event_timestamp_ns = 0;
+  EventType type = EventType::kPaymentSucceeded;
+  std::string payload;
+  Id128 merchant_id;
+  uint32_t attempts = 0;
+  uint64_t next_attempt_ns = 0;
+};
+
+// The business date (yyyymmdd) of a moment in China time (UTC+8), which
+// settlement and yearly tier allowances use.
+int32_t ChinaBusinessDate(uint64_t timestamp_ns);
+// Whether yyyymmdd is a real calendar date.
+bool IsValidBusinessDate(int32_t yyyymmdd);
+// The first ns of the next China day after yyyymmdd (the settlement cutoff).
+uint64_t ChinaDayEndNs(int32_t yyyymmdd);
+
+class PaymentsState {
+ public:
+  explicit PaymentsState(const PaymentsConfig& config) : config_(config) {}
+
+  // The one mutator. REQUIRES: event follows the role's rules (the service
+  // checked it before appending, or it was durable already).
+  void Apply(const Event& event, uint64_t sequence, uint64_t timestamp_ns);
+
+  const PlatformAccounts* Platform(uint32_t ledger) const;
+  const Customer* FindCustomer(const Id128& id) const;
+  const Merchant* FindMerchant(const Id128& id) const;
+  const Payment* FindPayment(const Id128& id) const;
+  const Refund* FindRefund(const Id128& id) const;
+  const Settlement* FindSettlement(const Id128& id) const;
+  const Movement* FindMovement(const Id128& id) const;
+  // REQUIRES: now_ns is the command's time; expired keys are absent.
+  const IdempotencyEntry* FindIdempotency(const std::string& key_id, const std::string& key,
+                                          uint64_t now_ns) const;
+
+  // Ids in creation order (ids increase with time).
+  const std::vector<Id128>& AllPayments() const { return payments_order_; }
+  const std::vector<Id128>* PaymentsOf(const Id128& party_id) const;
+  const std::vector<Id128>& RefundsOfPayment(const Id128& payment_id) const;
+  const std::vector<Id128>* MovementsOf(const Id128& customer_id) const;
+  const std::vector<Id128>& AllSettlements() const { return settlements_order_; }
+  const std::vector<Id128>* SettlementsOf(const Id128& merchant_id) const;
+  const std::vector<Id128>& AllMerchants() const { return merchants_order_; }
+  const std::vector<Id128>& AllCustomers() const { return customers_order_; }
+  // The settlement of merchant for a business date, if one was made.
+  const Settlement* SettlementFor(const Id128& merchant_id, int32_t business_date) const;
+
+  // A merchant's payments and refunds not yet in a settlement, oldest first.
+  const std::deque<Id128>* UnsettledPayments(const Id128& merchant_id) const;
+  const std::deque<Id128>* UnsettledRefunds(const Id128& merchant_id) const;
+  // The payments and refunds a settlement covered, for its file.
+  const std::vector<Id128>* SettledPayments(const Id128& settlement_id) const;
+  const std::vector<Id128>* SettledRefunds(const Id128& settlement_id) const;
+
+  // Payments in `created` whose expiry passed at now_ns, at most max.
+  std::vector<Id128> ExpiredPayments(uint64_t now_ns, size_t max) const;
+  // Outbox items due at now_ns, at most max, oldest first.
+  std::vector<OutboxItem> DueWebhooks(uint64_t now_ns, size_t max) const;
+  const OutboxItem* FindOutboxItem(uint64_t sequence) const;
+  size_t outbox_size() const { return outbox_.size(); }
+
+  // Forgets idempotency keys older than the configured TTL.
+  void PruneIdempotency(uint64_t now_ns);
+  size_t idempotency_size() const { return idempotency_.size(); }
+
+  // The next id: time-ordered (hi = ns) and strictly increasing, also
+  // across restarts (replay advances it past every id seen).
+  Id128 NextId(uint64_t now_ns);
+  // Recovery is over: the next id comes after every id made before it,
+  // including the ids of the role's transfers, which no event names (a
+  // payment's legs get new ids in the command that pays it, and replay sees
+  // only the payment's older id). All ids of one command share one hi, at
+  // most the larger of its batch's timestamp and the ids made before, so a
+  // hi past every replayed timestamp and id is new. REQUIRES: before the
+  // first command after replay.
+  void FenceIds();
+
+  // The customer's tier allowance left at now_ns.
+  core::AmountMinor AllowanceLeft(const Customer& customer, uint64_t now_ns) const;
+  // Use counted against the allowance at now_ns (the year's, or lifetime).
+  core::AmountMinor AllowanceUsed(const Customer& customer, uint64_t now_ns) const;
+
+  const PaymentsConfig& config() const { return config_; }
+
+ private:
+  void See(const Id128& id);
+  void ApplyOne(const PlatformOpened& e, uint64_t seq, uint64_t ts);
+  void ApplyOne(const CustomerCreated& e, uint64_t seq, uint64_t ts);
+  void ApplyOne(const CustomerTierChanged& e, uint64_t seq, uint64_t ts);
+  void ApplyOne(const MerchantCreated& e, uint64_t seq, uint64_t ts);
+  void ApplyOne(const PaymentCreated& e, uint64_t seq, uint64_t ts);
+  void ApplyOne(const PaymentProcessing& e, uint64_t seq, uint64_t ts);
+  void ApplyOne(const PaymentSucceeded& e, uint64_t seq, uint64_t ts);
+  void ApplyOne(const PaymentFailed& e, uint64_t seq, uint64_t ts);
+  void ApplyOne(const PaymentCancelled& e, uint64_t seq, uint64_t ts);
+  void ApplyOne(const PaymentExpired& e, uint64_t seq, uint64_t ts);
+  void ApplyOne(const RefundSucceeded& e, uint64_t seq, uint64_t ts);
+  void ApplyOne(const MovementSucceeded& e, uint64_t seq, uint64_t ts);
+  void ApplyOne(const SettlementCreated& e, uint64_t seq, uint64_t ts);
+  void ApplyOne(const SettlementPaid& e, uint64_t seq, uint64_t ts);
+  void ApplyOne(const IdempotencyRecorded& e, uint64_t seq, uint64_t ts);
+  void ApplyOne(const WebhookDelivered& e, uint64_t seq, uint64_t ts);
+  void ApplyOne(const WebhookAttemptFailed& e, uint64_t seq, uint64_t ts);
+  void ApplyOne(const WebhookAbandoned& e, uint64_t seq, uint64_t ts);
+  Payment& MutablePayment(const Id128& id);
+  void CountAllowance(const Id128& customer_id, core::AmountMinor amount, uint64_t ts);
+  void EnqueueWebhook(const Event& event, const Id128& merchant_id, uint64_t seq, uint64_t ts);
+  void SetStatus(Payment& p, PaymentStatus to, uint64_t ts);
+
+  const PaymentsConfig& config_;
+  Id128 last_id_;
+  uint64_t timestamp_max_ns_ = 0;  // of every event applied
+  std::vector<PlatformAccounts> platforms_;
+  absl::flat_hash_map<Id128, Customer, core::Id128Hash> customers_;
+  absl::flat_hash_map<Id128, Merchant, core::Id128Hash> merchants_;
+  absl::flat_hash_map<Id128, Payment, core::Id128Hash> payments_;
+  absl::flat_hash_map<Id128, Refund, core::Id128Hash> refunds_;
+  absl::flat_hash_map<Id128, Movement, core::Id128Hash> movements_;
+  absl::flat_hash_map<Id128, Settlement, core::Id128Hash> settlements_;
+  std::vector<Id128> customers_order_, merchants_order_, payments_order_, settlements_order_;
+  absl::flat_hash_map<Id128, std::vector<Id128>, core::Id128Hash> payments_by_party_;
+  absl::flat_hash_map<Id128, std::vector<Id128>, core::Id128Hash> refunds_by_payment_;
+  absl::flat_hash_map<Id128, std::vector<Id128>, core::Id128Hash> movements_by_customer_;
+  absl::flat_hash_map<Id128, std::vector<Id128>, core::Id128Hash> settlements_by_merchant_;
+  absl::flat_hash_map<Id128, std::deque<Id128>, core::Id128Hash> unsettled_payments_;
+  absl::flat_hash_map<Id128, std::deque<Id128>, core::Id128Hash> unsettled_refunds_;
+  absl::flat_hash_map<Id128, std::vector<Id128>, core::Id128Hash> settled_payments_;
+  absl::flat_hash_map<Id128, std::vector<Id128>, core::Id128Hash> settled_refunds_;
+  std::map<std::pair<Id128, int32_t>, Id128> settlement_by_day_;
+  // Payments still `created`, by expiry time.
+  std::multimap<uint64_t, Id128> open_by_expiry_;
+  absl::flat_hash_map<std::string, IdempotencyEntry> idempotency_;
+  std::deque<std::pair<uint64_t, std::string>> idempotency_by_age_;
+  std::map<uint64_t, OutboxItem> outbox_;
+};
+
+}  // namespace netfin::payments
