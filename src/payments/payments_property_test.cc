@@ -318,10 +318,14 @@ Id128 I(const rapidjson::Value& v, const char* key) {
 // ---------------------------------------------------------------------------
 // One seed's run.
 
+// How often each outcome ("refund: merchant_balance_insufficient") came up.
+using Tally = std::map<std::string, uint64_t>;
+
 class Audit {
  public:
-  explicit Audit(uint64_t seed)
-      : seed_(seed), rng_(seed * 0x9E3779B97F4A7C15ull + 1), sys_(MakeConfig(seed % 4 == 3), seed % 8 == 5) {
+  Audit(uint64_t seed, Tally* tally)
+      : tally_(tally),
+        seed_(seed), rng_(seed * 0x9E3779B97F4A7C15ull + 1), sys_(MakeConfig(seed % 4 == 3), seed % 8 == 5) {
     model_.keep_fee = seed % 4 == 3;
   }
 
@@ -350,6 +354,7 @@ class Audit {
   // Records a mismatch of an operation's result.
   bool Expect(const Reply& r, const std::string& expected, const std::string& what) {
     const std::string got(PaymentsErrorName(r.error));
+    ++(*tally_)[got];
     if (got == expected) return true;
     ADD_FAILURE() << "seed " << seed_ << " step " << step_ << ": " << what << " answered " << got
                   << " (" << r.message << "), the model expected " << expected;
@@ -639,7 +644,10 @@ class Audit {
         }
       }
       if (items == 0 && m.carry == 0) continue;
-      if (net < 0) continue;  // deferred to a later day
+      if (net < 0) {  // deferred to a later day
+        ++(*tally_)["settlement deferred"];
+        continue;
+      }
       for (MPayment& p : model_.payments) {
         if (p.merchant == mi && p.status == MStatus::kSucceeded && !p.settled && p.paid_at < cutoff) {
           p.settled = true;
@@ -650,6 +658,7 @@ class Audit {
       }
       const AmountMinor amount = static_cast<AmountMinor>(std::min<I128>(net, m.balance));
       m.carry = static_cast<AmountMinor>(net - amount);
+      if (m.carry > 0) ++(*tally_)["settlement carried"];
       m.balance -= amount;
       m.payable += amount;
       m.settled_dates.insert(date);
@@ -706,6 +715,7 @@ class Audit {
     Reply r = sys_.Run([&](ReplyFn done) { sys_.svc().TopUp(t.call, t.input, std::move(done)); });
     if (!Expect(r, "ok", "a retried top-up")) return false;
     if (r.replayed != remembered) return Fail("replayed should be " + std::to_string(remembered));
+    ++(*tally_)[remembered ? "retry replayed" : "retry ran again"];
     if (remembered) return r.body == t.body ? true : Fail("a replay answered another body");
     // Forgotten: it ran again.
     for (MCustomer& c : model_.customers) {
@@ -857,6 +867,7 @@ class Audit {
     std::string body;
   };
 
+  Tally* tally_;
   uint64_t seed_;
   std::mt19937_64 rng_;
   System sys_;
@@ -871,11 +882,25 @@ class PaymentsPropertyTest : public ::testing::TestWithParam<int> {};
 TEST_P(PaymentsPropertyTest, ServiceAgreesWithTheModel) {
   const int seeds = EnvInt("NETFIN_PAYMENTS_PROPERTY_SEEDS", kSeedsDefault);
   const int ops = EnvInt("NETFIN_PAYMENTS_PROPERTY_OPS", kOpsDefault);
+  Tally tally;
   for (int seed = GetParam(); seed < seeds; seed += kShards) {
-    Audit audit(static_cast<uint64_t>(seed));
+    Audit audit(static_cast<uint64_t>(seed), &tally);
     if (!audit.Go(ops)) {
       FAIL() << "seed " << seed << " failed (NETFIN_PAYMENTS_PROPERTY_SEEDS, _OPS scale the run)";
     }
+  }
+  std::string summary;
+  for (const auto& [outcome, count] : tally) summary += " " + outcome + "=" + std::to_string(count);
+  RecordProperty("outcomes", summary);
+  if (seeds < kSeedsDefault / 2 || ops < kOpsDefault / 2) return;  // too small a run to insist
+  // The workload reaches every outcome the model knows.
+  for (const char* outcome :
+       {"ok", "insufficient_balance", "tier_limit_exceeded", "same_wallet", "payment_not_payable",
+        "payment_expired", "payment_not_cancellable", "payment_not_refundable",
+        "refund_exceeds_payment", "merchant_balance_insufficient", "forbidden", "invalid_date",
+        "settlement_not_payable", "idempotency_key_reused", "retry replayed", "retry ran again",
+        "settlement carried", "settlement deferred"}) {
+    EXPECT_GT(tally[outcome], 0u) << outcome << " never came up:" << summary;
   }
 }
 
