@@ -1164,7 +1164,13 @@ TEST_F(PaymentsServiceTest, SettlementOfADay) {
   std::istringstream lines(file.body);
   std::string line;
   int payments = 0, refunds = 0, totals = 0, header = 0;
+  int64_t nets = 0;  // of every line but the header and the total
   while (std::getline(lines, line)) {
+    const std::string net = line.substr(line.rfind(',') + 1);
+    if (line.rfind("record,", 0) != 0 && line.rfind("total,", 0) != 0) nets += std::stoll(net);
+    if (line.rfind("total,", 0) == 0) {
+      EXPECT_EQ(std::stoll(net), 12'922);
+    }
     if (line.rfind("record,", 0) == 0) ++header;
     if (line.rfind("payment,", 0) == 0) ++payments;
     if (line.rfind("refund,", 0) == 0) {
@@ -1176,6 +1182,7 @@ TEST_F(PaymentsServiceTest, SettlementOfADay) {
       EXPECT_NE(line.find(",CNY,15000,90,12922"), std::string::npos) << line;
     }
   }
+  EXPECT_EQ(nets, 12'922);  // the lines sum to the amount settled
   EXPECT_EQ(header, 1);
   EXPECT_EQ(payments, 2);
   EXPECT_EQ(refunds, 1);
@@ -1245,7 +1252,8 @@ TEST_F(PaymentsServiceTest, LateSettlementAfterRefundDoesNotAbort) {
   // was paid in total is what it earned.
   uint64_t settled = 0;
   for (const Reply* r : {&day0, &day1, &day2}) {
-    for (const auto& s : Parse(r->body)["settlements"]["data"].GetArray()) settled += U(s, "amount");
+    const rapidjson::Document d = Parse(r->body);
+    for (const auto& s : d["settlements"]["data"].GetArray()) settled += U(s, "amount");
   }
   EXPECT_EQ(settled + h().MerchantBalance(merchant), 100u);
   EXPECT_EQ(h().Balance(customer), 900u);
@@ -1372,14 +1380,17 @@ std::vector<std::string> Snapshot(Harness& h, const std::vector<Id128>& customer
   for (const Id128& m : merchants) add(h.GetMerchant(m));
   Reply payments = h.ListPayments(op, PageInput{.after = Id128::Zero(), .limit = 1000});
   add(payments);
-  for (const auto& p : Parse(payments.body)["data"].GetArray()) {
+  // (Each Document is named: a temporary would die before the loop body.)
+  const rapidjson::Document payment_list = Parse(payments.body);
+  for (const auto& p : payment_list["data"].GetArray()) {
     add(h.GetPayment(op, I(p, "id")));
     add(h.Run([&](ReplyFn done) { h.svc().ListRefunds(op, I(p, "id"), std::move(done)); }));
   }
   Reply settlements =
       h.Run([&](ReplyFn done) { h.svc().ListSettlements(op, PageInput{.after = Id128::Zero(), .limit = 1000}, std::move(done)); });
   add(settlements);
-  for (const auto& s : Parse(settlements.body)["data"].GetArray()) {
+  const rapidjson::Document settlement_list = Parse(settlements.body);
+  for (const auto& s : settlement_list["data"].GetArray()) {
     add(h.GetSettlement(op, I(s, "id")));
     add(h.SettlementFile(I(s, "id")));
   }
@@ -1425,7 +1436,9 @@ TEST_P(PaymentsRestartTest, StateIsRebuiltFromEvents) {
 
   // Ids keep increasing across the restart, and new work succeeds.
   Id128 newest = Id128::Zero();
-  for (const auto& p : Parse(h.ListPayments(h.Operator(), PageInput{.after = Id128::Zero(), .limit = 1000}).body)["data"].GetArray()) {
+  const rapidjson::Document listed =
+      Parse(h.ListPayments(h.Operator(), PageInput{.after = Id128::Zero(), .limit = 1000}).body);
+  for (const auto& p : listed["data"].GetArray()) {
     newest = std::max(newest, I(p, "id"));
   }
   Reply top_up = h.TopUp(customers[0], 10);
