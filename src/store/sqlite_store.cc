@@ -1055,7 +1055,7 @@ auto WithBatch(void (*bind)(Binder&, const Record&), uint64_t number) {
 // then unregisters the VFS. Threads: Append and Load on one writer thread at
 // a time (serialized by writer_mutex_ anyway); queries, VerifyChain, Head and
 // Stats from any thread. Invariant: head_ is the last batch on disk, and once
-// an Append has failed (failed_ set) no later one writes anything.
+// an Append has failed (appends_) no later one writes anything.
 class SqliteStore final : public Store {
  public:
   static Result<std::unique_ptr<Store>> Open(const std::string& path, const StoreOptions& options) {
@@ -1077,22 +1077,17 @@ class SqliteStore final : public Store {
 
   Status Append(const Batch& batch) override {
     std::lock_guard lock(writer_mutex_);
-    if (!failed_.ok()) {
-      return core::Unavailable("the store refuses appends after a failed one: " +
-                               failed_.message());
-    }
+    NETFIN_RETURN_IF_ERROR(appends_.Refusal());
     const ChainHead head = Head();
     const ChainHead next = NextHead(head, batch);
     Status status = WriteBatch(batch, next);
     if (!status.ok()) {
       RollBackIfOpen(writer_.get());
-      failed_ = status;
-      return status;
+      return appends_.Fail(std::move(status));
     }
     std::lock_guard head_lock(head_mutex_);
     head_ = next;
-    batches_.fetch_add(1, std::memory_order_relaxed);
-    events_.fetch_add(batch.EventCount(), std::memory_order_relaxed);
+    appends_.Committed(batch);
     return Status::Ok();
   }
 
@@ -1158,9 +1153,7 @@ class SqliteStore final : public Store {
   }
 
   StoreStats Stats() const override {
-    return StoreStats{.batches = batches_.load(std::memory_order_relaxed),
-                      .events = events_.load(std::memory_order_relaxed),
-                      .fsyncs = vfs_->syncs()};
+    return appends_.Stats(vfs_->syncs());
   }
 
  private:
@@ -1318,13 +1311,10 @@ class SqliteStore final : public Store {
   ReaderPool readers_;
 
   std::mutex writer_mutex_;  // serializes Append and Load
-  Status failed_;            // the first failed Append's error; guarded by writer_mutex_
+  AppendRecord appends_;     // Refusal/Fail under writer_mutex_
 
   mutable std::mutex head_mutex_;
   ChainHead head_;  // guarded by head_mutex_
-
-  std::atomic<uint64_t> batches_{0};
-  std::atomic<uint64_t> events_{0};
 
   // Append's scratch, kept so that its capacity is reused; writer only.
   std::vector<const Account*> sorted_updates_;
