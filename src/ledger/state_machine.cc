@@ -12,14 +12,11 @@ namespace {
 
 using store::AccountFlag;
 using store::Has;
+using store::IsBalancing;
+using store::IsPostOrVoid;
 using store::TransferFlag;
 using AR = CreateAccountResult;
 using TR = CreateTransferResult;
-
-bool IsPostOrVoid(uint16_t flags) {
-  return Has(flags, TransferFlag::kPostPendingTransfer) ||
-         Has(flags, TransferFlag::kVoidPendingTransfer);
-}
 
 // What a post or void makes of its pending transfer.
 PendingStatus ResolvedStatus(uint16_t flags) {
@@ -30,10 +27,6 @@ PendingStatus ResolvedStatus(uint16_t flags) {
 // When a pending transfer created at t.timestamp expires; 0 for never.
 uint64_t ExpiresAtNs(const Transfer& t) {
   return t.timeout == 0 ? 0 : t.timestamp + uint64_t{t.timeout} * core::kNanosPerSecond;
-}
-
-bool IsBalancing(uint16_t flags) {
-  return Has(flags, TransferFlag::kBalancingDebit) || Has(flags, TransferFlag::kBalancingCredit);
 }
 
 // Adds an amount that the checks have already proven cannot overflow.

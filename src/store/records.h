@@ -44,6 +44,16 @@ inline constexpr uint16_t kTransferFlagsKnown = 0x3F;
 
 inline bool Has(uint16_t flags, AccountFlag f) { return (flags & static_cast<uint16_t>(f)) != 0; }
 inline bool Has(uint16_t flags, TransferFlag f) { return (flags & static_cast<uint16_t>(f)) != 0; }
+// A transfer that resolves a pending one (post_pending_transfer or
+// void_pending_transfer).
+inline bool IsPostOrVoid(uint16_t flags) {
+  return Has(flags, TransferFlag::kPostPendingTransfer) ||
+         Has(flags, TransferFlag::kVoidPendingTransfer);
+}
+// A transfer whose amount is "as much as the limits allow".
+inline bool IsBalancing(uint16_t flags) {
+  return Has(flags, TransferFlag::kBalancingDebit) || Has(flags, TransferFlag::kBalancingCredit);
+}
 
 struct Account {
   Id128 id;
