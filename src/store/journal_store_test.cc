@@ -120,38 +120,6 @@ TEST_F(JournalStoreTest, FrameSizeIsTheHeaderPlusFixedWidthRecords) {
   EXPECT_EQ(ReadFile(path()).substr(0, 4), "NFJ1");
 }
 
-TEST_F(JournalStoreTest, HeadChainsChecksumsLikeSqliteAndSurvivesReopen) {
-  const Batch first = NewBatch({NewAccount(1, 1), NewAccount(2, 2)});
-  const Batch second = NewBatch({}, {NewTransfer(7, 1, 2, 5)});
-  const core::Checksum c1 = ChainChecksum(core::Checksum{}, 1, first);
-  const core::Checksum c2 = ChainChecksum(c1, 2, second);
-  {
-    std::unique_ptr<Store> store = Open();
-    MustAppend(*store, first);
-    EXPECT_EQ(store->Head().checksum, c1);
-    MustAppend(*store, second);
-  }
-  {
-    // The same batches in SQLite give the same chain.
-    std::unique_ptr<Store> sqlite = std::move(OpenSqliteStore(dir_.File("ledger.db"))).value();
-    MustAppend(*sqlite, first);
-    MustAppend(*sqlite, second);
-    EXPECT_EQ(sqlite->Head().checksum, c2);
-  }
-  std::unique_ptr<Store> store = Open();
-  const ChainHead head = store->Head();
-  EXPECT_EQ(head.batch_number, 2u);
-  EXPECT_EQ(head.checksum, c2);
-  EXPECT_EQ(head.timestamp_max, 5u);
-  MustAppend(*store, NewBatch({}, {NewTransfer(8, 2, 1, 6)}));
-  EXPECT_EQ(store->Head().batch_number, 3u);
-  ChainReport report;
-  ASSERT_TRUE(store->VerifyChain(&report).ok());
-  EXPECT_FALSE(report.first_bad_batch) << report.detail;
-  EXPECT_EQ(report.batches_checked, 3u);
-  EXPECT_EQ(report.records_checked, 4u);
-}
-
 // --- Recovery: torn tails and corruption ---
 
 TEST_F(JournalStoreTest, TornLastFrameIsTruncatedAndAppendsContinue) {

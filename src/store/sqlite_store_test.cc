@@ -91,30 +91,6 @@ TEST_F(SqliteStoreTest, RoundTripsEveryFieldAtItsLimits) {
   EXPECT_EQ(RawQuery(path(), "SELECT user_data_64 FROM accounts WHERE code = 65535"), "-1");
 }
 
-TEST_F(SqliteStoreTest, HeadChainsChecksumsAndSurvivesReopen) {
-  const Batch first = NewBatch({NewAccount(1, 1), NewAccount(2, 2)});
-  const Batch second = NewBatch({}, {NewTransfer(7, 1, 2, 5)});
-  const core::Checksum c1 = ChainChecksum(core::Checksum{}, 1, first);
-  const core::Checksum c2 = ChainChecksum(c1, 2, second);
-  {
-    std::unique_ptr<Store> store = Open();
-    MustAppend(*store, first);
-    EXPECT_EQ(store->Head().checksum, c1);
-    MustAppend(*store, second);
-  }
-  std::unique_ptr<Store> store = Open();
-  const ChainHead head = store->Head();
-  EXPECT_EQ(head.batch_number, 2u);
-  EXPECT_EQ(head.checksum, c2);
-  EXPECT_EQ(head.timestamp_max, 5u);
-  MustAppend(*store, NewBatch({}, {NewTransfer(8, 2, 1, 6)}));
-  EXPECT_EQ(store->Head().batch_number, 3u);
-  const ChainReport report = Verify(*store);
-  EXPECT_FALSE(report.first_bad_batch) << report.detail;
-  EXPECT_EQ(report.batches_checked, 3u);
-  EXPECT_EQ(report.records_checked, 4u);
-}
-
 // Queries: store_query_test.cc runs the same cases against both backends.
 
 // --- The checksum chain ---

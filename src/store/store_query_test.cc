@@ -187,6 +187,33 @@ TEST_P(BothBackendsTest, HeadOfAnEmptyStoreIsZero) {
   EXPECT_EQ(head.timestamp_max, 0u);
 }
 
+// The chain is the same whatever the backend: each head equals the
+// checksum computed from the batches alone.
+TEST_P(BothBackendsTest, HeadChainsChecksumsAndSurvivesReopen) {
+  const Batch first = NewBatch({NewAccount(1, 1), NewAccount(2, 2)});
+  const Batch second = NewBatch({}, {NewTransfer(7, 1, 2, 5)});
+  const core::Checksum c1 = ChainChecksum(core::Checksum{}, 1, first);
+  const core::Checksum c2 = ChainChecksum(c1, 2, second);
+  {
+    std::unique_ptr<Store> store = Open();
+    MustAppend(*store, first);
+    EXPECT_EQ(store->Head().checksum, c1);
+    MustAppend(*store, second);
+  }
+  std::unique_ptr<Store> store = Open();
+  const ChainHead head = store->Head();
+  EXPECT_EQ(head.batch_number, 2u);
+  EXPECT_EQ(head.checksum, c2);
+  EXPECT_EQ(head.timestamp_max, 5u);
+  MustAppend(*store, NewBatch({}, {NewTransfer(8, 2, 1, 6)}));
+  EXPECT_EQ(store->Head().batch_number, 3u);
+  ChainReport report;
+  ASSERT_TRUE(store->VerifyChain(&report).ok());
+  EXPECT_FALSE(report.first_bad_batch) << report.detail;
+  EXPECT_EQ(report.batches_checked, 3u);
+  EXPECT_EQ(report.records_checked, 4u);
+}
+
 TEST_P(BothBackendsTest, LoadsTransfersAndExpiriesInTimestampOrder) {
   std::unique_ptr<Store> store = Open();
   AppendThreeBatches(*store);
