@@ -33,6 +33,13 @@ std::string Output(const std::string& command) {
 
 void Write(const std::string& path, const std::string& text) { std::ofstream(path) << text; }
 
+// The integer after "key": in a bench's JSON line (-1 when absent).
+int64_t JsonInteger(const std::string& json, const std::string& key) {
+  const size_t at = json.find("\"" + key + "\": ");
+  if (at == std::string::npos) return -1;
+  return std::atoll(json.c_str() + at + key.size() + 4);
+}
+
 // Creates account 1 through the server's API and expects it accepted.
 void ExpectAccountCreated(uint16_t port, const std::string& db) {
   api::HttpClient client;
@@ -122,6 +129,8 @@ TEST(Cli, BenchLedgerPrintsOneJsonLineWithItsFigures) {
   }
   EXPECT_EQ(std::count(out.begin(), out.end(), '\n'), 1);
   EXPECT_NE(out.find("\"store\": \"sqlite\""), std::string::npos) << out;
+  // The transfers were made durable: real syncs, counted at the VFS.
+  EXPECT_GE(JsonInteger(out, "fsyncs"), 1) << out;
 }
 
 TEST(Cli, BenchLedgerRunsOnTheJournalStore) {
@@ -130,6 +139,10 @@ TEST(Cli, BenchLedgerRunsOnTheJournalStore) {
   for (const char* key : {"\"store\": \"journal\"", "\"transfers\": 3000", "\"failed\": 0"}) {
     EXPECT_NE(out.find(key), std::string::npos) << key << " in " << out;
   }
+  // One fdatasync per group commit, and group commit never exceeds one per
+  // submitted batch.
+  EXPECT_GE(JsonInteger(out, "fsyncs"), 1) << out;
+  EXPECT_LE(JsonInteger(out, "fsyncs"), JsonInteger(out, "batches")) << out;
 }
 
 TEST(Cli, BenchHttpStartsItsOwnServerAndPrintsItsFigures) {
@@ -139,6 +152,7 @@ TEST(Cli, BenchHttpStartsItsOwnServerAndPrintsItsFigures) {
                           "\"transfers\": 2000", "\"failed\": 0"}) {
     EXPECT_NE(out.find(key), std::string::npos) << key << " in " << out;
   }
+  EXPECT_GE(JsonInteger(out, "fsyncs"), 1) << "the server acknowledged without syncing: " << out;
 }
 
 }  // namespace

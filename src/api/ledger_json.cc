@@ -314,10 +314,8 @@ bool CheckAccount(const Account&, uint32_t seen, size_t index, ApiError* error) 
 // pending amount (post, void) or as much as the limits allow (balancing).
 bool CheckTransfer(Transfer* transfer, uint32_t seen, size_t index, ApiError* error) {
   const uint16_t flags = transfer->flags;
-  const bool post_or_void = store::Has(flags, TransferFlag::kPostPendingTransfer) ||
-                            store::Has(flags, TransferFlag::kVoidPendingTransfer);
-  const bool balancing = store::Has(flags, TransferFlag::kBalancingDebit) ||
-                         store::Has(flags, TransferFlag::kBalancingCredit);
+  const bool post_or_void = store::IsPostOrVoid(flags);
+  const bool balancing = store::IsBalancing(flags);
   uint32_t required = kTransferIdBit;
   if (!post_or_void) required |= kTransferRequiredUnlessPostOrVoid;
   if (!post_or_void && !balancing) required |= kTransferAmountBit;

@@ -63,12 +63,22 @@ bool MatchTemplate(std::string_view path_template, std::string_view path, std::s
   return false;
 }
 
-size_t LabelOfTemplate(std::string_view path_template) {
-  static const std::vector<std::string> labels = Router::RouteLabels();
-  for (size_t i = 0; i < labels.size(); ++i) {
-    if (labels[i] == path_template) return i;
-  }
-  NETFIN_ASSERT(false);  // every template has a label by construction
+// The metrics label of a route of kRoutes, found once for all routes rather
+// than by comparing templates on every request.
+size_t LabelOfRoute(const RouteSpec& route) {
+  static const std::vector<size_t> route_labels = [] {
+    const std::vector<std::string> labels = Router::RouteLabels();
+    std::vector<size_t> indices;
+    for (const RouteSpec& r : kRoutes) {
+      const auto it = std::find(labels.begin(), labels.end(), r.path_template);
+      NETFIN_ASSERT(it != labels.end());  // every template has a label by construction
+      indices.push_back(static_cast<size_t>(it - labels.begin()));
+    }
+    return indices;
+  }();
+  const size_t index = static_cast<size_t>(&route - kRoutes);
+  NETFIN_ASSERT(index < route_labels.size());
+  return route_labels[index];
 }
 
 char Lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
@@ -167,7 +177,7 @@ size_t Router::LabelOf(std::string_view target) const {
   for (const RouteSpec& route : kRoutes) {
     std::string_view param;
     if (MatchTemplate(route.path_template, path, &param)) {
-      return LabelOfTemplate(route.path_template);
+      return LabelOfRoute(route);
     }
   }
   return metrics_.unmatched_label();
@@ -187,7 +197,7 @@ void Router::Handle(HttpRequest request, const Post& post, const Respond& respon
   for (const RouteSpec& route : kRoutes) {
     std::string_view param;
     if (!MatchTemplate(route.path_template, path, &param)) continue;
-    const size_t label = LabelOfTemplate(route.path_template);
+    const size_t label = LabelOfRoute(route);
     if (route.method != request.method) {
       if (!allow.empty()) allow += ", ";
       allow += route.method;

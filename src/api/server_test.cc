@@ -11,7 +11,6 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
-#include <filesystem>
 #include <memory>
 #include <optional>
 #include <string>
@@ -21,6 +20,7 @@
 #include "api/http_client.h"
 #include "api/router.h"
 #include "core/limits.h"
+#include "core/scratch_dir.h"
 #include "ledger/ledger_service.h"
 #include "store/store.h"
 
@@ -82,10 +82,8 @@ class ServerTest : public ::testing::Test {
   void TearDown() override { Shutdown(); }
 
   void Start(ServerOptions options) {
-    std::string pattern = "/tmp/netfin-api-test-XXXXXX";
-    ASSERT_NE(mkdtemp(pattern.data()), nullptr);
-    dir_ = pattern;
-    auto store = store::OpenSqliteStore(dir_ + "/ledger.db", {store::Durability::kAsync});
+    dir_.emplace();
+    auto store = store::OpenSqliteStore(dir_->File("ledger.db"), {store::Durability::kAsync});
     ASSERT_TRUE(store.ok()) << store.status().ToString();
     auto faulty = std::make_unique<FaultyReadStore>(std::move(store).value());
     faulty_ = faulty.get();
@@ -103,8 +101,7 @@ class ServerTest : public ::testing::Test {
     client_.Close();
     server_.reset();
     ledger_.reset();
-    if (!dir_.empty()) std::filesystem::remove_all(dir_);
-    dir_.clear();
+    dir_.reset();
   }
 
   void Restart(ServerOptions options) {
@@ -161,7 +158,7 @@ class ServerTest : public ::testing::Test {
 
   uint64_t LedgerRequests() const { return ledger_->metrics().requests.load(); }
 
-  std::string dir_;
+  std::optional<core::ScratchDir> dir_;  // a fresh one per Start
   FaultyReadStore* faulty_ = nullptr;  // owned by ledger_
   std::unique_ptr<ledger::LedgerService> ledger_;
   std::unique_ptr<Server> server_;

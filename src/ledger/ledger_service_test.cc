@@ -240,8 +240,9 @@ TEST(LedgerService, ConcurrentClientsAllCommitExactlyOnce) {
   }
   for (auto& t : threads) t.join();
   EXPECT_EQ(ok.load(), kThreads * kRequests * kPerRequest);
-  // Group commit: fewer batches than requests.
-  EXPECT_LE(service->metrics().batches.load(), uint64_t{kThreads * kRequests + 1});
+  // Group commit: fewer batches than requests (8 clients wait on each fsync,
+  // so the next batch gathers several of them).
+  EXPECT_LT(service->metrics().batches.load(), uint64_t{kThreads * kRequests});
   service.reset();
   ExpectVerified(path);
 }

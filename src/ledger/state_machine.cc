@@ -12,17 +12,21 @@ namespace {
 
 using store::AccountFlag;
 using store::Has;
+using store::IsBalancing;
+using store::IsPostOrVoid;
 using store::TransferFlag;
 using AR = CreateAccountResult;
 using TR = CreateTransferResult;
 
-bool IsPostOrVoid(uint16_t flags) {
-  return Has(flags, TransferFlag::kPostPendingTransfer) ||
-         Has(flags, TransferFlag::kVoidPendingTransfer);
+// What a post or void makes of its pending transfer.
+PendingStatus ResolvedStatus(uint16_t flags) {
+  return Has(flags, TransferFlag::kPostPendingTransfer) ? PendingStatus::kPosted
+                                                        : PendingStatus::kVoided;
 }
 
-bool IsBalancing(uint16_t flags) {
-  return Has(flags, TransferFlag::kBalancingDebit) || Has(flags, TransferFlag::kBalancingCredit);
+// When a pending transfer created at t.timestamp expires; 0 for never.
+uint64_t ExpiresAtNs(const Transfer& t) {
+  return t.timeout == 0 ? 0 : t.timestamp + uint64_t{t.timeout} * core::kNanosPerSecond;
 }
 
 // Adds an amount that the checks have already proven cannot overflow.
@@ -385,21 +389,18 @@ void StateMachine::ApplyTransfer(const Transfer& t) {
 
   if (IsPostOrVoid(t.flags)) {
     TransferState& p = transfers_.at(t.pending_id);
-    NETFIN_ASSERT(p.pending_status == PendingStatus::kPending);
     if (in_chain_) undo_.push_back(Undo{Undo::Kind::kPendingStatus, t.pending_id, {}, p.pending_status});
-    SubtractChecked(&dr.account.debits_pending, p.transfer.amount);
-    SubtractChecked(&cr.account.credits_pending, p.transfer.amount);
-    const bool post = Has(t.flags, TransferFlag::kPostPendingTransfer);
-    if (post) {
+    const PendingStatus to = ResolvedStatus(t.flags);
+    ReleasePending(p, dr.account, cr.account, to);
+    if (to == PendingStatus::kPosted) {
       AddChecked(&dr.account.debits_posted, t.amount);
       AddChecked(&cr.account.credits_posted, t.amount);
     }
-    p.pending_status = post ? PendingStatus::kPosted : PendingStatus::kVoided;
   } else if (Has(t.flags, TransferFlag::kPending)) {
     AddChecked(&dr.account.debits_pending, t.amount);
     AddChecked(&cr.account.credits_pending, t.amount);
     created.pending_status = PendingStatus::kPending;
-    if (t.timeout != 0) created.expires_at_ns = t.timestamp + uint64_t{t.timeout} * core::kNanosPerSecond;
+    created.expires_at_ns = ExpiresAtNs(t);
   } else {
     AddChecked(&dr.account.debits_posted, t.amount);
     AddChecked(&cr.account.credits_posted, t.amount);
@@ -419,46 +420,50 @@ size_t StateMachine::ExpirePending(uint64_t now_ns) {
   NETFIN_ASSERT(in_batch_);
   NETFIN_ASSERT(!in_chain_);
   size_t expired = 0;
-  while (!expiry_queue_.empty() && expiry_queue_.top().first <= now_ns) {
-    const auto [expires_at_ns, id] = expiry_queue_.top();
+  while (TransferState* pending = LiveExpiryAtTop()) {
+    if (pending->expires_at_ns > now_ns) break;
     expiry_queue_.pop();
-    auto it = transfers_.find(id);
-    // Stale entries: resolved already, or left by a rolled-back chain.
-    if (it == transfers_.end() || it->second.pending_status != PendingStatus::kPending ||
-        it->second.expires_at_ns != expires_at_ns) {
-      continue;
-    }
     const uint64_t timestamp = NextTimestamp(now_ns);
-    ReleasePending(it->second, PendingStatus::kExpired);
-    changes_.expiries.push_back(Expiry{id, timestamp});
-    const Transfer& p = it->second.transfer;
-    RecordBalance(accounts_.at(p.debit_account_id).account, timestamp);
-    RecordBalance(accounts_.at(p.credit_account_id).account, timestamp);
+    const Transfer& p = pending->transfer;
+    AccountState& dr = MutableAccount(p.debit_account_id);
+    AccountState& cr = MutableAccount(p.credit_account_id);
+    ReleasePending(*pending, dr.account, cr.account, PendingStatus::kExpired);
+    changes_.expiries.push_back(Expiry{p.id, timestamp});
+    RecordBalance(dr.account, timestamp);
+    RecordBalance(cr.account, timestamp);
     ++expired;
   }
   return expired;
 }
 
-void StateMachine::ReleasePending(TransferState& pending, PendingStatus to) {
+StateMachine::TransferState* StateMachine::LiveExpiryAtTop() {
+  while (!expiry_queue_.empty()) {
+    const auto& [expires_at_ns, id] = expiry_queue_.top();
+    auto it = transfers_.find(id);
+    // Stale entries: resolved already, or left by a rolled-back chain.
+    if (it != transfers_.end() && it->second.pending_status == PendingStatus::kPending &&
+        it->second.expires_at_ns == expires_at_ns) {
+      return &it->second;
+    }
+    expiry_queue_.pop();
+  }
+  return nullptr;
+}
+
+void StateMachine::ReleasePending(TransferState& pending, Account& dr, Account& cr,
+                                  PendingStatus to) {
   NETFIN_ASSERT(pending.pending_status == PendingStatus::kPending);
-  AccountState& dr = MutableAccount(pending.transfer.debit_account_id);
-  AccountState& cr = MutableAccount(pending.transfer.credit_account_id);
-  SubtractChecked(&dr.account.debits_pending, pending.transfer.amount);
-  SubtractChecked(&cr.account.credits_pending, pending.transfer.amount);
+  NETFIN_ASSERT(dr.id == pending.transfer.debit_account_id);
+  NETFIN_ASSERT(cr.id == pending.transfer.credit_account_id);
+  SubtractChecked(&dr.debits_pending, pending.transfer.amount);
+  SubtractChecked(&cr.credits_pending, pending.transfer.amount);
   pending.pending_status = to;
 }
 
 std::optional<uint64_t> StateMachine::NextExpiryNs() {
-  while (!expiry_queue_.empty()) {
-    const auto& [expires_at_ns, id] = expiry_queue_.top();
-    auto it = transfers_.find(id);
-    if (it != transfers_.end() && it->second.pending_status == PendingStatus::kPending &&
-        it->second.expires_at_ns == expires_at_ns) {
-      return expires_at_ns;
-    }
-    expiry_queue_.pop();
-  }
-  return std::nullopt;
+  const TransferState* pending = LiveExpiryAtTop();
+  if (pending == nullptr) return std::nullopt;
+  return pending->expires_at_ns;
 }
 
 // ---------------------------------------------------------------------------
@@ -578,14 +583,11 @@ class StateMachine::RestoreVisitor final : public store::StateVisitor {
     if (IsPostOrVoid(t.flags)) {
       TransferState& p = sm_.transfers_.at(t.pending_id);
       NETFIN_ASSERT(p.pending_status == PendingStatus::kPending);
-      p.pending_status = Has(t.flags, TransferFlag::kPostPendingTransfer) ? PendingStatus::kPosted
-                                                                          : PendingStatus::kVoided;
+      p.pending_status = ResolvedStatus(t.flags);
     } else if (Has(t.flags, TransferFlag::kPending)) {
       state.pending_status = PendingStatus::kPending;
-      if (t.timeout != 0) {
-        state.expires_at_ns = t.timestamp + uint64_t{t.timeout} * core::kNanosPerSecond;
-        sm_.expiry_queue_.emplace(state.expires_at_ns, t.id);
-      }
+      state.expires_at_ns = ExpiresAtNs(t);
+      if (state.expires_at_ns != 0) sm_.expiry_queue_.emplace(state.expires_at_ns, t.id);
     }
     NETFIN_ASSERT(sm_.transfers_.emplace(t.id, state).second);
     sm_.timestamp_last_ = std::max(sm_.timestamp_last_, t.timestamp);

@@ -132,7 +132,12 @@ class StateMachine {
   CreateTransferResult CheckBalances(const Transfer& t, const Account& dr, const Account& cr) const;
   void ApplyAccount(const Account& a);
   void ApplyTransfer(const Transfer& t);
-  void ReleasePending(TransferState& pending, PendingStatus to);
+  // Releases a pending transfer's amount from its accounts (their states,
+  // already fetched for mutation) and moves it to `to`.
+  void ReleasePending(TransferState& pending, Account& dr, Account& cr, PendingStatus to);
+  // The earliest expiry queue entry that is still live, dropping stale ones
+  // (resolved already, or left by a rolled-back chain); nullptr when none.
+  TransferState* LiveExpiryAtTop();
   AccountState& MutableAccount(const Id128& id);
   void Touch(AccountState& state);
   void RecordBalance(const Account& account, uint64_t timestamp);

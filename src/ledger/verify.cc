@@ -96,9 +96,8 @@ class Auditor {
     Balances* cr = BalancesOf(t.credit_account_id, t);
     if (dr == nullptr || cr == nullptr) return;
     if (t.amount > core::kAmountMax) Problem("transfer " + Name(t.id) + " amount out of range");
-    const bool post = Has(t.flags, TransferFlag::kPostPendingTransfer);
-    if (post || Has(t.flags, TransferFlag::kVoidPendingTransfer)) {
-      ReplayResolution(t, post, dr, cr);
+    if (store::IsPostOrVoid(t.flags)) {
+      ReplayResolution(t, Has(t.flags, TransferFlag::kPostPendingTransfer), dr, cr);
     } else if (Has(t.flags, TransferFlag::kPending)) {
       dr->debits_pending += t.amount;
       cr->credits_pending += t.amount;

@@ -6,6 +6,7 @@
 // Private to src/store.
 
 #include <algorithm>
+#include <atomic>
 #include <cstdint>
 #include <vector>
 
@@ -82,5 +83,38 @@ inline ChainHead NextHead(const ChainHead& head, const Batch& batch) {
   AssertAppendable(batch, head);
   return HeadAfter(head, batch, ChainChecksum(head.checksum, head.batch_number + 1, batch));
 }
+
+// What every store remembers of its appends: the first failure, after which
+// it refuses every later append (its caller's memory no longer matches the
+// disk), and the counters of Stats().
+class AppendRecord {
+ public:
+  // Ok while no append has failed. REQUIRES: the writer's lock.
+  Status Refusal() const {
+    if (failed_.ok()) return Status::Ok();
+    return core::Unavailable("the store refuses appends after a failed one: " + failed_.message());
+  }
+  // Remembers status (not ok) and returns it. REQUIRES: the writer's lock.
+  Status Fail(Status status) {
+    NETFIN_ASSERT(!status.ok());
+    failed_ = status;
+    return status;
+  }
+  // Counts a batch made durable.
+  void Committed(const Batch& batch) {
+    batches_.fetch_add(1, std::memory_order_relaxed);
+    events_.fetch_add(batch.EventCount(), std::memory_order_relaxed);
+  }
+  StoreStats Stats(uint64_t fsyncs) const {
+    return StoreStats{.batches = batches_.load(std::memory_order_relaxed),
+                      .events = events_.load(std::memory_order_relaxed),
+                      .fsyncs = fsyncs};
+  }
+
+ private:
+  Status failed_;  // guarded by the writer's lock
+  std::atomic<uint64_t> batches_{0};
+  std::atomic<uint64_t> events_{0};
+};
 
 }  // namespace netfin::store

@@ -28,36 +28,9 @@ class RecordWords {
   size_t size_ = 0;
 };
 
-void HashAccount(core::ChecksumBuilder& h, RecordWords& w, const Account& a) {
-  w.Put(a.id);
-  w.Put(a.debits_pending);
-  w.Put(a.debits_posted);
-  w.Put(a.credits_pending);
-  w.Put(a.credits_posted);
-  w.Put(a.user_data_128);
-  w.Put(a.user_data_64);
-  w.Put(a.user_data_32);
-  w.Put(a.ledger);
-  w.Put(a.code);
-  w.Put(a.flags);
-  w.Put(a.timestamp);
-  w.HashInto(h);
-}
-
-void HashTransfer(core::ChecksumBuilder& h, RecordWords& w, const Transfer& t) {
-  w.Put(t.id);
-  w.Put(t.debit_account_id);
-  w.Put(t.credit_account_id);
-  w.Put(t.amount);
-  w.Put(t.pending_id);
-  w.Put(t.user_data_128);
-  w.Put(t.user_data_64);
-  w.Put(t.user_data_32);
-  w.Put(t.timeout);
-  w.Put(t.ledger);
-  w.Put(t.code);
-  w.Put(t.flags);
-  w.Put(t.timestamp);
+template <typename Record>
+void HashRecord(core::ChecksumBuilder& h, RecordWords& w, const Record& record) {
+  ForEachField(record, [&w](const auto& field, FieldKind) { w.Put(field); });
   w.HashInto(h);
 }
 
@@ -87,15 +60,11 @@ core::Checksum ChainChecksum(const core::Checksum& previous, uint64_t batch_numb
   h.Update(previous.data(), previous.size());
   h.UpdateU64(batch_number);
   h.UpdateU64(batch.accounts_created.size());
-  for (const Account& a : batch.accounts_created) HashAccount(h, w, a);
+  for (const Account& a : batch.accounts_created) HashRecord(h, w, a);
   h.UpdateU64(batch.transfers_created.size());
-  for (const Transfer& t : batch.transfers_created) HashTransfer(h, w, t);
+  for (const Transfer& t : batch.transfers_created) HashRecord(h, w, t);
   h.UpdateU64(batch.expiries.size());
-  for (const Expiry& e : batch.expiries) {
-    w.Put(e.pending_id);
-    w.Put(e.timestamp);
-    w.HashInto(h);
-  }
+  for (const Expiry& e : batch.expiries) HashRecord(h, w, e);
   // Role events come last, and only when there are some, so that a batch
   // without them hashes exactly as before they existed: every chain written
   // then still verifies. No ambiguity follows: the expiries' count fixes

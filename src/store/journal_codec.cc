@@ -22,6 +22,11 @@ class Writer {
     U64(id.hi);
     U64(id.lo);
   }
+  // A record field at its type's width.
+  void Field(uint64_t v) { U64(v); }
+  void Field(uint32_t v) { U32(v); }
+  void Field(uint16_t v) { U16(v); }
+  void Field(const Id128& id) { Id(id); }
   void Bytes(const void* data, size_t size) {
     std::memcpy(at_, data, size);
     at_ += size;
@@ -49,6 +54,10 @@ class Reader {
     const uint64_t hi = U64();
     return Id128{hi, U64()};
   }
+  void Field(uint64_t* v) { *v = U64(); }
+  void Field(uint32_t* v) { *v = U32(); }
+  void Field(uint16_t* v) { *v = U16(); }
+  void Field(Id128* id) { *id = Id(); }
   void Bytes(void* out, size_t size) {
     std::memcpy(out, at_, size);
     at_ += size;
@@ -70,102 +79,31 @@ class Reader {
   const unsigned char* at_;
 };
 
-void PutAccount(Writer& w, const Account& a) {
-  w.Id(a.id);
-  w.U64(a.debits_pending);
-  w.U64(a.debits_posted);
-  w.U64(a.credits_pending);
-  w.U64(a.credits_posted);
-  w.Id(a.user_data_128);
-  w.U64(a.user_data_64);
-  w.U32(a.user_data_32);
-  w.U32(a.ledger);
-  w.U16(a.code);
-  w.U16(a.flags);
-  w.U64(a.timestamp);
+// Each field at its own width, in ForEachField's order (store/records.h).
+template <typename Record>
+void PutRecord(Writer& w, const Record& record) {
+  ForEachField(record, [&w](const auto& field, FieldKind) { w.Field(field); });
 }
 
-Account GetAccount(Reader& r) {
-  Account a;
-  a.id = r.Id();
-  a.debits_pending = r.U64();
-  a.debits_posted = r.U64();
-  a.credits_pending = r.U64();
-  a.credits_posted = r.U64();
-  a.user_data_128 = r.Id();
-  a.user_data_64 = r.U64();
-  a.user_data_32 = r.U32();
-  a.ledger = r.U32();
-  a.code = r.U16();
-  a.flags = r.U16();
-  a.timestamp = r.U64();
-  return a;
+// The frame format is pinned by the byte counts in journal_codec.h; the
+// field list must add up to them.
+template <typename Record>
+constexpr size_t RecordBytes() {
+  Record record{};
+  size_t bytes = 0;
+  ForEachField(record, [&bytes](const auto& field, FieldKind) { bytes += sizeof field; });
+  return bytes;
 }
+static_assert(RecordBytes<Account>() == kAccountBytes);
+static_assert(RecordBytes<Transfer>() == kTransferBytes);
+static_assert(RecordBytes<Expiry>() == kExpiryBytes);
+static_assert(RecordBytes<AccountBalance>() == kBalanceBytes);
 
-void PutTransfer(Writer& w, const Transfer& t) {
-  w.Id(t.id);
-  w.Id(t.debit_account_id);
-  w.Id(t.credit_account_id);
-  w.U64(t.amount);
-  w.Id(t.pending_id);
-  w.Id(t.user_data_128);
-  w.U64(t.user_data_64);
-  w.U32(t.user_data_32);
-  w.U32(t.timeout);
-  w.U32(t.ledger);
-  w.U16(t.code);
-  w.U16(t.flags);
-  w.U64(t.timestamp);
-}
-
-Transfer GetTransfer(Reader& r) {
-  Transfer t;
-  t.id = r.Id();
-  t.debit_account_id = r.Id();
-  t.credit_account_id = r.Id();
-  t.amount = r.U64();
-  t.pending_id = r.Id();
-  t.user_data_128 = r.Id();
-  t.user_data_64 = r.U64();
-  t.user_data_32 = r.U32();
-  t.timeout = r.U32();
-  t.ledger = r.U32();
-  t.code = r.U16();
-  t.flags = r.U16();
-  t.timestamp = r.U64();
-  return t;
-}
-
-void PutExpiry(Writer& w, const Expiry& e) {
-  w.Id(e.pending_id);
-  w.U64(e.timestamp);
-}
-
-Expiry GetExpiry(Reader& r) {
-  Expiry e;
-  e.pending_id = r.Id();
-  e.timestamp = r.U64();
-  return e;
-}
-
-void PutBalance(Writer& w, const AccountBalance& b) {
-  w.Id(b.account_id);
-  w.U64(b.timestamp);
-  w.U64(b.debits_pending);
-  w.U64(b.debits_posted);
-  w.U64(b.credits_pending);
-  w.U64(b.credits_posted);
-}
-
-AccountBalance GetBalance(Reader& r) {
-  AccountBalance b;
-  b.account_id = r.Id();
-  b.timestamp = r.U64();
-  b.debits_pending = r.U64();
-  b.debits_posted = r.U64();
-  b.credits_pending = r.U64();
-  b.credits_posted = r.U64();
-  return b;
+template <typename Record>
+Record GetRecord(Reader& r) {
+  Record record;
+  ForEachField(record, [&r](auto& field, FieldKind) { r.Field(&field); });
+  return record;
 }
 
 // A role event's payload length is stored in 32 bits.
@@ -212,15 +150,15 @@ core::Status GetEvents(Reader& r, const Counts& c, std::vector<RoleEvent>* out) 
 }
 
 template <typename Record>
-void PutAll(Writer& w, const std::vector<Record>& records, void (*put)(Writer&, const Record&)) {
-  for (const Record& record : records) put(w, record);
+void PutAll(Writer& w, const std::vector<Record>& records) {
+  for (const Record& record : records) PutRecord(w, record);
 }
 
 template <typename Record>
-void GetAll(Reader& r, uint64_t count, std::vector<Record>* out, Record (*get)(Reader&)) {
+void GetAll(Reader& r, uint64_t count, std::vector<Record>* out) {
   out->clear();
   out->reserve(count);
-  for (uint64_t i = 0; i < count; ++i) out->push_back(get(r));
+  for (uint64_t i = 0; i < count; ++i) out->push_back(GetRecord<Record>(r));
 }
 
 Counts CountsOf(const Batch& batch) {
@@ -269,12 +207,12 @@ void EncodeFrame(const Batch& batch, uint64_t batch_number, const core::Checksum
   w.Bytes(chain.data(), chain.size());
   NETFIN_ASSERT(w.at() == base + kHeaderCoveredBytes);
   Writer payload(base + kHeaderBytes);
-  PutAll(payload, batch.accounts_created, PutAccount);
-  PutAll(payload, batch.transfers_created, PutTransfer);
-  PutAll(payload, batch.expiries, PutExpiry);
-  PutAll(payload, batch.accounts_updated, PutAccount);
-  PutAll(payload, batch.balances, PutBalance);
-  PutAll(payload, batch.events, PutEvent);
+  PutAll(payload, batch.accounts_created);
+  PutAll(payload, batch.transfers_created);
+  PutAll(payload, batch.expiries);
+  PutAll(payload, batch.accounts_updated);
+  PutAll(payload, batch.balances);
+  for (const RoleEvent& e : batch.events) PutEvent(payload, e);
   NETFIN_ASSERT(payload.at() == base + out->size());
   const core::Checksum frame =
       FrameChecksum(base, std::string_view(out->data() + kHeaderBytes, payload_bytes));
@@ -322,11 +260,11 @@ core::Status DecodePayload(const FrameHeader& header, std::string_view payload, 
   NETFIN_ASSERT(payload.size() == header.payload_bytes);
   Reader r(reinterpret_cast<const unsigned char*>(payload.data()));
   const Counts& c = header.counts;
-  GetAll(r, c.accounts_created, &batch->accounts_created, GetAccount);
-  GetAll(r, c.transfers_created, &batch->transfers_created, GetTransfer);
-  GetAll(r, c.expiries, &batch->expiries, GetExpiry);
-  GetAll(r, c.accounts_updated, &batch->accounts_updated, GetAccount);
-  GetAll(r, c.balances, &batch->balances, GetBalance);
+  GetAll(r, c.accounts_created, &batch->accounts_created);
+  GetAll(r, c.transfers_created, &batch->transfers_created);
+  GetAll(r, c.expiries, &batch->expiries);
+  GetAll(r, c.accounts_updated, &batch->accounts_updated);
+  GetAll(r, c.balances, &batch->balances);
   NETFIN_RETURN_IF_ERROR(GetEvents(r, c, &batch->events));
   NETFIN_ASSERT(r.at() == reinterpret_cast<const unsigned char*>(payload.data()) + payload.size());
   return core::Status::Ok();

@@ -537,10 +537,7 @@ class JournalStore final : public Store {
 
   Status Append(const Batch& batch) override {
     std::lock_guard lock(writer_mutex_);
-    if (!failed_.ok()) {
-      return core::Unavailable("the store refuses appends after a failed one: " +
-                               failed_.message());
-    }
+    NETFIN_RETURN_IF_ERROR(appends_.Refusal());
     const ChainHead head = head_;  // only this thread writes head_
     const ChainHead next = NextHead(head, batch);
     journal::EncodeFrame(batch, next.batch_number, next.checksum, &frame_);
@@ -552,8 +549,7 @@ class JournalStore final : public Store {
       index_.Apply(batch);
       head_ = next;
     }
-    batches_.fetch_add(1, std::memory_order_relaxed);
-    events_.fetch_add(batch.EventCount(), std::memory_order_relaxed);
+    appends_.Committed(batch);
     return Status::Ok();
   }
 
@@ -601,9 +597,7 @@ class JournalStore final : public Store {
   Status VerifyChain(ChainReport* report) override { return VerifyJournalFile(path_, report); }
 
   StoreStats Stats() const override {
-    return StoreStats{.batches = batches_.load(std::memory_order_relaxed),
-                      .events = events_.load(std::memory_order_relaxed),
-                      .fsyncs = fsyncs_.load(std::memory_order_relaxed)};
+    return appends_.Stats(fsyncs_.load(std::memory_order_relaxed));
   }
 
  private:
@@ -657,11 +651,10 @@ class JournalStore final : public Store {
   // Remembers the failure and drops whatever part of the frame reached the
   // file (best effort: recovery treats a leftover as a torn tail anyway).
   Status Fail(Status status) {
-    failed_ = status;
     if (::ftruncate(fd_.get(), static_cast<off_t>(file_bytes_)) == 0) {
       (void)::fdatasync(fd_.get());
     }
-    return status;
+    return appends_.Fail(std::move(status));
   }
 
   void CountSync() { fsyncs_.fetch_add(1, std::memory_order_relaxed); }
@@ -671,7 +664,7 @@ class JournalStore final : public Store {
   Fd fd_;
 
   std::mutex writer_mutex_;  // serializes Append and Load
-  Status failed_;            // the first failed Append's error; guarded by writer_mutex_
+  AppendRecord appends_;     // Refusal/Fail under writer_mutex_
   uint64_t file_bytes_ = 0;  // guarded by writer_mutex_
   std::string frame_;        // Append's encoding buffer, reused; guarded by writer_mutex_
 
@@ -679,8 +672,6 @@ class JournalStore final : public Store {
   QueryIndex index_;  // guarded by index_mutex_
   ChainHead head_;    // guarded by index_mutex_ (written only by the writer)
 
-  std::atomic<uint64_t> batches_{0};
-  std::atomic<uint64_t> events_{0};
   std::atomic<uint64_t> fsyncs_{0};
 };
 

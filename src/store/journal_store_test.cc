@@ -18,7 +18,6 @@
 #include <memory>
 #include <optional>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "core/assert.h"
@@ -123,61 +122,6 @@ TEST_F(JournalStoreTest, FrameSizeIsTheHeaderPlusFixedWidthRecords) {
   const std::string bytes = ReadFile(path());
   EXPECT_EQ(bytes.substr(0, 4), "NFJ1");
   EXPECT_EQ(bytes.substr(journal::kVersionOffset, 4), std::string("\x02\0\0\0", 4));
-}
-
-TEST_F(JournalStoreTest, HeadOfAnEmptyStoreIsZero) {
-  std::unique_ptr<Store> store = Open();
-  const ChainHead head = store->Head();
-  EXPECT_EQ(head.batch_number, 0u);
-  EXPECT_EQ(head.checksum, core::Checksum{});
-  EXPECT_EQ(head.timestamp_max, 0u);
-}
-
-TEST_F(JournalStoreTest, HeadChainsChecksumsLikeSqliteAndSurvivesReopen) {
-  const Batch first = NewBatch({NewAccount(1, 1), NewAccount(2, 2)});
-  const Batch second = NewBatch({}, {NewTransfer(7, 1, 2, 5)});
-  const core::Checksum c1 = ChainChecksum(core::Checksum{}, 1, first);
-  const core::Checksum c2 = ChainChecksum(c1, 2, second);
-  {
-    std::unique_ptr<Store> store = Open();
-    MustAppend(*store, first);
-    EXPECT_EQ(store->Head().checksum, c1);
-    MustAppend(*store, second);
-  }
-  {
-    // The same batches in SQLite give the same chain.
-    std::unique_ptr<Store> sqlite = std::move(OpenSqliteStore(dir_.File("ledger.db"))).value();
-    MustAppend(*sqlite, first);
-    MustAppend(*sqlite, second);
-    EXPECT_EQ(sqlite->Head().checksum, c2);
-  }
-  std::unique_ptr<Store> store = Open();
-  const ChainHead head = store->Head();
-  EXPECT_EQ(head.batch_number, 2u);
-  EXPECT_EQ(head.checksum, c2);
-  EXPECT_EQ(head.timestamp_max, 5u);
-  MustAppend(*store, NewBatch({}, {NewTransfer(8, 2, 1, 6)}));
-  EXPECT_EQ(store->Head().batch_number, 3u);
-  ChainReport report;
-  ASSERT_TRUE(store->VerifyChain(&report).ok());
-  EXPECT_FALSE(report.first_bad_batch) << report.detail;
-  EXPECT_EQ(report.batches_checked, 3u);
-  EXPECT_EQ(report.records_checked, 4u);
-}
-
-TEST_F(JournalStoreTest, LoadsTransfersAndExpiriesInTimestampOrder) {
-  std::unique_ptr<Store> store = Open();
-  AppendThreeBatches(*store);
-  store.reset();
-  store = Open();
-  RecordingVisitor loaded;
-  ASSERT_TRUE(store->Load(loaded).ok());
-  EXPECT_EQ(loaded.accounts.size(), 4u);
-  std::vector<uint64_t> timestamps;
-  for (const Transfer& t : loaded.transfers) timestamps.push_back(t.timestamp);
-  EXPECT_EQ(timestamps, (std::vector<uint64_t>{10, 20, 30, 40}));
-  ASSERT_EQ(loaded.expiries.size(), 1u);
-  EXPECT_EQ(loaded.expiries[0].pending_id, Id128::FromU64(10));
 }
 
 // --- Recovery: torn tails and corruption ---
@@ -441,15 +385,6 @@ TEST_F(JournalStoreTest, EachDurableAppendIsOneFsync) {
   EXPECT_EQ(store->Stats().events, 3u);
 }
 
-TEST_F(JournalStoreTest, AsyncAppendsDoNotSync) {
-  std::unique_ptr<Store> store = Open(Durability::kAsync);
-  const uint64_t at_open = store->Stats().fsyncs;
-  AppendThreeBatches(*store);
-  EXPECT_EQ(store->Stats().fsyncs, at_open);
-  EXPECT_EQ(store->Stats().batches, 3u);
-  EXPECT_EQ(store->Stats().events, 8u);
-}
-
 // Lowers the process's file size limit for its lifetime, so that a write
 // past it fails with EFBIG (SIGXFSZ ignored) after writing what fits.
 class FileSizeLimit {
@@ -495,81 +430,10 @@ TEST_F(JournalStoreTest, FailedAppendLeavesNothingAndRefusesLaterAppends) {
   EXPECT_FALSE(VerifyFile().first_bad_batch);
 }
 
-TEST_F(JournalStoreTest, AppendOfABatchOutOfOrderIsABug) {
-  std::unique_ptr<Store> store = Open();
-  MustAppend(*store, NewBatch({NewAccount(1, 10)}));
-  EXPECT_DEATH((void)store->Append(Batch{}), "assertion failed");
-  EXPECT_DEATH((void)store->Append(NewBatch({NewAccount(2, 10)})), "assertion failed");
-  EXPECT_DEATH(
-      (void)store->Append(NewBatch({}, {NewTransfer(3, 1, 1, 12), NewTransfer(4, 1, 1, 11)})),
-      "assertion failed");
-  Account funded = NewAccount(5, 20);
-  funded.credits_posted = 1;
-  EXPECT_DEATH((void)store->Append(NewBatch({funded})), "assertion failed");
-}
-
-TEST_F(JournalStoreTest, UnopenablePathIsAnIoError) {
-  Result<std::unique_ptr<Store>> store = OpenJournalStore(dir_.File("missing/dir/ledger.journal"));
-  ASSERT_FALSE(store.ok());
-  EXPECT_EQ(store.status().code(), StatusCode::kIoError);
-}
-
 TEST_F(JournalStoreTest, NotAJournalIsCorruption) {
   WriteFile(path(), std::string("SQLite format 3") + std::string(200, 'x') + "NFJ1" +
                         std::string(200, 'y'));
   EXPECT_EQ(TryOpen().status().code(), StatusCode::kCorruption);
-}
-
-// --- Concurrency ---
-
-// Readers on several threads while one thread appends: every read sees whole
-// batches (never a part of one) and never goes back in time.
-TEST_F(JournalStoreTest, ConcurrentReadersSeeOnlyWholeCommittedBatches) {
-  constexpr uint64_t kBatches = 200;
-  constexpr uint64_t kTransfersPerBatch = 7;
-  constexpr int kReaders = 3;
-  std::unique_ptr<Store> store = Open();
-  MustAppend(*store, NewBatch({NewAccount(1, 1), NewAccount(2, 2)}));
-  const Id128 a = Id128::FromU64(1);
-  Query query;
-  query.limit = core::kQueryLimitMax;
-  std::atomic<bool> done{false};
-  std::atomic<int> problems{0};
-  std::atomic<int> reads{0};
-  auto read = [&] {
-    size_t seen = 0;
-    do {  // at least once, however the threads are scheduled
-      Result<std::vector<Transfer>> transfers = store->GetAccountTransfers(query.Filter());
-      Result<std::optional<Account>> account = store->LookupAccount(a);
-      const uint64_t batches = store->Head().batch_number;
-      const bool whole = transfers.ok() && account.ok() && account.value().has_value() &&
-                         transfers->size() % kTransfersPerBatch == 0 && transfers->size() >= seen &&
-                         (*account.value()).debits_posted % kTransfersPerBatch == 0 &&
-                         batches >= 1 + transfers->size() / kTransfersPerBatch;
-      if (!whole) problems++;
-      if (transfers.ok()) seen = transfers->size();
-      reads++;
-    } while (!done.load());
-  };
-  std::vector<std::thread> readers;
-  for (int i = 0; i < kReaders; ++i) readers.emplace_back(read);
-  uint64_t timestamp = 10;
-  Account debited = NewAccount(1, 1);
-  for (uint64_t b = 0; b < kBatches; ++b) {
-    Batch batch;
-    for (uint64_t i = 0; i < kTransfersPerBatch; ++i, ++timestamp) {
-      batch.transfers_created.push_back(NewTransfer(timestamp, 1, 2, timestamp));
-    }
-    debited.debits_posted += kTransfersPerBatch;
-    batch.accounts_updated = {debited};
-    MustAppend(*store, batch);
-  }
-  done = true;
-  for (std::thread& t : readers) t.join();
-  EXPECT_EQ(problems.load(), 0);
-  EXPECT_GT(reads.load(), 0);
-  EXPECT_EQ(store->GetAccountTransfers(query.Filter())->size(),
-            std::min<uint64_t>(kBatches * kTransfersPerBatch, core::kQueryLimitMax));
 }
 
 }  // namespace

@@ -7,8 +7,10 @@
 // Field names follow TigerBeetle's data model. Amounts and balances are
 // integer minor units of the ledger's currency (core/money.h).
 
+#include <concepts>
 #include <cstdint>
 #include <string>
+#include <type_traits>
 
 #include "core/id.h"
 #include "core/money.h"
@@ -43,6 +45,16 @@ inline constexpr uint16_t kTransferFlagsKnown = 0x3F;
 
 inline bool Has(uint16_t flags, AccountFlag f) { return (flags & static_cast<uint16_t>(f)) != 0; }
 inline bool Has(uint16_t flags, TransferFlag f) { return (flags & static_cast<uint16_t>(f)) != 0; }
+// A transfer that resolves a pending one (post_pending_transfer or
+// void_pending_transfer).
+inline bool IsPostOrVoid(uint16_t flags) {
+  return Has(flags, TransferFlag::kPostPendingTransfer) ||
+         Has(flags, TransferFlag::kVoidPendingTransfer);
+}
+// A transfer whose amount is "as much as the limits allow".
+inline bool IsBalancing(uint16_t flags) {
+  return Has(flags, TransferFlag::kBalancingDebit) || Has(flags, TransferFlag::kBalancingCredit);
+}
 
 struct Account {
   Id128 id;
@@ -125,5 +137,65 @@ struct RoleEvent {
 
 // The largest payload of one role event.
 inline constexpr size_t kRoleEventPayloadBytesMax = 64 * 1024;
+// Every record's fields, in declaration order: the one order of every
+// encoding (the chain checksum, the journal's frames, SQLite's columns), so a
+// field is listed here once and not in each codec. ForEachField(record, f)
+// calls f(field, kind) for each field, with the field as a reference (const
+// when the record is); kind tells the readers that check ranges which of the
+// u64 fields are amounts or timestamps.
+enum class FieldKind : uint8_t { kId, kAmount, kTimestamp, kU64, kU32, kU16 };
+
+template <typename A, typename F>
+  requires std::same_as<std::remove_const_t<A>, Account>
+constexpr void ForEachField(A& a, F&& f) {
+  f(a.id, FieldKind::kId);
+  f(a.debits_pending, FieldKind::kAmount);
+  f(a.debits_posted, FieldKind::kAmount);
+  f(a.credits_pending, FieldKind::kAmount);
+  f(a.credits_posted, FieldKind::kAmount);
+  f(a.user_data_128, FieldKind::kId);
+  f(a.user_data_64, FieldKind::kU64);
+  f(a.user_data_32, FieldKind::kU32);
+  f(a.ledger, FieldKind::kU32);
+  f(a.code, FieldKind::kU16);
+  f(a.flags, FieldKind::kU16);
+  f(a.timestamp, FieldKind::kTimestamp);
+}
+
+template <typename T, typename F>
+  requires std::same_as<std::remove_const_t<T>, Transfer>
+constexpr void ForEachField(T& t, F&& f) {
+  f(t.id, FieldKind::kId);
+  f(t.debit_account_id, FieldKind::kId);
+  f(t.credit_account_id, FieldKind::kId);
+  f(t.amount, FieldKind::kAmount);
+  f(t.pending_id, FieldKind::kId);
+  f(t.user_data_128, FieldKind::kId);
+  f(t.user_data_64, FieldKind::kU64);
+  f(t.user_data_32, FieldKind::kU32);
+  f(t.timeout, FieldKind::kU32);
+  f(t.ledger, FieldKind::kU32);
+  f(t.code, FieldKind::kU16);
+  f(t.flags, FieldKind::kU16);
+  f(t.timestamp, FieldKind::kTimestamp);
+}
+
+template <typename E, typename F>
+  requires std::same_as<std::remove_const_t<E>, Expiry>
+constexpr void ForEachField(E& e, F&& f) {
+  f(e.pending_id, FieldKind::kId);
+  f(e.timestamp, FieldKind::kTimestamp);
+}
+
+template <typename B, typename F>
+  requires std::same_as<std::remove_const_t<B>, AccountBalance>
+constexpr void ForEachField(B& b, F&& f) {
+  f(b.account_id, FieldKind::kId);
+  f(b.timestamp, FieldKind::kTimestamp);
+  f(b.debits_pending, FieldKind::kAmount);
+  f(b.debits_posted, FieldKind::kAmount);
+  f(b.credits_pending, FieldKind::kAmount);
+  f(b.credits_posted, FieldKind::kAmount);
+}
 
 }  // namespace netfin::store

@@ -364,6 +364,9 @@ class Binder {
   void U64(uint64_t value) {
     Check(sqlite3_bind_int64(stmt_, ++index_, std::bit_cast<int64_t>(value)));
   }
+  // A record field: ids as blobs, every integer as a (bit-cast) INTEGER.
+  void Field(const Id128& id) { Id(id); }
+  void Field(uint64_t value) { U64(value); }
   // REQUIRES: data stays valid until the step.
   void Blob(const unsigned char* data, size_t size) {
     NETFIN_ASSERT(size <= static_cast<size_t>(INT32_MAX));
@@ -446,6 +449,15 @@ class Columns {
   uint64_t Timestamp() { return Unsigned(kTimestampMax); }
   uint32_t U32() { return static_cast<uint32_t>(Unsigned(UINT32_MAX)); }
   uint16_t U16() { return static_cast<uint16_t>(Unsigned(UINT16_MAX)); }
+  // A record field, checked by its type and kind.
+  void Field(Id128* id, FieldKind) { *id = Id(); }
+  void Field(uint32_t* value, FieldKind) { *value = U32(); }
+  void Field(uint16_t* value, FieldKind) { *value = U16(); }
+  void Field(uint64_t* value, FieldKind kind) {
+    *value = kind == FieldKind::kAmount      ? Amount()
+             : kind == FieldKind::kTimestamp ? Timestamp()
+                                             : U64();
+  }
 
   bool malformed() const { return malformed_; }
 
@@ -482,92 +494,18 @@ constexpr std::string_view kEventColumns =
 constexpr std::string_view kBatchColumns =
     "number, timestamp_max, accounts, transfers, expiries, checksum, events, event_sequence_max";
 
-void BindAccount(Binder& b, const Account& a) {
-  b.Id(a.id);
-  b.U64(a.debits_pending);
-  b.U64(a.debits_posted);
-  b.U64(a.credits_pending);
-  b.U64(a.credits_posted);
-  b.Id(a.user_data_128);
-  b.U64(a.user_data_64);
-  b.U64(a.user_data_32);
-  b.U64(a.ledger);
-  b.U64(a.code);
-  b.U64(a.flags);
-  b.U64(a.timestamp);
+// Binds or reads a record's fields in ForEachField's order
+// (store/records.h), which is the order of the column lists above.
+template <typename Record>
+void BindRecord(Binder& b, const Record& record) {
+  ForEachField(record, [&b](const auto& field, FieldKind) { b.Field(field); });
 }
 
-// Braced initialisers evaluate left to right, so the columns are read in order.
-Account ReadAccount(Columns& c) {
-  return Account{.id = c.Id(),
-                 .debits_pending = c.Amount(),
-                 .debits_posted = c.Amount(),
-                 .credits_pending = c.Amount(),
-                 .credits_posted = c.Amount(),
-                 .user_data_128 = c.Id(),
-                 .user_data_64 = c.U64(),
-                 .user_data_32 = c.U32(),
-                 .ledger = c.U32(),
-                 .code = c.U16(),
-                 .flags = c.U16(),
-                 .timestamp = c.Timestamp()};
-}
-
-void BindTransfer(Binder& b, const Transfer& t) {
-  b.Id(t.id);
-  b.Id(t.debit_account_id);
-  b.Id(t.credit_account_id);
-  b.U64(t.amount);
-  b.Id(t.pending_id);
-  b.Id(t.user_data_128);
-  b.U64(t.user_data_64);
-  b.U64(t.user_data_32);
-  b.U64(t.timeout);
-  b.U64(t.ledger);
-  b.U64(t.code);
-  b.U64(t.flags);
-  b.U64(t.timestamp);
-}
-
-Transfer ReadTransfer(Columns& c) {
-  return Transfer{.id = c.Id(),
-                  .debit_account_id = c.Id(),
-                  .credit_account_id = c.Id(),
-                  .amount = c.Amount(),
-                  .pending_id = c.Id(),
-                  .user_data_128 = c.Id(),
-                  .user_data_64 = c.U64(),
-                  .user_data_32 = c.U32(),
-                  .timeout = c.U32(),
-                  .ledger = c.U32(),
-                  .code = c.U16(),
-                  .flags = c.U16(),
-                  .timestamp = c.Timestamp()};
-}
-
-void BindExpiry(Binder& b, const Expiry& e) {
-  b.Id(e.pending_id);
-  b.U64(e.timestamp);
-}
-
-Expiry ReadExpiry(Columns& c) { return Expiry{.pending_id = c.Id(), .timestamp = c.Timestamp()}; }
-
-void BindBalance(Binder& b, const AccountBalance& x) {
-  b.Id(x.account_id);
-  b.U64(x.timestamp);
-  b.U64(x.debits_pending);
-  b.U64(x.debits_posted);
-  b.U64(x.credits_pending);
-  b.U64(x.credits_posted);
-}
-
-AccountBalance ReadBalance(Columns& c) {
-  return AccountBalance{.account_id = c.Id(),
-                        .timestamp = c.Timestamp(),
-                        .debits_pending = c.Amount(),
-                        .debits_posted = c.Amount(),
-                        .credits_pending = c.Amount(),
-                        .credits_posted = c.Amount()};
+template <typename Record>
+Record ReadRecord(Columns& c) {
+  Record record;
+  ForEachField(record, [&c](auto& field, FieldKind kind) { c.Field(&field, kind); });
+  return record;
 }
 
 void BindEvent(Binder& b, const RoleEvent& e) {
@@ -1037,7 +975,7 @@ StoredBatch ReadStoredBatch(Columns& c) {
 // An account as its batch created it, with zero balances: the chain covers
 // creation, not the balances that later transfers moved.
 Account ReadAccountAsCreated(Columns& c) {
-  Account a = ReadAccount(c);
+  Account a = ReadRecord<Account>(c);
   a.debits_pending = a.debits_posted = a.credits_pending = a.credits_posted = 0;
   return a;
 }
@@ -1291,8 +1229,8 @@ class ChainWalk {
   sqlite3* db_;
   ChainReport* report_;
   BatchCursor<Account> accounts_{"accounts", ReadAccountAsCreated};
-  BatchCursor<Transfer> transfers_{"transfers", ReadTransfer};
-  BatchCursor<Expiry> expiries_{"expiries", ReadExpiry};
+  BatchCursor<Transfer> transfers_{"transfers", ReadRecord<Transfer>};
+  BatchCursor<Expiry> expiries_{"expiries", ReadRecord<Expiry>};
   EventCursor events_;
   Batch batch_;         // the batch being checked, reused so its vectors keep capacity
   ChainHead previous_;  // the last good batch's; all zero before the first
@@ -1317,7 +1255,7 @@ auto WithBatch(void (*bind)(Binder&, const Record&), uint64_t number) {
 // then unregisters the VFS. Threads: Append and Load on one writer thread at
 // a time (serialized by writer_mutex_ anyway); queries, VerifyChain, Head and
 // Stats from any thread. Invariant: head_ is the last batch on disk, and once
-// an Append has failed (failed_ set) no later one writes anything.
+// an Append has failed (appends_) no later one writes anything.
 class SqliteStore final : public Store {
  public:
   static Result<std::unique_ptr<Store>> Open(const std::string& path, const StoreOptions& options) {
@@ -1339,22 +1277,17 @@ class SqliteStore final : public Store {
 
   Status Append(const Batch& batch) override {
     std::lock_guard lock(writer_mutex_);
-    if (!failed_.ok()) {
-      return core::Unavailable("the store refuses appends after a failed one: " +
-                               failed_.message());
-    }
+    NETFIN_RETURN_IF_ERROR(appends_.Refusal());
     const ChainHead head = Head();
     const ChainHead next = NextHead(head, batch);
     Status status = WriteBatch(batch, next);
     if (!status.ok()) {
       RollBackIfOpen(writer_.get());
-      failed_ = status;
-      return status;
+      return appends_.Fail(std::move(status));
     }
     std::lock_guard head_lock(head_mutex_);
     head_ = next;
-    batches_.fetch_add(1, std::memory_order_relaxed);
-    events_.fetch_add(batch.EventCount(), std::memory_order_relaxed);
+    appends_.Committed(batch);
     return Status::Ok();
   }
 
@@ -1373,11 +1306,11 @@ class SqliteStore final : public Store {
           db, SelectSql(kTransferColumns, "FROM transfers ORDER BY timestamp"), &transfers));
       NETFIN_RETURN_IF_ERROR(
           Prepare(db, SelectSql(kExpiryColumns, "FROM expiries ORDER BY timestamp"), &expiries));
-      NETFIN_RETURN_IF_ERROR(ForEachRecord(db, accounts.get(), ReadAccount,
+      NETFIN_RETURN_IF_ERROR(ForEachRecord(db, accounts.get(), ReadRecord<Account>,
                                            [&](const Account& a) { visitor.OnAccount(a); }));
-      NETFIN_RETURN_IF_ERROR(ForEachRecord(db, transfers.get(), ReadTransfer,
+      NETFIN_RETURN_IF_ERROR(ForEachRecord(db, transfers.get(), ReadRecord<Transfer>,
                                            [&](const Transfer& t) { visitor.OnTransfer(t); }));
-      NETFIN_RETURN_IF_ERROR(ForEachRecord(db, expiries.get(), ReadExpiry,
+      NETFIN_RETURN_IF_ERROR(ForEachRecord(db, expiries.get(), ReadRecord<Expiry>,
                                            [&](const Expiry& e) { visitor.OnExpiry(e); }));
       return LoadEvents(db, visitor);
     });
@@ -1385,12 +1318,12 @@ class SqliteStore final : public Store {
 
   Result<std::optional<Account>> LookupAccount(const Id128& id) override {
     ReaderPool::Lease reader = readers_.Acquire();
-    return LookupById(reader->db.get(), reader->account_by_id.get(), id, ReadAccount);
+    return LookupById(reader->db.get(), reader->account_by_id.get(), id, ReadRecord<Account>);
   }
 
   Result<std::optional<Transfer>> LookupTransfer(const Id128& id) override {
     ReaderPool::Lease reader = readers_.Acquire();
-    return LookupById(reader->db.get(), reader->transfer_by_id.get(), id, ReadTransfer);
+    return LookupById(reader->db.get(), reader->transfer_by_id.get(), id, ReadRecord<Transfer>);
   }
 
   Result<std::vector<Transfer>> GetAccountTransfers(const AccountFilter& filter) override {
@@ -1401,14 +1334,14 @@ class SqliteStore final : public Store {
                                        : Side::kBoth;
     ReaderPool::Lease reader = readers_.Acquire();
     sqlite3_stmt* stmt = reader->transfers[static_cast<size_t>(side)][filter.reversed].get();
-    return RunAccountQuery(reader->db.get(), stmt, filter, ReadTransfer);
+    return RunAccountQuery(reader->db.get(), stmt, filter, ReadRecord<Transfer>);
   }
 
   // Balances belong to the account, not to a side: debits/credits don't apply.
   Result<std::vector<AccountBalance>> GetAccountBalances(const AccountFilter& filter) override {
     ReaderPool::Lease reader = readers_.Acquire();
     sqlite3_stmt* stmt = reader->balances[filter.reversed].get();
-    return RunAccountQuery(reader->db.get(), stmt, filter, ReadBalance);
+    return RunAccountQuery(reader->db.get(), stmt, filter, ReadRecord<AccountBalance>);
   }
 
   Result<std::vector<RoleEvent>> ReadEvents(const EventFilter& filter) override {
@@ -1426,9 +1359,7 @@ class SqliteStore final : public Store {
   }
 
   StoreStats Stats() const override {
-    return StoreStats{.batches = batches_.load(std::memory_order_relaxed),
-                      .events = events_.load(std::memory_order_relaxed),
-                      .fsyncs = vfs_->syncs()};
+    return appends_.Stats(vfs_->syncs());
   }
 
  private:
@@ -1540,14 +1471,14 @@ class SqliteStore final : public Store {
     NETFIN_RETURN_IF_ERROR(Execute(db, sql_.begin.get(), "BEGIN IMMEDIATE"));
     // Created accounts go in before the updates that may name them.
     NETFIN_RETURN_IF_ERROR(InsertEach(sql_.insert_account, batch.accounts_created,
-                                      WithBatch(BindAccount, number), "insert account"));
+                                      WithBatch(BindRecord<Account>, number), "insert account"));
     NETFIN_RETURN_IF_ERROR(InsertEach(sql_.insert_transfer, batch.transfers_created,
-                                      WithBatch(BindTransfer, number), "insert transfer"));
+                                      WithBatch(BindRecord<Transfer>, number), "insert transfer"));
     NETFIN_RETURN_IF_ERROR(InsertEach(sql_.insert_expiry, batch.expiries,
-                                      WithBatch(BindExpiry, number), "insert expiry"));
+                                      WithBatch(BindRecord<Expiry>, number), "insert expiry"));
     NETFIN_RETURN_IF_ERROR(UpdateAccounts(batch.accounts_updated));
     NETFIN_RETURN_IF_ERROR(
-        InsertEach(sql_.insert_balance, batch.balances, BindBalance, "insert balance"));
+        InsertEach(sql_.insert_balance, batch.balances, BindRecord<AccountBalance>, "insert balance"));
     NETFIN_RETURN_IF_ERROR(InsertEach(sql_.insert_event, batch.events, BindEvent, "insert event"));
     NETFIN_RETURN_IF_ERROR(InsertBatchRow(batch, next));
     return Execute(db, sql_.commit.get(), "COMMIT");
@@ -1619,13 +1550,10 @@ class SqliteStore final : public Store {
   ReaderPool readers_;
 
   std::mutex writer_mutex_;  // serializes Append and Load
-  Status failed_;            // the first failed Append's error; guarded by writer_mutex_
+  AppendRecord appends_;     // Refusal/Fail under writer_mutex_
 
   mutable std::mutex head_mutex_;
   ChainHead head_;  // guarded by head_mutex_
-
-  std::atomic<uint64_t> batches_{0};
-  std::atomic<uint64_t> events_{0};
 
   // Append's scratch, kept so that its capacity is reused; writer only.
   std::vector<const Account*> sorted_updates_;

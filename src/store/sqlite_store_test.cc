@@ -7,16 +7,15 @@
 #include <stdlib.h>
 
 #include <algorithm>
-#include <atomic>
 #include <filesystem>
 #include <memory>
 #include <optional>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "core/assert.h"
 #include "core/limits.h"
+#include "core/scratch_dir.h"
 #include "store/store.h"
 #include "store/store_test_support.h"
 
@@ -27,20 +26,6 @@ using core::kAmountMax;
 using core::StatusCode;
 using namespace testing;  // NOLINT: the shared builders
 
-// A fresh directory under /tmp for one test, removed afterwards.
-class TempDir {
- public:
-  TempDir() {
-    char pattern[] = "/tmp/netfin-store-test-XXXXXX";
-    NETFIN_ASSERT(mkdtemp(pattern) != nullptr);
-    path_ = pattern;
-  }
-  ~TempDir() { std::filesystem::remove_all(path_); }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
 
 // Runs SQL on its own connection through the default VFS.
 void RawExec(const std::string& path, const std::string& sql) {
@@ -89,7 +74,7 @@ class SqliteStoreTest : public ::testing::Test {
     return report;
   }
 
-  TempDir dir_;
+  core::ScratchDir dir_;
 };
 
 // --- Round trips and the head ---
@@ -104,51 +89,6 @@ TEST_F(SqliteStoreTest, RoundTripsEveryFieldAtItsLimits) {
   EXPECT_EQ(RawQuery(path(), "SELECT hex(id) FROM accounts WHERE code = 65535"),
             "FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFE");
   EXPECT_EQ(RawQuery(path(), "SELECT user_data_64 FROM accounts WHERE code = 65535"), "-1");
-}
-
-TEST_F(SqliteStoreTest, LoadsTransfersAndExpiriesInTimestampOrder) {
-  std::unique_ptr<Store> store = Open();
-  AppendThreeBatches(*store);
-  RecordingVisitor loaded;
-  ASSERT_TRUE(store->Load(loaded).ok());
-  EXPECT_EQ(loaded.accounts.size(), 4u);
-  std::vector<uint64_t> timestamps;
-  for (const Transfer& t : loaded.transfers) timestamps.push_back(t.timestamp);
-  EXPECT_EQ(timestamps, (std::vector<uint64_t>{10, 20, 30, 40}));
-  ASSERT_EQ(loaded.expiries.size(), 1u);
-  EXPECT_EQ(loaded.expiries[0].pending_id, Id128::FromU64(10));
-}
-
-TEST_F(SqliteStoreTest, HeadOfAnEmptyStoreIsZero) {
-  std::unique_ptr<Store> store = Open();
-  const ChainHead head = store->Head();
-  EXPECT_EQ(head.batch_number, 0u);
-  EXPECT_EQ(head.checksum, core::Checksum{});
-  EXPECT_EQ(head.timestamp_max, 0u);
-}
-
-TEST_F(SqliteStoreTest, HeadChainsChecksumsAndSurvivesReopen) {
-  const Batch first = NewBatch({NewAccount(1, 1), NewAccount(2, 2)});
-  const Batch second = NewBatch({}, {NewTransfer(7, 1, 2, 5)});
-  const core::Checksum c1 = ChainChecksum(core::Checksum{}, 1, first);
-  const core::Checksum c2 = ChainChecksum(c1, 2, second);
-  {
-    std::unique_ptr<Store> store = Open();
-    MustAppend(*store, first);
-    EXPECT_EQ(store->Head().checksum, c1);
-    MustAppend(*store, second);
-  }
-  std::unique_ptr<Store> store = Open();
-  const ChainHead head = store->Head();
-  EXPECT_EQ(head.batch_number, 2u);
-  EXPECT_EQ(head.checksum, c2);
-  EXPECT_EQ(head.timestamp_max, 5u);
-  MustAppend(*store, NewBatch({}, {NewTransfer(8, 2, 1, 6)}));
-  EXPECT_EQ(store->Head().batch_number, 3u);
-  const ChainReport report = Verify(*store);
-  EXPECT_FALSE(report.first_bad_batch) << report.detail;
-  EXPECT_EQ(report.batches_checked, 3u);
-  EXPECT_EQ(report.records_checked, 4u);
 }
 
 // Queries: store_query_test.cc runs the same cases against both backends.
@@ -185,8 +125,8 @@ TEST_F(SqliteStoreTest, VerifyChainFindsTheFirstTamperedBatch) {
        std::nullopt},
   };
   for (const TamperCase& c : cases) {
-    TempDir dir;
-    const std::string path = dir.path() + "/ledger.db";
+    core::ScratchDir dir;
+    const std::string path = dir.File("ledger.db");
     {
       std::unique_ptr<Store> store = std::move(OpenSqliteStore(path)).value();
       AppendThreeBatches(*store);
@@ -233,8 +173,8 @@ TEST_F(SqliteStoreTest, VerifyChainFindsATamperedRoleEvent) {
        "UPDATE batches SET events = 3, event_sequence_max = 5 WHERE number = 2", 2},
   };
   for (const TamperCase& c : cases) {
-    TempDir dir;
-    const std::string path = dir.path() + "/ledger.db";
+    core::ScratchDir dir;
+    const std::string path = dir.File("ledger.db");
     std::unique_ptr<Store> store = std::move(OpenSqliteStore(path)).value();
     AppendBatchesWithEvents(*store);
     RawExec(path, c.sql);
@@ -250,8 +190,8 @@ TEST_F(SqliteStoreTest, VerifyChainFindsATamperedRoleEvent) {
 TEST_F(SqliteStoreTest, LoadRefusesRoleEventsWithAGap) {
   for (const char* sql : {"DELETE FROM role_events WHERE sequence = 3",
                           "DELETE FROM role_events WHERE sequence = 5"}) {
-    TempDir dir;
-    const std::string path = dir.path() + "/ledger.db";
+    core::ScratchDir dir;
+    const std::string path = dir.File("ledger.db");
     AppendBatchesWithEvents(*std::move(OpenSqliteStore(path)).value());
     RawExec(path, sql);
     std::unique_ptr<Store> store = std::move(OpenSqliteStore(path)).value();
@@ -323,14 +263,6 @@ TEST_F(SqliteStoreTest, DurableAppendsCountRealSyncs) {
   EXPECT_EQ(store->Stats().events, 3u);
 }
 
-TEST_F(SqliteStoreTest, AsyncAppendsDoNotSync) {
-  std::unique_ptr<Store> store = Open(Durability::kAsync);
-  AppendThreeBatches(*store);
-  EXPECT_EQ(store->Stats().fsyncs, 0u);
-  EXPECT_EQ(store->Stats().batches, 3u);
-  EXPECT_EQ(store->Stats().events, 8u);
-}
-
 TEST_F(SqliteStoreTest, FailedAppendLeavesNothingAndRefusesLaterAppends) {
   std::unique_ptr<Store> store = Open();
   MustAppend(*store, NewBatch({NewAccount(1, 1), NewAccount(2, 2)}));
@@ -364,19 +296,6 @@ TEST_F(SqliteStoreTest, UpdateOfAnAccountMissingFromDiskFailsTheAppend) {
   EXPECT_FALSE(store->LookupAccount(Id128::FromU64(2)).value().has_value());
 }
 
-TEST_F(SqliteStoreTest, AppendOfABatchOutOfOrderIsABug) {
-  std::unique_ptr<Store> store = Open();
-  MustAppend(*store, NewBatch({NewAccount(1, 10)}));
-  EXPECT_DEATH((void)store->Append(Batch{}), "assertion failed");
-  EXPECT_DEATH((void)store->Append(NewBatch({NewAccount(2, 10)})), "assertion failed");
-  EXPECT_DEATH(
-      (void)store->Append(NewBatch({}, {NewTransfer(3, 1, 1, 12), NewTransfer(4, 1, 1, 11)})),
-      "assertion failed");
-  Account funded = NewAccount(5, 20);
-  funded.credits_posted = 1;
-  EXPECT_DEATH((void)store->Append(NewBatch({funded})), "assertion failed");
-}
-
 // --- Schema and options ---
 
 TEST_F(SqliteStoreTest, MigrationsRunOnceAndNewerSchemasAreRefused) {
@@ -405,61 +324,6 @@ TEST_F(SqliteStoreTest, RejectsAReaderCountOutOfRange) {
     ASSERT_FALSE(store.ok());
     EXPECT_EQ(store.status().code(), StatusCode::kInvalidArgument);
   }
-}
-
-TEST_F(SqliteStoreTest, UnopenablePathIsAnIoError) {
-  Result<std::unique_ptr<Store>> store = OpenSqliteStore(dir_.path() + "/missing/dir/ledger.db");
-  ASSERT_FALSE(store.ok());
-  EXPECT_EQ(store.status().code(), StatusCode::kIoError);
-}
-
-// --- Concurrency ---
-
-// Readers on several threads while one thread appends: every read sees whole
-// batches (never a part of one) and never goes back in time.
-TEST_F(SqliteStoreTest, ConcurrentReadersSeeOnlyWholeCommittedBatches) {
-  constexpr uint64_t kBatches = 60;
-  constexpr uint64_t kTransfersPerBatch = 7;
-  constexpr int kReaders = 3;
-  std::unique_ptr<Store> store = Open();
-  MustAppend(*store, NewBatch({NewAccount(1, 1), NewAccount(2, 2)}));
-  const Id128 a = Id128::FromU64(1);
-  Query query;
-  query.limit = core::kQueryLimitMax;
-  std::atomic<bool> done{false};
-  std::atomic<int> problems{0};
-  std::atomic<int> reads{0};
-  auto read = [&] {
-    size_t seen = 0;
-    do {  // at least once, however the threads are scheduled
-      Result<std::vector<Transfer>> transfers = store->GetAccountTransfers(query.Filter());
-      Result<std::optional<Account>> account = store->LookupAccount(a);
-      const bool whole = transfers.ok() && account.ok() && account.value().has_value() &&
-                         transfers->size() % kTransfersPerBatch == 0 && transfers->size() >= seen &&
-                         (*account.value()).debits_posted % kTransfersPerBatch == 0;
-      if (!whole) problems++;
-      if (transfers.ok()) seen = transfers->size();
-      reads++;
-    } while (!done.load());
-  };
-  std::vector<std::thread> readers;
-  for (int i = 0; i < kReaders; ++i) readers.emplace_back(read);
-  uint64_t timestamp = 10;
-  Account debited = NewAccount(1, 1);
-  for (uint64_t b = 0; b < kBatches; ++b) {
-    Batch batch;
-    for (uint64_t i = 0; i < kTransfersPerBatch; ++i, ++timestamp) {
-      batch.transfers_created.push_back(NewTransfer(timestamp, 1, 2, timestamp));
-    }
-    debited.debits_posted += kTransfersPerBatch;
-    batch.accounts_updated = {debited};
-    MustAppend(*store, batch);
-  }
-  done = true;
-  for (std::thread& t : readers) t.join();
-  EXPECT_EQ(problems.load(), 0);
-  EXPECT_GT(reads.load(), 0);
-  EXPECT_EQ(store->GetAccountTransfers(query.Filter())->size(), kBatches * kTransfersPerBatch);
 }
 
 }  // namespace
