@@ -123,7 +123,6 @@ Result<std::unique_ptr<LedgerService>> LedgerService::Open(std::unique_ptr<store
   RecoveryVisitor recovery(service->state_.Restorer(), options.replay_event);
   NETFIN_RETURN_IF_ERROR(service->store_->Load(recovery));
   service->event_sequence_ = recovery.sequence_last();
-  if (service->event_sequence_ != service->store_->Head().event_sequence_max) fprintf(stderr, "DEBUG %lu %lu\n", (unsigned long)service->event_sequence_, (unsigned long)service->store_->Head().event_sequence_max);
   NETFIN_ASSERT(service->event_sequence_ == service->store_->Head().event_sequence_max);
   // A recovered state must satisfy every invariant before it serves anyone.
   service->state_.AssertInvariants();

@@ -468,12 +468,5 @@ TEST_P(BothBackendsTest, ConcurrentReadersSeeOnlyWholeCommittedBatches) {
 
 INSTANTIATE_TEST_SUITE_P(Backends, BothBackendsTest, ::testing::ValuesIn(kBackends), BackendName);
 
-INSTANTIATE_TEST_SUITE_P(Backends, BothBackendsEventTest,
-                         ::testing::Values(Backend{"journal", OpenJournalIn},
-                                           Backend{"sqlite", OpenSqliteIn}),
-                         [](const ::testing::TestParamInfo<Backend>& info) {
-                           return std::string(info.param.name);
-                         });
-
 }  // namespace
 }  // namespace netfin::store
