@@ -37,6 +37,7 @@ unsigned HttpStatusOf(PaymentsError error) {
     case PaymentsError::kUnknownCurrency:
     case PaymentsError::kUnknownTier:
     case PaymentsError::kInvalidParty:
+    case PaymentsError::kInvalidField:
     case PaymentsError::kSameWallet:
     case PaymentsError::kInvalidDate:
     case PaymentsError::kIdempotencyKeyInvalid:

@@ -56,7 +56,7 @@ struct PaymentsConfig {
   uint64_t idempotency_ttl_s = 24 * 3600;            // how long a key is remembered
   uint64_t webhook_backoff_ms_base = 1000;           // first retry after 1 s, doubling
   uint64_t webhook_backoff_ms_max = 3600 * 1000;     // at most an hour apart
-  uint32_t webhook_attempts_max = 20;                // then abandoned (about 11 hours)
+  uint32_t webhook_attempts_max = 20;                // then abandoned (about 8 hours)
   uint32_t webhook_timeout_ms = 5000;
 
   const CurrencyConfig* FindCurrency(std::string_view code) const;

@@ -60,6 +60,7 @@ std::string_view PaymentsErrorName(PaymentsError error) {
     case PaymentsError::kUnknownSettlement: return "unknown_settlement";
     case PaymentsError::kUnknownTier: return "unknown_tier";
     case PaymentsError::kInvalidParty: return "invalid_party";
+    case PaymentsError::kInvalidField: return "invalid_field";
     case PaymentsError::kSameWallet: return "same_wallet";
     case PaymentsError::kInsufficientBalance: return "insufficient_balance";
     case PaymentsError::kTierLimitExceeded: return "tier_limit_exceeded";

@@ -105,6 +105,7 @@ enum class PaymentsError {
   kUnknownSettlement,
   kUnknownTier,
   kInvalidParty,           // personal data missing or malformed
+  kInvalidField,           // another field malformed or too long (description, reason)
   kSameWallet,             // a wallet transfer to itself
   kInsufficientBalance,    // the wallet holds less than the amount
   kTierLimitExceeded,      // the customer's tier allowance is used up

@@ -213,7 +213,9 @@ struct Model {
   }
   // The result code a payment by customer c of p would have.
   std::string PayResult(const MPayment& p, size_t c, uint64_t now) const {
-    if (p.status != MStatus::kCreated) return "payment_not_payable";
+    // A paid payment is its payer's alone; anyone else is refused as if it
+    // did not exist. An order nobody paid is shown to whoever holds its code.
+    if (p.status != MStatus::kCreated) return p.customer && *p.customer != c ? "forbidden" : "payment_not_payable";
     if (p.expires_at <= now) return "payment_expired";
     return SpendResult(c, p.amount, now);
   }

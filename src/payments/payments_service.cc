@@ -130,12 +130,16 @@ class PaymentsService::Op {
     return c == nullptr ? kUnknown : c->code;
   }
 
-  // Appends the event and applies it to the state.
-  void Emit(const Event& event, Id128 subject_a = {}, Id128 subject_b = {}) {
+  // Appends the event and applies it to the state. `also` is a party the
+  // event's own fields do not name (the merchant of a payment's transition):
+  // it takes the first free subject, so the party's feed shows the event.
+  void Emit(const Event& event, Id128 also = {}) {
     Id128 a, b;
     SubjectsOf(event, &a, &b);
-    if (a.IsZero()) a = subject_a;
-    if (b.IsZero()) b = subject_b;
+    if (!also.IsZero() && also != a && also != b) {
+      NETFIN_ASSERT(a.IsZero() || b.IsZero());
+      (a.IsZero() ? a : b) = also;
+    }
     const store::RoleEvent& stored = ctx_.AppendEvent(
         ledger::Role::kPayments, static_cast<uint16_t>(TypeOf(event)), a, b, EncodeEvent(event));
     s_.state_.Apply(event, stored.sequence, stored.timestamp);
@@ -344,6 +348,17 @@ core::Status PaymentsService::EnsurePlatform(ledger::LedgerService& ledger) {
 core::Status PaymentsService::Start(ledger::LedgerService& ledger) {
   NETFIN_ASSERT(ledger_ == nullptr);
   state_.FenceIds();  // replay is over; no command has run yet
+  // A settlement's file is written after its batch is durable; a crash in
+  // between leaves it missing, so every missing file is written again (its
+  // content is derived from the durable state alone).
+  {
+    std::lock_guard lock(files_mutex_);
+    for (const Id128& id : state_.AllSettlements()) {
+      if (!std::filesystem::exists(SettlementFilePath(*state_.FindSettlement(id)))) {
+        settlement_files_due_.push_back(id);
+      }
+    }
+  }
   NETFIN_RETURN_IF_ERROR(EnsurePlatform(ledger));
   ledger_ = &ledger;
   if (options_.sweeper) sweeper_ = std::thread([this] { SweeperLoop(); });
@@ -394,6 +409,11 @@ void PaymentsService::Sweep() {
   for (const Id128& id : files) WriteSettlementFile(id);
 }
 
+std::string PaymentsService::SettlementFilePath(const Settlement& s) const {
+  return fmt::format("{}/{}/{}.csv", config_.settlement_dir, FormatDate(s.business_date),
+                     s.merchant_id.ToDecimal());
+}
+
 void PaymentsService::WriteSettlementFile(const Id128& settlement_id) {
   Call call;
   std::string path;
@@ -402,8 +422,7 @@ void PaymentsService::WriteSettlementFile(const Id128& settlement_id) {
          [&](Op& op) {
            const Settlement* s = state_.FindSettlement(settlement_id);
            NETFIN_ASSERT(s != nullptr);
-           path = fmt::format("{}/{}/{}.csv", config_.settlement_dir, FormatDate(s->business_date),
-                              s->merchant_id.ToDecimal());
+           path = SettlementFilePath(*s);
            return Ok(SettlementCsv(*s, state_, op.CurrencyOf(s->ledger)));
          },
          std::move(done));
@@ -677,7 +696,7 @@ void PaymentsService::CreatePayment(const Call& call, NewPayment in, ReplyFn rep
     const CurrencyConfig* cur = config_.FindCurrency(in.currency);
     if (cur == nullptr) return Error(PaymentsError::kUnknownCurrency, "currency " + in.currency + " is not configured");
     if (cur->ledger != m->ledger) return Error(PaymentsError::kCurrencyMismatch, "the merchant accepts " + op.CurrencyOf(m->ledger));
-    if (in.description.size() > kDescriptionBytesMax) return Error(PaymentsError::kInvalidAmount, "description: at most 256 bytes");
+    if (in.description.size() > kDescriptionBytesMax) return Error(PaymentsError::kInvalidField, "description: at most 256 bytes");
     const uint64_t expires_in_s = in.expires_in_s.value_or(config_.payment_expiry_s_default);
     if (expires_in_s == 0 || expires_in_s > config_.payment_expiry_s_max) return Error(PaymentsError::kInvalidDate, fmt::format("expires_in_s: 1..{}", config_.payment_expiry_s_max));
     const Customer* c = nullptr;
@@ -717,7 +736,10 @@ void PaymentsService::PayPayment(const Call& call, Id128 id, ReplyFn reply) {
   Submit(call, 2, true, [this, id](Op& op) -> Reply {
     if (op.who().role != PrincipalRole::kCustomer) return Error(PaymentsError::kForbidden, "only a customer pays");
     const Payment* p = state_.FindPayment(id);
-    if (p == nullptr) return Error(PaymentsError::kUnknownPayment, "no such payment");
+    // An order nobody has paid is open to whoever holds its code (its QR
+    // payload); a paid one is its payer's alone, and a stranger (or a
+    // missing id) gets the same refusal, which reveals nothing.
+    if (p == nullptr || (!p->customer_id.IsZero() && p->customer_id != op.who().party_id)) return Error(PaymentsError::kForbidden, "not a payment you may pay");
     const Customer* c = state_.FindCustomer(op.who().party_id);
     if (c == nullptr) return Error(PaymentsError::kUnknownCustomer, "no such customer");
     return ChargePayment(op, *p, *c);
@@ -778,7 +800,7 @@ void PaymentsService::CreateRefund(const Call& call, NewRefund in, ReplyFn reply
     const AmountMinor amount = in.amount.value_or(refundable);
     if (amount == 0) return Error(in.amount ? PaymentsError::kInvalidAmount : PaymentsError::kRefundExceedsPayment, in.amount ? "amount: at least 1" : "the payment is fully refunded");
     if (amount > refundable) return Error(PaymentsError::kRefundExceedsPayment, fmt::format("at most {} is left to refund", refundable));
-    if (in.reason.size() > kDescriptionBytesMax) return Error(PaymentsError::kInvalidAmount, "reason: at most 256 bytes");
+    if (in.reason.size() > kDescriptionBytesMax) return Error(PaymentsError::kInvalidField, "reason: at most 256 bytes");
     // The fee returned so far is always round(fee * refunded / amount), so
     // the parts of several partial refunds sum exactly to the whole fee.
     AmountMinor fee_returned = 0;

@@ -202,6 +202,7 @@ class PaymentsService {
   void SweeperLoop();
   void Sweep();
   void WriteSettlementFile(const Id128& settlement_id);
+  std::string SettlementFilePath(const Settlement& s) const;
 
   PaymentsConfig config_;
   const core::SecretKey& master_key_;

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <rapidjson/document.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -15,6 +16,7 @@
 #include "core/limits.h"
 #include "core/scratch_dir.h"
 #include "ledger/ledger_service.h"
+#include "payments/events.h"
 #include "store/store.h"
 
 namespace netfin::payments {
@@ -480,6 +482,30 @@ TEST_F(PaymentsServiceTest, InvalidAmountsAreRefused) {
   h().ExpectBalanced();
 }
 
+TEST_F(PaymentsServiceTest, OverlongTextFieldsAreInvalidFields) {
+  const Id128 a = h().NewCustomerId();
+  const Id128 m = h().NewMerchantId();
+  ASSERT_OK(h().TopUp(a, 1000));
+  Call as_m = h().Merchant(m);
+  NewPayment order{{}, 100, "CNY", std::string(257, 'd'), {}};
+  EXPECT_ERR(h().Run([&](ReplyFn done) { h().svc().CreatePayment(as_m, order, std::move(done)); }),
+             "invalid_field");
+  Call as_a = h().Customer(a);
+  NewPayment direct{m, 100, "CNY", std::string(257, 'd'), {}};
+  EXPECT_ERR(h().Run([&](ReplyFn done) { h().svc().CreatePayment(as_a, direct, std::move(done)); }),
+             "invalid_field");
+  order.description = std::string(256, 'd');  // the limit itself is fine
+  Call as_m_again = h().Merchant(m);
+  EXPECT_OK(h().Run([&](ReplyFn done) { h().svc().CreatePayment(as_m_again, order, std::move(done)); }));
+  const Id128 paid = h().Paid(a, m, 100);
+  NewRefund refund{paid, 10, std::string(257, 'r')};
+  Call refunder = h().Merchant(m);
+  EXPECT_ERR(h().Run([&](ReplyFn done) { h().svc().CreateRefund(refunder, refund, std::move(done)); }),
+             "invalid_field");
+  EXPECT_EQ(h().Balance(a), 900u);
+  h().ExpectBalanced();
+}
+
 // ---------------------------------------------------------------------------
 // Payments.
 
@@ -530,6 +556,34 @@ TEST_F(PaymentsServiceTest, MerchantOrderPaidByCustomer) {
   EXPECT_ERR(h().PayAs(h().Merchant(merchant), id), "forbidden");
   EXPECT_ERR(h().PayAs(h().Operator(), id), "forbidden");
   h().ExpectBalanced();
+}
+
+// The events feed filters on an event's subjects: each party must find every
+// transition of its payments there, the merchant the processing step too.
+TEST_F(PaymentsServiceTest, EveryTransitionOfAPaymentNamesItsMerchantAndCustomer) {
+  const Id128 customer = h().NewCustomerId();
+  const Id128 merchant = h().NewMerchantId();
+  ASSERT_OK(h().TopUp(customer, 1'000));
+  const Id128 order = h().OrderId(merchant, 100);
+  ASSERT_OK(h().Pay(customer, order));
+  auto types_for = [&](const Id128& party) {
+    std::vector<std::string> types;
+    auto events = h().ledger().store().ReadEvents({0, party, 1000});
+    EXPECT_TRUE(events.ok());
+    for (const store::RoleEvent& e : events.value()) {
+      const auto type = static_cast<EventType>(e.type);
+      if (IsPublicEvent(type)) types.emplace_back(EventTypeName(type));
+    }
+    return types;
+  };
+  const std::vector<std::string> merchant_sees = types_for(merchant);
+  const std::vector<std::string> customer_sees = types_for(customer);
+  for (const char* type : {"payment.created", "payment.processing", "payment.succeeded"}) {
+    EXPECT_NE(std::find(merchant_sees.begin(), merchant_sees.end(), type), merchant_sees.end()) << type;
+  }
+  for (const char* type : {"payment.processing", "payment.succeeded"}) {
+    EXPECT_NE(std::find(customer_sees.begin(), customer_sees.end(), type), customer_sees.end()) << type;
+  }
 }
 
 TEST_F(PaymentsServiceTest, FeeIsRoundedHalfToEven) {
@@ -885,7 +939,7 @@ TEST_F(PaymentsServiceTest, UnknownPartiesAndPayments) {
   EXPECT_ERR(h().Transfer(customer, nobody, 1), "unknown_customer");
   EXPECT_ERR(h().Direct(customer, nobody, 1), "unknown_merchant");
   EXPECT_ERR(h().GetMerchant(nobody), "unknown_merchant");
-  EXPECT_ERR(h().Pay(customer, nobody), "unknown_payment");
+  EXPECT_ERR(h().Pay(customer, nobody), "forbidden");  // a customer learns nothing
   EXPECT_ERR(h().GetPayment(h().Operator(), nobody), "unknown_payment");
   EXPECT_ERR(h().Refund(h().Operator(), nobody), "unknown_payment");
   EXPECT_ERR(h().Cancel(h().Operator(), nobody), "unknown_payment");
@@ -922,6 +976,14 @@ TEST_F(PaymentsServiceTest, AuthorizationRefusesWithoutRevealing) {
   Call bob_call = h().Customer(bob);
   EXPECT_ERR(h().Run([&](ReplyFn done) { h().svc().ListRefunds(bob_call, alices, std::move(done)); }),
              "forbidden");
+  // Bob cannot pay (or probe) Alice's paid payment; Alice is told it is paid.
+  Reply pay_theirs = h().Pay(bob, alices);
+  Reply pay_missing = h().Pay(bob, nonexistent);
+  EXPECT_ERR(pay_theirs, "forbidden");
+  EXPECT_ERR(pay_missing, "forbidden");
+  EXPECT_EQ(pay_theirs.message, pay_missing.message);
+  EXPECT_ERR(h().Pay(alice, alices), "payment_not_payable");
+  EXPECT_EQ(h().Balance(bob), 10'000u);
   // Lists show one's own only.
   EXPECT_EQ(Parse(h().ListPayments(h().Customer(bob)).body)["data"].Size(), 0u);
   EXPECT_EQ(Parse(h().ListPayments(h().Merchant(rival)).body)["data"].Size(), 0u);
@@ -1196,6 +1258,16 @@ TEST_F(PaymentsServiceTest, SettlementOfADay) {
   std::stringstream written;
   written << in.rdbuf();
   EXPECT_EQ(written.str(), file.body);
+  // A file lost before it was written (a crash after the settlement's batch
+  // was durable) is written again after the restart.
+  std::filesystem::remove(path);
+  h().Restart();
+  h().svc().SweepNow();
+  std::ifstream again(path);
+  ASSERT_TRUE(again.good()) << path;
+  std::stringstream rewritten;
+  rewritten << again.rdbuf();
+  EXPECT_EQ(rewritten.str(), file.body);
 
   // A refund of a settled payment needs money the merchant no longer holds.
   EXPECT_ERR(h().Refund(h().Merchant(m2), p3, 1), "merchant_balance_insufficient");
