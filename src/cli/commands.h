@@ -68,6 +68,7 @@ struct BenchPaymentsOptions {
   uint32_t connections = 64;  // one customer and one keep-alive connection each
   uint32_t merchants = 8;
   uint32_t server_threads = 2;
+  uint32_t client_threads = 1;  // io threads of the asynchronous load client
   std::string store = "journal";
   bool json = false;
 };

@@ -79,6 +79,9 @@ int main(int argc, char** argv) {
   pay_cmd->add_option("--connections", pay.connections, "Customers, one connection each")->capture_default_str();
   pay_cmd->add_option("--merchants", pay.merchants, "Merchants paid")->capture_default_str();
   pay_cmd->add_option("--threads", pay.server_threads, "Server I/O threads")->capture_default_str();
+  pay_cmd->add_option("--client-threads", pay.client_threads, "I/O threads of the load client")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 64));
   pay_cmd->add_option("--store", pay.store, "Storage backend")->check(store_kinds)->capture_default_str();
   pay_cmd->add_flag("--json", pay.json, "Print a final one-line JSON object on stdout");
 

@@ -2,11 +2,13 @@
 // customers and merchants driven through the signed HTTP API.
 
 #include <atomic>
+#include <ctime>
 #include <chrono>
 #include <thread>
 
 #include <fmt/format.h>
 
+#include "cli/async_load.h"
 #include "cli/bench_stats.h"
 #include "cli/commands.h"
 #include "cli/node.h"
@@ -184,55 +186,59 @@ int RunBenchPayments(const BenchPaymentsOptions& options) {
   const uint64_t amount = 100;
   if (!TopUpAll(target, economy, amount * (options.payments / options.connections + 1))) return 1;
 
-  std::atomic<uint64_t> done{0}, failed{0};
-  std::vector<std::vector<uint64_t>> latencies(options.connections);
-  const uint64_t start_ns = core::MonotonicNowNs();
-  std::vector<std::thread> threads;
-  for (uint32_t t = 0; t < options.connections; ++t) {
-    threads.emplace_back([&, t] {
-      PaymentsClient client(economy.customers[t].key_id, economy.customers[t].secret);
-      if (!client.Connect(target.host, target.port).ok()) return;
-      const uint64_t mine = options.payments / options.connections + (t < options.payments % options.connections);
-      latencies[t].reserve(mine);
-      const std::string body = fmt::format(R"({{"merchant_id":"{}","amount":{},"currency":"CNY"}})",
-                                           economy.merchants[t % economy.merchants.size()].id, amount);
-      for (uint64_t i = 0; i < mine; ++i) {
-        const uint64_t t0 = core::MonotonicNowNs();
-        auto r = client.Post("/v1/payments", body);
-        latencies[t].push_back(core::MonotonicNowNs() - t0);
-        if (!r.ok() || r.value().status != 201) failed.fetch_add(1);
-        done.fetch_add(1, std::memory_order_relaxed);
-      }
-    });
+  // Each connection is one customer paying one merchant, every request
+  // signed afresh with the customer's key and a new Idempotency-Key.
+  std::vector<std::unique_ptr<api::RequestSigner>> signers;
+  std::vector<std::string> bodies;
+  for (uint32_t c = 0; c < options.connections; ++c) {
+    signers.push_back(std::make_unique<api::RequestSigner>(economy.customers[c].key_id,
+                                                           economy.customers[c].secret));
+    bodies.push_back(fmt::format(R"({{"merchant_id":"{}","amount":{},"currency":"CNY"}})",
+                                 economy.merchants[c % economy.merchants.size()].id, amount));
   }
-  ProgressLine progress("bench payments");
-  while (done.load() < options.payments && failed.load() == 0) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(200));
-    if (!options.json) progress.Update(done.load(), options.payments, start_ns);
+  LoadOptions load;
+  load.host = target.host;
+  load.port = target.port;
+  load.connections = options.connections;
+  load.requests = options.payments;
+  load.threads = options.client_threads;
+  load.expect_status = 201;
+  auto ran = RunLoad(load, [&](uint32_t c, uint64_t i) {
+    LoadRequest r{"POST", "/v1/payments", bodies[c], {}};
+    const api::SignatureHeaders h =
+        signers[c]->Sign(r.method, r.target, r.body, static_cast<int64_t>(std::time(nullptr)));
+    r.headers = {{std::string(api::kKeyHeader), h.key_id},
+                 {std::string(api::kTimestampHeader), h.timestamp},
+                 {std::string(api::kNonceHeader), h.nonce},
+                 {std::string(api::kSignatureHeader), h.signature},
+                 {"Idempotency-Key", fmt::format("bench-{}-{}", c, i)}};
+    return r;
+  });
+  if (!ran.ok()) {
+    fmt::print(stderr, "bench payments: {}\n", ran.status().ToString());
+    return 1;
   }
-  for (auto& th : threads) th.join();
-  const double seconds = static_cast<double>(core::MonotonicNowNs() - start_ns) / 1e9;
-  if (!options.json) progress.Finish();
-  std::vector<uint64_t> all;
-  for (auto& l : latencies) all.insert(all.end(), l.begin(), l.end());
+  LoadResult& result = ran.value();
+  if (result.failed != 0) fmt::print(stderr, "bench payments: first failure: {}\n", result.first_failure);
   auto recon = op.Get("/v1/platform/reconciliation");
   const bool balanced = recon.ok() && recon.value().status == 200 && recon.value().json["balanced"].GetBool();
   const uint64_t fsyncs = (*node)->ledger->store().Stats().fsyncs;
-  const double rate = static_cast<double>(done.load()) / seconds;
-  const double p50 = PercentileMs(all, 50), p99 = PercentileMs(all, 99);
+  const double rate = static_cast<double>(result.done - result.failed) / result.seconds;
+  const double p50 = PercentileMs(result.latencies_ns, 50);
+  const double p99 = PercentileMs(result.latencies_ns, 99);
   if (options.json) {
     fmt::print("{{\"bench\":\"payments\",\"store\":\"{}\",\"payments\":{},\"failed\":{},\"connections\":{},"
-               "\"seconds\":{:.3f},\"payments_per_s\":{:.0f},\"latency_p50_ms\":{:.3f},"
-               "\"latency_p99_ms\":{:.3f},\"fsyncs\":{},\"reconciled\":{}}}\n",
-               options.store, done.load(), failed.load(), options.connections, seconds, rate, p50,
-               p99, fsyncs, balanced);
+               "\"server_threads\":{},\"client_threads\":{},\"seconds\":{:.3f},\"payments_per_s\":{:.0f},"
+               "\"latency_p50_ms\":{:.3f},\"latency_p99_ms\":{:.3f},\"fsyncs\":{},\"reconciled\":{}}}\n",
+               options.store, result.done, result.failed, options.connections, options.server_threads,
+               options.client_threads, result.seconds, rate, p50, p99, fsyncs, balanced);
   } else {
     fmt::print("bench payments ({} store, {} connections): {} signed payments in {:.2f} s = {:.0f}/s; "
                "latency p50 {:.3f} ms, p99 {:.3f} ms; {} fsyncs; {} failed; reserve {}\n",
-               options.store, options.connections, done.load(), seconds, rate, p50, p99, fsyncs,
-               failed.load(), balanced ? "reconciled" : "NOT RECONCILED");
+               options.store, options.connections, result.done, result.seconds, rate, p50, p99, fsyncs,
+               result.failed, balanced ? "reconciled" : "NOT RECONCILED");
   }
-  return failed.load() == 0 && balanced ? 0 : 1;
+  return result.failed == 0 && result.done == options.payments && balanced ? 0 : 1;
 }
 
 }  // namespace netfin::cli

@@ -32,14 +32,29 @@ std::optional<Id128> Id128::ParseDecimal(std::string_view text) {
 }
 
 std::string Id128::ToDecimal() const {
+  // Every 128-bit division is a library call, so the value is cut into at
+  // most three 19-digit parts with two or three of them, and each part is
+  // written with 64-bit arithmetic (ids are printed in every JSON answer).
+  constexpr uint64_t kPart = 10'000'000'000'000'000'000ull;  // 10^19
   U128 v = ToU128(*this);
+  uint64_t parts[3];
+  int count = 0;
+  do {
+    NETFIN_ASSERT(count < 3);
+    parts[count++] = static_cast<uint64_t>(v % kPart);
+    v /= kPart;
+  } while (v != 0);
   char buffer[kDecimalDigitsMax + 1];
   size_t n = 0;
-  do {
-    NETFIN_ASSERT(n < kDecimalDigitsMax);
-    buffer[n++] = static_cast<char>('0' + static_cast<unsigned>(v % 10));
-    v /= 10;
-  } while (v != 0);
+  for (int i = 0; i < count; ++i) {
+    uint64_t part = parts[i];
+    const bool last = i + 1 == count;  // the leading part has no zero padding
+    for (int digit = 0; digit < 19 && (!last || part != 0 || digit == 0); ++digit) {
+      NETFIN_ASSERT(n < kDecimalDigitsMax);
+      buffer[n++] = static_cast<char>('0' + part % 10);
+      part /= 10;
+    }
+  }
   std::reverse(buffer, buffer + n);
   return std::string(buffer, n);
 }

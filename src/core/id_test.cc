@@ -6,7 +6,13 @@ namespace netfin::core {
 namespace {
 
 TEST(Id128, ParsesAndPrintsDecimalRoundTrip) {
-  for (const char* text : {"0", "1", "18446744073709551615", "18446744073709551616",
+  // Around the 19-digit parts ToDecimal works in, and zeros inside them.
+  for (const char* text : {"0", "1", "9", "10", "18446744073709551615", "18446744073709551616",
+                           "9999999999999999999", "10000000000000000000", "10000000000000000001",
+                           "99999999999999999999999999999999999999",
+                           "100000000000000000000000000000000000000",
+                           "100000000000000000000000000000000000007",
+                           "1000000000000000000000000000000000000",
                            "340282366920938463463374607431768211455"}) {
     auto id = Id128::ParseDecimal(text);
     ASSERT_TRUE(id.has_value()) << text;
