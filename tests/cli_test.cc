@@ -4,6 +4,7 @@
 // benchmarks, never by tests).
 
 #include <gtest/gtest.h>
+#include <rapidjson/document.h>
 
 #include <cstdio>
 #include <fstream>
@@ -153,6 +154,24 @@ TEST(Cli, BenchHttpStartsItsOwnServerAndPrintsItsFigures) {
     EXPECT_NE(out.find(key), std::string::npos) << key << " in " << out;
   }
   EXPECT_GE(JsonInteger(out, "fsyncs"), 1) << "the server acknowledged without syncing: " << out;
+}
+
+TEST(Cli, BenchPaymentsPaysOverSignedHttpAndReconciles) {
+  const std::string out = Output(NetfinBin() +
+                                 " bench payments --payments 600 --connections 6 --merchants 2 --json");
+  rapidjson::Document d;
+  ASSERT_FALSE(d.Parse(out.c_str()).HasParseError()) << out;
+  for (const char* key : {"payments_per_s", "latency_p50_ms", "latency_p99_ms", "fsyncs"}) {
+    ASSERT_TRUE(d.HasMember(key)) << key << " in " << out;
+  }
+  EXPECT_EQ(d["payments"].GetUint64(), 600u) << out;
+  EXPECT_EQ(d["failed"].GetUint64(), 0u) << out;
+  EXPECT_TRUE(d["reconciled"].GetBool()) << out;
+  EXPECT_GT(d["payments_per_s"].GetDouble(), 0) << out;
+  // Durable before each answer, batched by group commit: at least one sync,
+  // never more than one per payment (plus the set-up's requests).
+  EXPECT_GE(d["fsyncs"].GetUint64(), 1u) << out;
+  EXPECT_LE(d["fsyncs"].GetUint64(), 600u + 50u) << out;
 }
 
 }  // namespace
