@@ -2,6 +2,9 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/sha.h>
 #include <sodium.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -368,21 +371,22 @@ Result<std::string> OpenText(const SecretKey& key, std::string_view sealed,
 
 // ---- Hashes, MACs, comparison -----------------------------------------------
 
+// SHA-256 and HMAC-SHA256 come from OpenSSL's libcrypto, which uses the
+// CPU's SHA extensions: every signed request is hashed and MACed on both
+// sides, and libsodium's portable SHA-256 was a tenth of the payments
+// benchmark's CPU time (docs/benchmarks.md). libsodium keeps everything else.
 std::string Sha256Hex(std::string_view data) {
-  EnsureSodium();
-  unsigned char digest[crypto_hash_sha256_BYTES];
-  NETFIN_ASSERT(crypto_hash_sha256(digest, Bytes(data), data.size()) == 0);
+  unsigned char digest[SHA256_DIGEST_LENGTH];
+  NETFIN_ASSERT(SHA256(Bytes(data), data.size(), digest) != nullptr);
   return ToHex(digest, sizeof digest);
 }
 
 std::string HmacSha256Hex(std::string_view key, std::string_view message) {
-  EnsureSodium();
-  crypto_auth_hmacsha256_state state;
-  unsigned char mac[crypto_auth_hmacsha256_BYTES];
-  NETFIN_ASSERT(crypto_auth_hmacsha256_init(&state, Bytes(key), key.size()) == 0);
-  NETFIN_ASSERT(crypto_auth_hmacsha256_update(&state, Bytes(message), message.size()) == 0);
-  NETFIN_ASSERT(crypto_auth_hmacsha256_final(&state, mac) == 0);
-  sodium_memzero(&state, sizeof state);  // it holds the padded key
+  unsigned char mac[SHA256_DIGEST_LENGTH];
+  unsigned int mac_size = 0;
+  NETFIN_ASSERT(HMAC(EVP_sha256(), Bytes(key), static_cast<int>(key.size()), Bytes(message),
+                     message.size(), mac, &mac_size) != nullptr);
+  NETFIN_ASSERT(mac_size == sizeof mac);
   return ToHex(mac, sizeof mac);
 }
 
