@@ -1,7 +1,9 @@
 #include "cli/node.h"
 
+#include <chrono>
 #include <ctime>
 #include <filesystem>
+#include <thread>
 
 #include "cli/open_store.h"
 
@@ -26,9 +28,13 @@ core::Result<std::unique_ptr<Node>> StartNode(const NodeOptions& options) {
   node->payments = std::make_unique<payments::PaymentsService>(std::move(config), *node->master_key);
   node->keys = std::make_unique<api::KeyRegistry>(*node->master_key);
   // Nonces live in memory: a request signed before this start could be a
-  // replay of one served by the previous process, so it is refused.
+  // replay of one served by the previous process, so it is refused. Times
+  // are whole seconds, and the previous process may have served a request
+  // signed in this very second: so requests count from the next second on,
+  // and the server opens only once that second has begun (below).
+  const int64_t not_before_s = static_cast<int64_t>(std::time(nullptr)) + 1;
   node->replay = std::make_unique<api::ReplayGuard>(
-      api::ReplayGuardOptions{.not_before_s = static_cast<int64_t>(std::time(nullptr))});
+      api::ReplayGuardOptions{.not_before_s = not_before_s});
 
   auto store = OpenStore(options.store, options.db_path, store::Durability::kSync);
   if (!store.ok()) return store.status();
@@ -44,6 +50,10 @@ core::Result<std::unique_ptr<Node>> StartNode(const NodeOptions& options) {
   if (options.webhooks) {
     node->webhooks = std::make_unique<api::WebhookDispatcher>(*node->payments);
     node->webhooks->Start();
+  }
+  // Recovery above usually used some of the wait.
+  while (static_cast<int64_t>(std::time(nullptr)) < not_before_s) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   node->server = std::make_unique<api::Server>(
       api::ApiServices{.ledger = *node->ledger,
