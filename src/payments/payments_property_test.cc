@@ -30,6 +30,7 @@
 #include "core/scratch_dir.h"
 #include "ledger/ledger_service.h"
 #include "payments/payments_service.h"
+#include "payments/payments_test_support.h"
 #include "store/store.h"
 
 namespace netfin::payments {
@@ -39,7 +40,7 @@ constexpr uint64_t kSecondNs = 1'000'000'000ull;
 constexpr uint64_t kMinuteNs = 60 * kSecondNs;
 constexpr uint64_t kHourNs = 60 * kMinuteNs;
 constexpr uint64_t kDayNs = 24 * kHourNs;
-constexpr uint64_t kT0 = 1'795'572'000'000'000'000ull;  // 2026-11-25T02:00:00Z
+using test_support::kT0;  // 2026-11-25T02:00:00Z
 constexpr int kShards = 4;
 // Debug and sanitizer builds run about 8x slower: fewer seeds keep the test
 // near 20 s there (about 10 s for 200 seeds in an optimized build).
@@ -235,41 +236,13 @@ struct Model {
 // ---------------------------------------------------------------------------
 // The system under test.
 
-class System {
+class System : public test_support::ServiceOnScratchLedger {
  public:
-  System(PaymentsConfig config, bool sqlite) : config_(std::move(config)), sqlite_(sqlite) {
-    config_.settlement_dir = dir_.File("settlements");
-    Open();
-  }
-  ~System() { Close(); }
+  System(PaymentsConfig config, bool sqlite)
+      : ServiceOnScratchLedger(std::move(config),
+                               sqlite ? test_support::Backend::kSqlite : test_support::Backend::kJournal) {}
 
-  void Open() {
-    svc_ = std::make_unique<PaymentsService>(
-        config_, key_, PaymentsServiceOptions{.clock = &clock_, .sweeper = false});
-    auto store = sqlite_ ? store::OpenSqliteStore(dir_.File("netfin.db"),
-                                                  {.durability = store::Durability::kAsync})
-                         : store::OpenJournalStore(dir_.File("journal"),
-                                                   {.durability = store::Durability::kAsync});
-    ASSERT_TRUE(store.ok()) << store.status().ToString();
-    PaymentsService* svc = svc_.get();
-    auto ledger = ledger::LedgerService::Open(
-        std::move(store).value(),
-        {.clock = &clock_, .replay_event = [svc](const store::RoleEvent& e) { svc->Replay(e); }});
-    ASSERT_TRUE(ledger.ok()) << ledger.status().ToString();
-    ledger_ = std::move(ledger).value();
-    const core::Status started = svc_->Start(*ledger_);
-    ASSERT_TRUE(started.ok()) << started.ToString();
-  }
-  void Close() {
-    if (svc_) svc_->Stop();
-    if (ledger_) ledger_->Stop();
-    ledger_.reset();
-    svc_.reset();
-  }
-
-  PaymentsService& svc() { return *svc_; }
-  core::ManualClock& clock() { return clock_; }
-  uint64_t now() const { return clock_.NowNs(); }
+  uint64_t now() { return clock().NowNs(); }
 
   Call Fresh(PrincipalRole role, Id128 party) {
     Call c;
@@ -282,7 +255,7 @@ class System {
   Call Customer(Id128 id) { return Fresh(PrincipalRole::kCustomer, id); }
   Call Merchant(Id128 id) { return Fresh(PrincipalRole::kMerchant, id); }
 
-  Reply Run(const std::function<void(ReplyFn)>& start) { return svc_->Await(start); }
+  Reply Run(const std::function<void(ReplyFn)>& start) { return svc().Await(start); }
 
   // Starts every read at once (one batch) and waits for all the answers.
   std::vector<Reply> RunAll(const std::vector<std::function<void(ReplyFn)>>& starts) {
@@ -299,13 +272,6 @@ class System {
   }
 
  private:
-  core::ScratchDir dir_;
-  PaymentsConfig config_;
-  bool sqlite_;
-  core::ManualClock clock_{kT0};
-  core::SecretKey key_ = core::SecretKey::Random();
-  std::unique_ptr<PaymentsService> svc_;
-  std::unique_ptr<ledger::LedgerService> ledger_;
   uint64_t calls_ = 0;
 };
 

@@ -17,6 +17,7 @@
 #include "core/scratch_dir.h"
 #include "ledger/ledger_service.h"
 #include "payments/events.h"
+#include "payments/payments_test_support.h"
 #include "store/store.h"
 
 namespace netfin::payments {
@@ -25,12 +26,10 @@ namespace {
 constexpr uint64_t kSecondNs = 1'000'000'000ull;
 constexpr uint64_t kHourNs = 3600 * kSecondNs;
 constexpr uint64_t kDayNs = 24 * kHourNs;
-// 2026-11-25T02:00:00Z: 10:00 on 2026-11-25 in China (UTC+8).
-constexpr uint64_t kT0 = 1'795'572'000'000'000'000ull;
+using test_support::Backend;
+using test_support::kT0;  // 10:00 on 2026-11-25 in China (UTC+8)
 constexpr int32_t kDay0 = 20261125;
 constexpr int32_t kDay1 = 20261126;
-
-enum class Backend { kJournal, kSqlite };
 
 // The plaintext personal data the tests send; none of it may be stored or shown.
 const PersonalInput kAlice{"张三丰", "13812345678", "110101199003071234", "6222021234567890123"};
@@ -74,51 +73,10 @@ Id128 I(const rapidjson::Value& v, const char* key) {
 
 // A payments service on a ledger on a store in a scratch directory, with a
 // manual clock, no sweeper, and helpers that make one call each.
-class Harness {
+class Harness : public test_support::ServiceOnScratchLedger {
  public:
   explicit Harness(PaymentsConfig config = {}, Backend backend = Backend::kJournal)
-      : config_(std::move(config)), backend_(backend), key_(core::SecretKey::Random()) {
-    config_.settlement_dir = dir_.File("settlements");
-    Open();
-  }
-  ~Harness() { Close(); }
-
-  void Open() {
-    svc_ = std::make_unique<PaymentsService>(config_, key_,
-                                             PaymentsServiceOptions{.clock = &clock_, .sweeper = false});
-    auto store = backend_ == Backend::kJournal
-                     ? store::OpenJournalStore(dir_.File("journal"),
-                                               {.durability = store::Durability::kAsync})
-                     : store::OpenSqliteStore(dir_.File("netfin.db"),
-                                              {.durability = store::Durability::kAsync});
-    ASSERT_TRUE(store.ok()) << store.status().ToString();
-    PaymentsService* svc = svc_.get();
-    auto ledger = ledger::LedgerService::Open(
-        std::move(store).value(),
-        {.clock = &clock_, .replay_event = [svc](const store::RoleEvent& e) { svc->Replay(e); }});
-    ASSERT_TRUE(ledger.ok()) << ledger.status().ToString();
-    ledger_ = std::move(ledger).value();
-    const core::Status started = svc_->Start(*ledger_);
-    ASSERT_TRUE(started.ok()) << started.ToString();
-  }
-
-  void Close() {
-    if (svc_) svc_->Stop();
-    if (ledger_) ledger_->Stop();
-    ledger_.reset();
-    svc_.reset();
-  }
-
-  void Restart() {
-    Close();
-    Open();
-  }
-
-  PaymentsService& svc() { return *svc_; }
-  ledger::LedgerService& ledger() { return *ledger_; }
-  core::ManualClock& clock() { return clock_; }
-  const PaymentsConfig& config() const { return config_; }
-  const std::string& settlement_dir() const { return config_.settlement_dir; }
+      : ServiceOnScratchLedger(std::move(config), backend) {}
 
   // ---- calls: a fresh idempotency key and fingerprint each
   Call As(PrincipalRole role, Id128 party, std::string key_id) {
@@ -132,13 +90,13 @@ class Harness {
   Call Customer(Id128 id) { return As(PrincipalRole::kCustomer, id, "customer-key-" + id.ToDecimal()); }
   Call Merchant(Id128 id) { return As(PrincipalRole::kMerchant, id, "merchant-key-" + id.ToDecimal()); }
 
-  Reply Run(const std::function<void(ReplyFn)>& start) { return svc_->Await(start); }
+  Reply Run(const std::function<void(ReplyFn)>& start) { return svc().Await(start); }
 
   Reply NewCustomerReply(uint8_t tier, const std::string& currency = "CNY",
                          const PersonalInput& personal = kAlice) {
     NewCustomer in{personal, tier, currency};
     Call call = Operator();
-    return Run([&](ReplyFn done) { svc_->CreateCustomer(call, in, std::move(done)); });
+    return Run([&](ReplyFn done) { svc().CreateCustomer(call, in, std::move(done)); });
   }
   Id128 NewCustomerId(uint8_t tier = 3, const std::string& currency = "CNY") {
     Reply r = NewCustomerReply(tier, currency);
@@ -149,7 +107,7 @@ class Harness {
                          const std::string& webhook_url = "") {
     NewMerchant in{kShop, fee_bps, webhook_url, currency};
     Call call = Operator();
-    return Run([&](ReplyFn done) { svc_->CreateMerchant(call, in, std::move(done)); });
+    return Run([&](ReplyFn done) { svc().CreateMerchant(call, in, std::move(done)); });
   }
   Id128 NewMerchantId(std::optional<uint32_t> fee_bps = 60, const std::string& currency = "CNY",
                       const std::string& webhook_url = "") {
@@ -164,17 +122,17 @@ class Harness {
   Reply TopUpAs(const Call& call, Id128 customer, AmountMinor amount,
                 const std::string& currency = "CNY") {
     MoneyInput in{customer, {}, amount, currency};
-    return Run([&](ReplyFn done) { svc_->TopUp(call, in, std::move(done)); });
+    return Run([&](ReplyFn done) { svc().TopUp(call, in, std::move(done)); });
   }
   Reply Withdraw(Id128 customer, AmountMinor amount, const std::string& currency = "CNY") {
     MoneyInput in{customer, {}, amount, currency};
     Call call = Customer(customer);
-    return Run([&](ReplyFn done) { svc_->Withdraw(call, in, std::move(done)); });
+    return Run([&](ReplyFn done) { svc().Withdraw(call, in, std::move(done)); });
   }
   Reply Transfer(Id128 from, Id128 to, AmountMinor amount, const std::string& currency = "CNY") {
     MoneyInput in{from, to, amount, currency};
     Call call = Customer(from);
-    return Run([&](ReplyFn done) { svc_->TransferBetweenWallets(call, in, std::move(done)); });
+    return Run([&](ReplyFn done) { svc().TransferBetweenWallets(call, in, std::move(done)); });
   }
   Reply Order(Id128 merchant, AmountMinor amount, std::optional<uint64_t> expires_in_s = {},
               const std::string& currency = "CNY") {
@@ -183,7 +141,7 @@ class Harness {
   Reply OrderAs(const Call& call, AmountMinor amount, std::optional<uint64_t> expires_in_s = {},
                 const std::string& currency = "CNY") {
     NewPayment in{{}, amount, currency, "order", expires_in_s};
-    return Run([&](ReplyFn done) { svc_->CreatePayment(call, in, std::move(done)); });
+    return Run([&](ReplyFn done) { svc().CreatePayment(call, in, std::move(done)); });
   }
   Id128 OrderId(Id128 merchant, AmountMinor amount) {
     Reply r = Order(merchant, amount);
@@ -192,13 +150,13 @@ class Harness {
   }
   Reply Pay(Id128 customer, Id128 payment) { return PayAs(Customer(customer), payment); }
   Reply PayAs(const Call& call, Id128 payment) {
-    return Run([&](ReplyFn done) { svc_->PayPayment(call, payment, std::move(done)); });
+    return Run([&](ReplyFn done) { svc().PayPayment(call, payment, std::move(done)); });
   }
   Reply Direct(Id128 customer, Id128 merchant, AmountMinor amount,
                const std::string& currency = "CNY") {
     NewPayment in{merchant, amount, currency, "scan", {}};
     Call call = Customer(customer);
-    return Run([&](ReplyFn done) { svc_->CreatePayment(call, in, std::move(done)); });
+    return Run([&](ReplyFn done) { svc().CreatePayment(call, in, std::move(done)); });
   }
   // A paid payment's id.
   Id128 Paid(Id128 customer, Id128 merchant, AmountMinor amount) {
@@ -208,20 +166,20 @@ class Harness {
   }
   Reply Refund(const Call& call, Id128 payment, std::optional<AmountMinor> amount = {}) {
     NewRefund in{payment, amount, "customer request"};
-    return Run([&](ReplyFn done) { svc_->CreateRefund(call, in, std::move(done)); });
+    return Run([&](ReplyFn done) { svc().CreateRefund(call, in, std::move(done)); });
   }
   Reply Cancel(const Call& call, Id128 payment) {
-    return Run([&](ReplyFn done) { svc_->CancelPayment(call, payment, std::move(done)); });
+    return Run([&](ReplyFn done) { svc().CancelPayment(call, payment, std::move(done)); });
   }
   Reply GetPayment(const Call& call, Id128 payment) {
-    return Run([&](ReplyFn done) { svc_->GetPayment(call, payment, std::move(done)); });
+    return Run([&](ReplyFn done) { svc().GetPayment(call, payment, std::move(done)); });
   }
   Reply ListPayments(const Call& call, PageInput page = {}) {
-    return Run([&](ReplyFn done) { svc_->ListPayments(call, page, std::move(done)); });
+    return Run([&](ReplyFn done) { svc().ListPayments(call, page, std::move(done)); });
   }
   Reply Wallet(Id128 customer) {
     Call call = Operator();
-    return Run([&](ReplyFn done) { svc_->GetWallet(call, customer, std::move(done)); });
+    return Run([&](ReplyFn done) { svc().GetWallet(call, customer, std::move(done)); });
   }
   uint64_t Balance(Id128 customer) {
     Reply r = Wallet(customer);
@@ -230,7 +188,7 @@ class Harness {
   }
   Reply GetMerchant(Id128 merchant) {
     Call call = Operator();
-    return Run([&](ReplyFn done) { svc_->GetMerchant(call, merchant, std::move(done)); });
+    return Run([&](ReplyFn done) { svc().GetMerchant(call, merchant, std::move(done)); });
   }
   uint64_t MerchantBalance(Id128 merchant) {
     Reply r = GetMerchant(merchant);
@@ -239,22 +197,22 @@ class Harness {
   }
   Reply Settle(int32_t date, std::optional<Call> call = {}, bool early = false) {
     Call c = call ? *call : Operator();
-    return Run([&](ReplyFn done) { svc_->RunSettlement(c, date, early, std::move(done)); });
+    return Run([&](ReplyFn done) { svc().RunSettlement(c, date, early, std::move(done)); });
   }
   Reply MarkPaid(Id128 settlement, std::optional<Call> call = {}) {
     Call c = call ? *call : Operator();
-    return Run([&](ReplyFn done) { svc_->MarkSettlementPaid(c, settlement, std::move(done)); });
+    return Run([&](ReplyFn done) { svc().MarkSettlementPaid(c, settlement, std::move(done)); });
   }
   Reply GetSettlement(const Call& call, Id128 settlement) {
-    return Run([&](ReplyFn done) { svc_->GetSettlement(call, settlement, std::move(done)); });
+    return Run([&](ReplyFn done) { svc().GetSettlement(call, settlement, std::move(done)); });
   }
   Reply SettlementFile(Id128 settlement) {
     Call call = Operator();
-    return Run([&](ReplyFn done) { svc_->GetSettlementFile(call, settlement, std::move(done)); });
+    return Run([&](ReplyFn done) { svc().GetSettlementFile(call, settlement, std::move(done)); });
   }
   Reply Reconciliation() {
     Call call = Operator();
-    return Run([&](ReplyFn done) { svc_->GetReconciliation(call, std::move(done)); });
+    return Run([&](ReplyFn done) { svc().GetReconciliation(call, std::move(done)); });
   }
   // The reconciliation's ledger entry for a currency.
   rapidjson::Document Recon(const std::string& currency = "CNY") {
@@ -284,13 +242,6 @@ class Harness {
   }
 
  private:
-  core::ScratchDir dir_;
-  PaymentsConfig config_;
-  Backend backend_;
-  core::ManualClock clock_{kT0};
-  core::SecretKey key_;
-  std::unique_ptr<PaymentsService> svc_;
-  std::unique_ptr<ledger::LedgerService> ledger_;
   uint64_t calls_ = 0;
 };
 
