@@ -6,11 +6,12 @@
 #include <vector>
 
 #include "credit/credit_limits.h"
+#include "credit/credit_test_support.h"
 
 namespace netfin::credit {
 namespace {
 
-CivilDate D(const char* text) { return CivilDate::Parse(text).value(); }
+using test_support::D;
 
 Schedule Build(core::AmountMinor principal, uint32_t n, ScheduleMethod method, uint32_t bps,
                uint32_t fee_bps) {

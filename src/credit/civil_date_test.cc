@@ -1,11 +1,12 @@
 #include "credit/civil_date.h"
 
 #include <gtest/gtest.h>
+#include "credit/credit_test_support.h"
 
 namespace netfin::credit {
 namespace {
 
-CivilDate D(const char* text) { return CivilDate::Parse(text).value(); }
+using test_support::D;
 
 TEST(CivilDateTest, EpochAndKnownDays) {
   EXPECT_EQ(CivilDate().days_since_epoch(), 0);

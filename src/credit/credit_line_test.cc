@@ -2,26 +2,16 @@
 
 #include <gtest/gtest.h>
 
+#include "credit/credit_test_support.h"
 #include "credit/day_end.h"
 #include "credit/repayment.h"
 
 namespace netfin::credit {
 namespace {
 
-CivilDate D(const char* text) { return CivilDate::Parse(text).value(); }
+using test_support::D;
 
-Product PayLater() {
-  Product p;
-  p.name = "pay_later";
-  p.kind = ProductKind::kCreditLine;
-  p.method = ScheduleMethod::kFlatFee;
-  p.terms = {3, 6, 9, 12, 24};
-  p.monthly_fee_bps = 60;
-  p.penalty_daily_ppm = 500;
-  p.statement_day = 1;
-  p.due_day = 10;
-  return p;
-}
+using test_support::PayLater;
 
 TEST(CreditLineTest, PurchasesWithinTheLimit) {
   CreditLine line;

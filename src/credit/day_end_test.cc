@@ -3,29 +3,15 @@
 #include <gtest/gtest.h>
 
 #include "credit/credit_limits.h"
+#include "credit/credit_test_support.h"
 #include "credit/repayment.h"
 
 namespace netfin::credit {
 namespace {
 
-CivilDate D(const char* text) { return CivilDate::Parse(text).value(); }
+using test_support::D;
 
-// As in repayment_test: 1,000.00 CNY in 3 equal-principal instalments at 12%
-// with a 0.1% monthly fee from 2024-01-10; due 02-10, 03-10, 04-10; billed a
-// week before; interest 1,000 / 667 / 333; penalty 0.05% a day.
-Loan TestLoan() {
-  ScheduleTerms t;
-  t.principal_minor = 100'000;
-  t.terms = 3;
-  t.method = ScheduleMethod::kEqualPrincipal;
-  t.annual_interest_bps = 1'200;
-  t.monthly_fee_bps = 10;
-  t.start_date = D("2024-01-10");
-  t.first_due_date = D("2024-02-10");
-  Schedule s;
-  EXPECT_EQ(BuildSchedule(t, &s), CreditResult::kOk);
-  return NewLoan(ProductKind::kCashLoan, t, s, 500, 0, t.start_date);
-}
+Loan TestLoan() { return test_support::ThreeMonthLoan(); }
 
 TEST(DayEndTest, BucketsAndClassesByDaysPastDue) {
   const DayEndPolicy policy;

@@ -2,13 +2,14 @@
 
 #include <gtest/gtest.h>
 
+#include "credit/credit_test_support.h"
 #include "credit/day_end.h"
 #include "credit/offer.h"
 
 namespace netfin::credit {
 namespace {
 
-CivilDate D(const char* text) { return CivilDate::Parse(text).value(); }
+using test_support::D;
 
 Product Merchant() {
   Product p;

@@ -3,11 +3,12 @@
 #include <gtest/gtest.h>
 
 #include <set>
+#include "credit/credit_test_support.h"
 
 namespace netfin::credit {
 namespace {
 
-CivilDate D(const char* text) { return CivilDate::Parse(text).value(); }
+using test_support::D;
 
 Product FlatFee() {
   Product p;

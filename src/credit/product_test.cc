@@ -4,11 +4,12 @@
 
 #include "credit/credit_config.h"
 #include "credit/credit_limits.h"
+#include "credit/credit_test_support.h"
 
 namespace netfin::credit {
 namespace {
 
-CivilDate D(const char* text) { return CivilDate::Parse(text).value(); }
+using test_support::D;
 
 Product CashLoan() {
   Product p;
@@ -21,18 +22,7 @@ Product CashLoan() {
   return p;
 }
 
-Product PayLater() {
-  Product p;
-  p.name = "pay_later";
-  p.kind = ProductKind::kCreditLine;
-  p.method = ScheduleMethod::kFlatFee;
-  p.terms = {3, 6, 9, 12, 24};
-  p.monthly_fee_bps = 60;
-  p.penalty_daily_ppm = 500;
-  p.statement_day = 1;
-  p.due_day = 10;
-  return p;
-}
+using test_support::PayLater;
 
 // Expects ValidateProduct to refuse with a message naming the product and containing `words`.
 void ExpectRefused(const Product& p, const char* words, const CapPolicy& caps = CapPolicy{}) {

@@ -2,31 +2,15 @@
 
 #include <gtest/gtest.h>
 
+#include "credit/credit_test_support.h"
 #include "credit/day_end.h"
 
 namespace netfin::credit {
 namespace {
 
-CivilDate D(const char* text) { return CivilDate::Parse(text).value(); }
+using test_support::D;
 
-// 1,000.00 CNY, equal principal over 3 months at 12% with a 0.1% monthly fee,
-// lent 2024-01-10 with anniversary due dates, penalty 0.05% a day:
-//   1: principal 33,333  interest 1,000  fee 100  due 02-10 (31 days)  billed 02-03
-//   2: principal 33,333  interest   667  fee 100  due 03-10 (29 days)  billed 03-03
-//   3: principal 33,334  interest   333  fee 100  due 04-10 (31 days)  billed 04-03
-Loan TestLoan() {
-  ScheduleTerms t;
-  t.principal_minor = 100'000;
-  t.terms = 3;
-  t.method = ScheduleMethod::kEqualPrincipal;
-  t.annual_interest_bps = 1'200;
-  t.monthly_fee_bps = 10;
-  t.start_date = D("2024-01-10");
-  t.first_due_date = D("2024-02-10");
-  Schedule s;
-  EXPECT_EQ(BuildSchedule(t, &s), CreditResult::kOk);
-  return NewLoan(ProductKind::kCashLoan, t, s, 500, 0, t.start_date);
-}
+Loan TestLoan() { return test_support::ThreeMonthLoan(); }
 
 void RunTo(const char* date, Loan* loan) {
   DayEvents events;

@@ -4,11 +4,12 @@
 
 #include "credit/annuity.h"
 #include "credit/credit_limits.h"
+#include "credit/credit_test_support.h"
 
 namespace netfin::credit {
 namespace {
 
-CivilDate D(const char* text) { return CivilDate::Parse(text).value(); }
+using test_support::D;
 
 ScheduleTerms Terms(core::AmountMinor principal, uint32_t n, ScheduleMethod method,
                     uint32_t annual_bps, uint32_t fee_bps = 0) {
