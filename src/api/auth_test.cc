@@ -431,6 +431,28 @@ bool CarriesValidSignature(const ReceivedRequest& r, std::string_view secret) {
                   r.Header("netfin-nonce"), r.body, r.Header("netfin-signature"));
 }
 
+// Answers the next request to server from a thread of its own; Wait()
+// returns what it received (empty when no client came).
+class AnswerOne {
+ public:
+  explicit AnswerOne(FakeServer& server)
+      : script_([this, &server] {
+          const int fd = server.Accept();
+          if (fd < 0) return;
+          received_ = FakeServer::Read(fd);
+          FakeServer::Reply(fd);
+          ::close(fd);
+        }) {}
+  ReceivedRequest Wait() {
+    script_.join();
+    return received_;
+  }
+
+ private:
+  ReceivedRequest received_;
+  std::thread script_;  // declared last: it starts once received_ exists
+};
+
 TEST(HttpClientSigning, EverySendIsSignedAfreshIncludingTheResendAfterAReconnect) {
   FakeServer server;
   std::vector<ReceivedRequest> received;
@@ -496,14 +518,7 @@ TEST(HttpClientSigning, EverySendIsSignedAfreshIncludingTheResendAfterAReconnect
 
 TEST(HttpClientSigning, WithoutASignerRequestsCarryOnlyTheirOwnHeaders) {
   FakeServer server;
-  ReceivedRequest received;
-  std::thread script([&] {
-    const int fd = server.Accept();
-    ASSERT_GE(fd, 0);
-    received = FakeServer::Read(fd);
-    FakeServer::Reply(fd);
-    ::close(fd);
-  });
+  AnswerOne script(server);
   HttpClient client;
   ASSERT_TRUE(client.Connect("127.0.0.1", server.port()).ok());
   client.SetSigner(std::make_shared<RequestSigner>("key-1", std::string(kSecret)));
@@ -512,7 +527,7 @@ TEST(HttpClientSigning, WithoutASignerRequestsCarryOnlyTheirOwnHeaders) {
       client.Request("PUT", "/v1/x", "body", "text/plain",
                      {{"Idempotency-Key", "k-1"}, {"Netfin-Nonce", "hand-made-nonce-1"}});
   ASSERT_TRUE(response.ok()) << response.status().ToString();
-  script.join();
+  const ReceivedRequest received = script.Wait();
   EXPECT_EQ(received.method, "PUT");
   EXPECT_EQ(received.body, "body");
   EXPECT_EQ(received.Header("content-type"), "text/plain");
@@ -524,21 +539,14 @@ TEST(HttpClientSigning, WithoutASignerRequestsCarryOnlyTheirOwnHeaders) {
 
 TEST(HttpClientSigning, ASignerReplacesHandMadeSignatureHeaders) {
   FakeServer server;
-  ReceivedRequest received;
-  std::thread script([&] {
-    const int fd = server.Accept();
-    ASSERT_GE(fd, 0);
-    received = FakeServer::Read(fd);
-    FakeServer::Reply(fd);
-    ::close(fd);
-  });
+  AnswerOne script(server);
   HttpClient client;
   ASSERT_TRUE(client.Connect("127.0.0.1", server.port()).ok());
   client.SetSigner(std::make_shared<RequestSigner>("key-2", std::string(kSecret)));
   core::Result<ClientResponse> response =
       client.Request("POST", "/v1/y", "{}", "application/json", {{"Netfin-Signature", "forged"}});
   ASSERT_TRUE(response.ok()) << response.status().ToString();
-  script.join();
+  const ReceivedRequest received = script.Wait();
   EXPECT_EQ(received.Header("netfin-key"), "key-2");
   EXPECT_NE(received.Header("netfin-signature"), "forged");
   EXPECT_TRUE(CarriesValidSignature(received, kSecret));
