@@ -5,7 +5,12 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <string>
+
+namespace CLI {
+class App;
+}  // namespace CLI
 
 namespace netfin::cli {
 
@@ -72,6 +77,20 @@ struct BenchPaymentsOptions {
   std::string store = "journal";
   bool json = false;
 };
+
+// The roles' commands register themselves (cli/risk_commands.cc,
+// cli/credit_commands.cc): each adds its subcommands under these parents
+// and, from the callback of the one that was parsed, sets *run to what main
+// must run. The options live as long as the App (shared_ptr in callbacks).
+struct CommandParents {
+  CLI::App& app;
+  CLI::App& bench;
+  CLI::App& train;
+  CLI::App& eval;
+  std::function<int()>* run;
+};
+void AddRiskCommands(const CommandParents& parents);
+void AddCreditCommands(const CommandParents& parents);
 
 int RunServe(const ServeOptions& options);
 int RunSimulatePayments(const SimulatePaymentsOptions& options);

@@ -96,7 +96,17 @@ int main(int argc, char** argv) {
   sim_pay_cmd->add_option("--merchants", sim.merchants)->capture_default_str();
   sim_pay_cmd->add_option("--payments", sim.payments)->capture_default_str();
 
+  CLI::App* train_cmd = app.add_subcommand("train", "Train a model from a labelled data file");
+  train_cmd->require_subcommand(1);
+  CLI::App* eval_cmd = app.add_subcommand("eval", "Evaluate a model on held-out or other data");
+  eval_cmd->require_subcommand(1);
+  std::function<int()> role_command;
+  const CommandParents parents{app, *bench_cmd, *train_cmd, *eval_cmd, &role_command};
+  AddRiskCommands(parents);
+  AddCreditCommands(parents);
+
   CLI11_PARSE(app, argc, argv);
+  if (role_command) return role_command();
 
   if (serve_cmd->parsed()) {
     // Flags given explicitly win over the config file; remember which were.

@@ -60,8 +60,7 @@ core::Result<float> NumericValue(const std::string& name, const Feature& feature
 }
 
 // Writes one categorical column's one-hot features (categories, then other).
-core::Status FillCategorical(const ml::ColumnEncoding& column, const Feature& feature,
-                             float* out) {
+core::Status FillCategorical(const ml::ColumnEncoding& column, const Feature& feature, float* out) {
   const size_t width = column.categories.size() + 1;
   if (const double* number = std::get_if<double>(&feature.value)) {
     if (!std::isnan(*number)) return BadFeature(column.name, "a category (text), not a number");
@@ -92,18 +91,20 @@ ml::Encoding EffectiveEncoding(const ml::GbmModel& model) {
 }  // namespace
 
 uint32_t ScoreFromDefaultProbability(double default_probability) {
-  const double p = std::isnan(default_probability) ? 1.0 : std::clamp(default_probability, 0.0, 1.0);
+  const double p =
+      std::isnan(default_probability) ? 1.0 : std::clamp(default_probability, 0.0, 1.0);
   const long score = std::lround(static_cast<double>(kScoreMax) * (1.0 - p));
   NETFIN_ASSERT(score >= 0 && score <= static_cast<long>(kScoreMax));
   return static_cast<uint32_t>(score);
 }
 
-GbmScorer::GbmScorer(ml::GbmModel model, const GbmScorerOptions& options,
-                     std::vector<std::string> columns, std::vector<size_t> column_of_feature)
+GbmScorer::GbmScorer(ml::GbmModel model, const GbmScorerOptions& options, ml::Encoding encoding,
+                     std::vector<size_t> column_of_feature)
     : model_(std::move(model)),
       options_(options),
-      column_names_(std::move(columns)),
+      encoding_(std::move(encoding)),
       column_of_feature_(std::move(column_of_feature)) {
+  for (const ml::ColumnEncoding& column : encoding_.columns) column_names_.push_back(column.name);
   NETFIN_ASSERT(column_of_feature_.size() == model_.FeatureCount());
   NETFIN_ASSERT(options_.reasons_max <= kReasonCodesMax);
 }
@@ -113,19 +114,17 @@ core::Result<GbmScorer> GbmScorer::Create(ml::GbmModel model, const GbmScorerOpt
   if (options.reasons_max > kReasonCodesMax) {
     return core::InvalidArgument("reasons_max: 0.." + std::to_string(kReasonCodesMax));
   }
-  const ml::Encoding encoding = EffectiveEncoding(model);
+  ml::Encoding encoding = EffectiveEncoding(model);
   if (encoding.FeatureNames() != model.feature_names()) {
     return core::InvalidArgument("the model's encoding does not give its feature names");
   }
-  std::vector<std::string> columns;
   std::vector<size_t> column_of_feature;
-  for (const ml::ColumnEncoding& column : encoding.columns) {
-    const size_t width =
-        column.kind == ml::ColumnKind::kNumeric ? 1 : column.categories.size() + 1;
-    column_of_feature.insert(column_of_feature.end(), width, columns.size());
-    columns.push_back(column.name);
+  for (size_t c = 0; c < encoding.columns.size(); ++c) {
+    const ml::ColumnEncoding& column = encoding.columns[c];
+    const size_t width = column.kind == ml::ColumnKind::kNumeric ? 1 : column.categories.size() + 1;
+    column_of_feature.insert(column_of_feature.end(), width, c);
   }
-  return GbmScorer(std::move(model), options, std::move(columns), std::move(column_of_feature));
+  return GbmScorer(std::move(model), options, std::move(encoding), std::move(column_of_feature));
 }
 
 core::Result<GbmScorer> GbmScorer::Load(const std::string& model_path,
@@ -149,10 +148,9 @@ core::Result<std::vector<float>> GbmScorer::EncodeFeatures(
   for (const Feature& f : features) {
     if (!by_name.emplace(f.name, &f).second) return BadFeature(f.name, "given twice");
   }
-  const ml::Encoding encoding = EffectiveEncoding(model_);
   std::vector<float> row(model_.FeatureCount(), 0.0f);
   size_t next = 0;
-  for (const ml::ColumnEncoding& column : encoding.columns) {
+  for (const ml::ColumnEncoding& column : encoding_.columns) {
     const auto it = by_name.find(column.name);
     if (it == by_name.end()) return BadFeature(column.name, "missing");
     if (column.kind == ml::ColumnKind::kNumeric) {

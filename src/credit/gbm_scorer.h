@@ -36,12 +36,13 @@
 
 #include "core/status.h"
 #include "credit/grade.h"
+#include "ml/dataset.h"
 #include "ml/gbm_model.h"
 
 namespace netfin::credit {
 
 struct GbmScorerOptions {
-  GradePolicy grades;
+  GradePolicy grades = {};
   // Reason codes per score, 0..kReasonCodesMax. Four, as adverse-action
   // notices customarily give the four key factors.
   uint32_t reasons_max = 4;
@@ -78,14 +79,15 @@ class GbmScorer final : public CreditScorer {
   const std::vector<std::string>& column_names() const { return column_names_; }
 
  private:
-  GbmScorer(ml::GbmModel model, const GbmScorerOptions& options, std::vector<std::string> columns,
+  GbmScorer(ml::GbmModel model, const GbmScorerOptions& options, ml::Encoding encoding,
             std::vector<size_t> column_of_feature);
 
   core::Result<std::vector<ReasonCode>> Reasons(std::span<const float> row) const;
 
   ml::GbmModel model_;
   GbmScorerOptions options_;
-  std::vector<std::string> column_names_;  // in encoding order
+  ml::Encoding encoding_;                  // the model's, or one numeric column per feature
+  std::vector<std::string> column_names_;  // encoding_'s columns, in order
   std::vector<size_t> column_of_feature_;  // feature index -> index into column_names_
 };
 

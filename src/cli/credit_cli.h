@@ -1,0 +1,66 @@
+#pragma once
+
+// The credit role's commands, registered by AddCreditCommands
+// (cli/credit_commands.cc):
+//
+//   netfin credit offer   an offer's schedule and true APR (credit_commands.cc)
+//   netfin bench credit   day-end over a portfolio, offer latency (credit_bench.cc)
+//   netfin train credit   a default model from a CSV file (credit_model.cc)
+//   netfin eval credit    ROC AUC and KS of a model (credit_model.cc)
+//
+// Each Run* prints its result (text, or one JSON object with --json) and
+// returns the process exit code: 0 done, 1 refused or failed, 2 bad input.
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace netfin::cli {
+
+struct CreditOfferOptions {
+  std::string product;
+  uint64_t amount_minor = 0;  // fen
+  uint32_t terms = 0;
+  std::string start_date;   // YYYY-MM-DD; empty: today in China (UTC+8)
+  std::string config_path;  // empty: the default products and caps
+  bool json = false;
+};
+
+struct BenchCreditOptions {
+  uint64_t loans = 1'000'000;
+  uint32_t threads = 2;
+  uint64_t offers = 100'000;
+  std::string date = "2025-07-01";  // the business day whose day-end is timed
+  uint64_t seed = 1;
+  bool json = false;
+};
+
+struct TrainCreditOptions {
+  std::string data_path;
+  std::string label;
+  std::string positive;
+  std::vector<std::string> exclude;
+  std::string out_path = "credit_model.json";
+  uint64_t seed = 42;
+  double test_fraction = 0.3;
+  int threads = 1;  // XGBoost's OpenMP threads busy-wait; see docs/credit.md
+  int rounds = 300;
+  int max_depth = 4;
+  double eta = 0.05;
+  bool json = false;
+};
+
+struct EvalCreditOptions {
+  std::string model_path = "credit_model.json";
+  std::string data_path;  // empty: the training file's held-out part
+  std::string label;      // empty: the training run's
+  std::string positive;   // empty: the training run's
+  bool json = false;
+};
+
+int RunCreditOffer(const CreditOfferOptions& options);
+int RunBenchCredit(const BenchCreditOptions& options);
+int RunTrainCredit(const TrainCreditOptions& options);
+int RunEvalCredit(const EvalCreditOptions& options);
+
+}  // namespace netfin::cli
