@@ -222,8 +222,10 @@ TEST(RiskBenchCliTest, BenchRiskPrintsItsFigures) {
   }
   EXPECT_TRUE(d["model_trained"].GetBool());
   EXPECT_EQ(d["allow"].GetUint64() + d["challenge"].GetUint64() + d["deny"].GetUint64(), 5'000u);
-  // The synthetic takeovers are caught: some payments are not allowed.
-  EXPECT_GT(d["challenge"].GetUint64() + d["deny"].GetUint64(), 0u);
+  // The synthetic takeovers are caught by the model trained on them.
+  EXPECT_GT(d["takeovers"].GetUint64(), 0u);
+  EXPECT_GT(d["takeovers_stopped"].GetUint64(), d["takeovers"].GetUint64() / 2);
+  EXPECT_LE(d["takeovers_stopped"].GetUint64(), d["challenge"].GetUint64() + d["deny"].GetUint64());
 }
 
 TEST_F(RiskCliTest, BenchRiskUsesAGivenModel) {

@@ -193,6 +193,7 @@ core::Result<risk::FraudModel> TrainOnSyntheticStream(const BenchRiskOptions& o)
 struct Samples {
   std::vector<uint64_t> decision, features, model, rules, observe, reasons;
   uint64_t allow = 0, challenge = 0, deny = 0;
+  uint64_t takeovers = 0, takeovers_stopped = 0;  // stopped: challenged or denied
 
   explicit Samples(size_t n) {
     for (auto* v : {&decision, &features, &model, &rules, &observe}) v->reserve(n);
@@ -218,8 +219,9 @@ void Count(risk::Action action, Samples& s) {
 }
 
 // Decides one payment, timing each step; reasons for a payment not allowed.
-core::Status DecideOne(risk::PaymentEvent event, risk::FeatureEngine& engine,
+core::Status DecideOne(const LabelledPayment& payment, risk::FeatureEngine& engine,
                        const risk::FraudModel& model, const risk::RuleEngine& rules, Samples& s) {
+  risk::PaymentEvent event = payment.event;
   const uint64_t t0 = core::MonotonicNowNs();
   const risk::FeatureVector features = engine.Compute(event);
   const uint64_t t1 = core::MonotonicNowNs();
@@ -238,6 +240,8 @@ core::Status DecideOne(risk::PaymentEvent event, risk::FeatureEngine& engine,
   s.observe.push_back(t4 - t3);
   s.decision.push_back(t4 - t0);
   Count(decision.action(), s);
+  s.takeovers += payment.fraud;
+  s.takeovers_stopped += payment.fraud && decision.action() != risk::Action::kAllow;
   if (decision.action() == risk::Action::kAllow) return core::Status::Ok();
   const uint64_t r0 = core::MonotonicNowNs();
   const core::Result<std::vector<ml::Reason>> reasons = model.Reasons(features, kReasonsK);
@@ -274,6 +278,8 @@ void PrintText(const BenchRiskOptions& o, const risk::FraudModel& model, const M
       "decisions: {} allow, {} challenge, {} deny; reasons for those not allowed "
       "(top {} SHAP contributions): p50 {:.0f} us, p99 {:.0f} us\n",
       s.allow, s.challenge, s.deny, kReasonsK, Us(s.reasons, 50), Us(s.reasons, 99));
+  fmt::print("account takeovers in the stream: {}, of which {} challenged or denied\n", s.takeovers,
+             s.takeovers_stopped);
   const double p99 = Us(s.decision, 99);
   fmt::print("target p99 <= 1000 us (aim 100 us): {}\n", p99 <= 100    ? "met, and the aim"
                                                          : p99 <= 1000 ? "met"
@@ -287,12 +293,14 @@ void PrintJson(const BenchRiskOptions& o, const risk::FraudModel& model, const M
       "\"decision_p999_us\":{:.2f},\"features_p50_us\":{:.2f},\"model_p50_us\":{:.2f},"
       "\"rules_p50_us\":{:.3f},\"observe_p50_us\":{:.2f},\"features_p99_us\":{:.2f},"
       "\"model_p99_us\":{:.2f},\"rules_p99_us\":{:.3f},\"reasons_p50_us\":{:.1f},"
-      "\"allow\":{},\"challenge\":{},\"deny\":{},\"model_trained\":{},"
+      "\"allow\":{},\"challenge\":{},\"deny\":{},\"takeovers\":{},\"takeovers_stopped\":{},"
+      "\"model_trained\":{},"
       "\"feature_set\":\"{}\"}}\n",
       o.events, Us(s.decision, 50), Us(s.decision, 99), Us(s.decision, 99.9), Us(s.features, 50),
       Us(s.model, 50), Us(s.rules, 50), Us(s.observe, 50), Us(s.features, 99), Us(s.model, 99),
-      Us(s.rules, 99), Us(s.reasons, 50), s.allow, s.challenge, s.deny,
-      source.trained ? "true" : "false", risk::FraudFeatureSetName(model.feature_set()));
+      Us(s.rules, 99), Us(s.reasons, 50), s.allow, s.challenge, s.deny, s.takeovers,
+      s.takeovers_stopped, source.trained ? "true" : "false",
+      risk::FraudFeatureSetName(model.feature_set()));
 }
 
 int Fail(const core::Status& status) {
@@ -321,7 +329,7 @@ int RunBenchRisk(const BenchRiskOptions& o) {
   for (uint64_t i = 0; i < warmup; ++i) engine.Observe(stream.Next().event);
   Samples samples(o.events);
   for (uint64_t i = 0; i < o.events; ++i) {
-    const core::Status decided = DecideOne(stream.Next().event, engine, *model, rules, samples);
+    const core::Status decided = DecideOne(stream.Next(), engine, *model, rules, samples);
     if (!decided.ok()) return Fail(decided);
   }
   if (o.json) {
