@@ -15,6 +15,8 @@
 #include "risk/default_rules.h"
 #include "risk/feature_engine.h"
 #include "risk/features.h"
+#include "risk/fraud_model.h"
 #include "risk/payment_event.h"
+#include "risk/paysim.h"
 #include "risk/rule_engine.h"
 #include "risk/rule_set.h"
