@@ -80,14 +80,17 @@ struct BenchPaymentsOptions {
 
 // The roles' commands register themselves (cli/risk_commands.cc,
 // cli/credit_commands.cc): each adds its subcommands under these parents
-// and, from the callback of the one that was parsed, sets *run to what main
-// must run. The options live as long as the App (shared_ptr in callbacks).
+// and says what main runs if it is the one parsed. The options live as long
+// as the App (held by shared_ptr in the function).
 struct CommandParents {
   CLI::App& app;
   CLI::App& bench;
   CLI::App& train;
   CLI::App& eval;
-  std::function<int()>* run;
+  std::function<int()>* run;  // main runs *run after parsing, when set
+
+  // Sets *run to command once cmd has been parsed (main.cc).
+  void RunWhenParsed(CLI::App& cmd, std::function<int()> command) const;
 };
 void AddRiskCommands(const CommandParents& parents);
 void AddCreditCommands(const CommandParents& parents);

@@ -308,8 +308,7 @@ void AddOfferCommand(const CommandParents& parents, CLI::App& credit_cmd) {
   cmd->add_option("--config", options->config_path,
                   "TOML file whose [credit] section sets the caps and products");
   cmd->add_flag("--json", options->json, "Print one JSON object on stdout");
-  std::function<int()>* run = parents.run;
-  cmd->callback([run, options] { *run = [options] { return RunCreditOffer(*options); }; });
+  parents.RunWhenParsed(*cmd, [options] { return RunCreditOffer(*options); });
 }
 
 void AddBenchCommand(const CommandParents& parents) {
@@ -330,8 +329,7 @@ void AddBenchCommand(const CommandParents& parents) {
   cmd->add_option("--seed", options->seed, "Seed of the portfolio and the offers")
       ->capture_default_str();
   cmd->add_flag("--json", options->json, "Print one JSON object on stdout");
-  std::function<int()>* run = parents.run;
-  cmd->callback([run, options] { *run = [options] { return RunBenchCredit(*options); }; });
+  parents.RunWhenParsed(*cmd, [options] { return RunBenchCredit(*options); });
 }
 
 void AddTrainCommand(const CommandParents& parents) {
@@ -343,29 +341,8 @@ void AddTrainCommand(const CommandParents& parents) {
   cmd->add_option("--positive", options->positive, "The label value meaning default")->required();
   cmd->add_option("--exclude", options->exclude, "Columns left out (ids, leaks), comma-separated")
       ->delimiter(',');
-  cmd->add_option("--out", options->out_path, "Model file (its sidecars go beside it)")
-      ->capture_default_str();
-  cmd->add_option("--seed", options->seed, "Seed of the train/test split and of XGBoost")
-      ->capture_default_str();
-  cmd->add_option("--test-fraction", options->test_fraction, "Share of rows held out for eval")
-      ->capture_default_str()
-      ->check(CLI::Range(0.01, 0.99));
-  cmd->add_option("--threads", options->threads,
-                  "XGBoost threads (default 1: its OpenMP threads busy-wait)")
-      ->capture_default_str()
-      ->check(CLI::Range(1, 256));
-  cmd->add_option("--rounds", options->rounds, "Boosting rounds (trees)")
-      ->capture_default_str()
-      ->check(CLI::Range(1, 10'000));
-  cmd->add_option("--max-depth", options->max_depth, "Tree depth")
-      ->capture_default_str()
-      ->check(CLI::Range(1, 16));
-  cmd->add_option("--eta", options->eta, "Learning rate")
-      ->capture_default_str()
-      ->check(CLI::Range(0.001, 1.0));
-  cmd->add_flag("--json", options->json, "Print one JSON object on stdout");
-  std::function<int()>* run = parents.run;
-  cmd->callback([run, options] { *run = [options] { return RunTrainCredit(*options); }; });
+  AddTrainSettings(*cmd, options.get());
+  parents.RunWhenParsed(*cmd, [options] { return RunTrainCredit(*options); });
 }
 
 void AddEvalCommand(const CommandParents& parents) {
@@ -379,8 +356,7 @@ void AddEvalCommand(const CommandParents& parents) {
   cmd->add_option("--label", options->label, "The label column (default: the training run's)");
   cmd->add_option("--positive", options->positive, "The label value meaning default");
   cmd->add_flag("--json", options->json, "Print one JSON object on stdout");
-  std::function<int()>* run = parents.run;
-  cmd->callback([run, options] { *run = [options] { return RunEvalCredit(*options); }; });
+  parents.RunWhenParsed(*cmd, [options] { return RunEvalCredit(*options); });
 }
 
 }  // namespace

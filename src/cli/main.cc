@@ -5,6 +5,14 @@
 
 #include "cli/commands.h"
 
+namespace netfin::cli {
+
+void CommandParents::RunWhenParsed(CLI::App& cmd, std::function<int()> command) const {
+  cmd.callback([slot = run, command = std::move(command)] { *slot = command; });
+}
+
+}  // namespace netfin::cli
+
 int main(int argc, char** argv) {
   using namespace netfin::cli;
   CLI::App app{"netfin: an open-source core for Internet finance with supervision built in"};

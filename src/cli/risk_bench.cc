@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "cli/bench_stats.h"
+#include "cli/model_training.h"
 #include "cli/risk_cli.h"
 #include "core/assert.h"
 #include "core/clock.h"
@@ -303,10 +304,7 @@ void PrintJson(const BenchRiskOptions& o, const risk::FraudModel& model, const M
       risk::FraudFeatureSetName(model.feature_set()));
 }
 
-int Fail(const core::Status& status) {
-  fmt::print(stderr, "netfin bench risk: {}\n", status.ToString());
-  return 1;
-}
+int Fail(const core::Status& status) { return FailCommand("bench risk", status); }
 
 }  // namespace
 

@@ -19,21 +19,14 @@
 #include <cstdint>
 #include <string>
 
+#include "cli/model_training.h"
+
 namespace netfin::cli {
 
-struct TrainFraudOptions {
+struct TrainFraudOptions : TrainSettings {
+  TrainFraudOptions() { out_path = "fraud_model.json"; }
   std::string data_path;
-  std::string out_path = "fraud_model.json";
   bool no_balance = false;  // the no_balance feature set (risk/fraud_model.h)
-  uint64_t seed = 42;
-  double test_fraction = 0.3;
-  // XGBoost's OpenMP threads spin while waiting for a descheduled team
-  // member; on a loaded machine one thread is faster (ml/gbm_model.h).
-  int threads = 1;
-  int rounds = 200;
-  int max_depth = 6;
-  double eta = 0.1;
-  bool json = false;
 };
 
 // Which feature set eval expects of the model.

@@ -19,31 +19,10 @@ void AddTrainFraudCommand(const CommandParents& parents) {
   cmd->add_option("--data", options->data_path,
                   "PaySim CSV file (step,type,amount,nameOrig,oldbalanceOrg,...,isFraud)")
       ->required();
-  cmd->add_option("--out", options->out_path, "Model file (its sidecars go beside it)")
-      ->capture_default_str();
   cmd->add_flag("--no-balance", options->no_balance,
                 "Leave out the balance-derived features (the no_balance feature set)");
-  cmd->add_option("--seed", options->seed, "Seed of the stratified train/test split and of XGBoost")
-      ->capture_default_str();
-  cmd->add_option("--test-fraction", options->test_fraction, "Share of rows held out for eval")
-      ->capture_default_str()
-      ->check(CLI::Range(0.01, 0.99));
-  cmd->add_option("--threads", options->threads,
-                  "XGBoost threads (default 1: its OpenMP threads busy-wait)")
-      ->capture_default_str()
-      ->check(CLI::Range(1, 256));
-  cmd->add_option("--rounds", options->rounds, "Boosting rounds (trees)")
-      ->capture_default_str()
-      ->check(CLI::Range(1, 10'000));
-  cmd->add_option("--max-depth", options->max_depth, "Tree depth")
-      ->capture_default_str()
-      ->check(CLI::Range(1, 16));
-  cmd->add_option("--eta", options->eta, "Learning rate")
-      ->capture_default_str()
-      ->check(CLI::Range(0.001, 1.0));
-  cmd->add_flag("--json", options->json, "Print one JSON object on stdout");
-  std::function<int()>* run = parents.run;
-  cmd->callback([run, options] { *run = [options] { return RunTrainFraud(*options); }; });
+  AddTrainSettings(*cmd, options.get());
+  parents.RunWhenParsed(*cmd, [options] { return RunTrainFraud(*options); });
 }
 
 void AddEvalFraudCommand(const CommandParents& parents) {
@@ -64,11 +43,10 @@ void AddEvalFraudCommand(const CommandParents& parents) {
   cmd->add_flag("--step-check", options->step_check,
                 "Instead: measure how much the feature sets tell about PaySim's step (a leak)");
   cmd->add_flag("--json", options->json, "Print one JSON object on stdout");
-  std::function<int()>* run = parents.run;
-  cmd->callback([run, options, balance, no_balance] {
+  parents.RunWhenParsed(*cmd, [options, balance, no_balance] {
     if (*balance) options->expected = ExpectedFeatureSet::kBalance;
     if (*no_balance) options->expected = ExpectedFeatureSet::kNoBalance;
-    *run = [options] { return RunEvalFraud(*options); };
+    return RunEvalFraud(*options);
   });
 }
 
@@ -86,8 +64,7 @@ void AddBenchRiskCommand(const CommandParents& parents) {
                   "Fraud model from `netfin train fraud` (default: train one on synthetic data)");
   cmd->add_option("--seed", options->seed, "Seed of the synthetic stream")->capture_default_str();
   cmd->add_flag("--json", options->json, "Print a final one-line JSON object on stdout");
-  std::function<int()>* run = parents.run;
-  cmd->callback([run, options] { *run = [options] { return RunBenchRisk(*options); }; });
+  parents.RunWhenParsed(*cmd, [options] { return RunBenchRisk(*options); });
 }
 
 }  // namespace

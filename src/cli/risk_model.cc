@@ -4,22 +4,15 @@
 // positive rate on the held-out part of the same split or on another file.
 //
 // Files: train writes the model (XGBoost's JSON) at --out, its feature
-// sidecar `<out>.features.json` (ml/model_files.h), and a training record
-// `<out>.training.json`: the data file (absolute path and BLAKE2b of its
-// bytes), the feature set, split seed and fraction. eval reads the record to
-// rebuild the very same split: the split depends only on the labels, the
-// fraction and the seed (ml/split.h), and the checksum proves the labels are
-// those trained on. A file with other bytes is evaluated whole.
+// sidecar `<out>.features.json` (ml/model_files.h), and the training record
+// (cli/model_training.h) with the feature set. eval rebuilds the held-out
+// part from it; a file with other bytes is evaluated whole.
 //
 // Both replay the whole file, in step order, through one FeatureEngine: a
 // row's features are what the engine knew when that payment arrived, as
 // online. The split is by row (stratified by label), not by step.
 
 #include <fmt/format.h>
-#include <rapidjson/document.h>
-#include <rapidjson/prettywriter.h>
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
 
 #include <algorithm>
 #include <filesystem>
@@ -28,6 +21,7 @@
 #include <tuple>
 #include <vector>
 
+#include "cli/model_training.h"
 #include "cli/risk_cli.h"
 #include "core/assert.h"
 #include "core/clock.h"
@@ -42,128 +36,17 @@ namespace {
 
 using risk::FraudFeatureSet;
 
-constexpr const char* kRecordFormat = "netfin-fraud-training";
-constexpr int kRecordVersion = 1;
-// A training record is a few hundred bytes; anything this large is not one.
-constexpr size_t kRecordBytesMax = 1024 * 1024;
 // The false positive rate at which recall is reported (issue 4).
 constexpr double kReportFpr = 0.01;
 // The default rules' model thresholds (src/risk/default_rules.toml).
 constexpr float kChallengeScore = 0.5f;
 constexpr float kDenyScore = 0.9f;
 
-std::string TrainingRecordPath(const std::string& model_path) {
-  return model_path + ".training.json";
-}
-
-// How a model was trained: enough to rebuild its train/test split.
-struct TrainingRecord {
-  std::string data_path;  // absolute
-  std::string data_blake2b;
-  std::string feature_set;
-  uint64_t seed = 0;
-  double test_fraction = 0;
-  uint64_t rows = 0;
-  uint64_t fraud_rows = 0;
-  uint64_t train_rows = 0;
-  uint64_t test_rows = 0;
-};
-
-std::string EncodeRecord(const TrainingRecord& r) {
-  rapidjson::StringBuffer buffer;
-  rapidjson::PrettyWriter<rapidjson::StringBuffer> w(buffer);
-  w.StartObject();
-  w.Key("format");
-  w.String(kRecordFormat);
-  w.Key("version");
-  w.Int(kRecordVersion);
-  const std::pair<const char*, const std::string*> strings[] = {
-      {"data", &r.data_path}, {"data_blake2b", &r.data_blake2b}, {"feature_set", &r.feature_set}};
-  for (const auto& [key, value] : strings) {
-    w.Key(key);
-    w.String(value->c_str(), static_cast<rapidjson::SizeType>(value->size()));
-  }
-  w.Key("seed");
-  w.Uint64(r.seed);
-  w.Key("test_fraction");
-  w.Double(r.test_fraction);
-  const std::pair<const char*, uint64_t> numbers[] = {{"rows", r.rows},
-                                                      {"fraud_rows", r.fraud_rows},
-                                                      {"train_rows", r.train_rows},
-                                                      {"test_rows", r.test_rows}};
-  for (const auto& [key, value] : numbers) {
-    w.Key(key);
-    w.Uint64(value);
-  }
-  w.EndObject();
-  return std::string(buffer.GetString(), buffer.GetSize()) + "\n";
-}
-
-core::Result<TrainingRecord> DecodeRecord(const std::string& path, const std::string& json) {
-  rapidjson::Document d;
-  d.Parse(json.data(), json.size());
-  const auto bad = [&](const std::string& why) { return core::Corruption(path + ": " + why); };
-  if (d.HasParseError() || !d.IsObject()) return bad("not a JSON object");
-  if (!d.HasMember("format") || !d["format"].IsString() ||
-      std::string(d["format"].GetString()) != kRecordFormat) {
-    return bad(fmt::format("not a {} file", kRecordFormat));
-  }
-  if (!d.HasMember("version") || !d["version"].IsInt() || d["version"].GetInt() != kRecordVersion) {
-    return core::Status(core::StatusCode::kFailedPrecondition,
-                        path + ": unknown version (this netfin reads version 1)");
-  }
-  TrainingRecord r;
-  const std::pair<const char*, std::string*> strings[] = {
-      {"data", &r.data_path}, {"data_blake2b", &r.data_blake2b}, {"feature_set", &r.feature_set}};
-  for (const auto& [key, value] : strings) {
-    if (!d.HasMember(key) || !d[key].IsString()) return bad(fmt::format("no text field '{}'", key));
-    *value = d[key].GetString();
-  }
-  const std::pair<const char*, uint64_t*> numbers[] = {{"seed", &r.seed},
-                                                       {"rows", &r.rows},
-                                                       {"fraud_rows", &r.fraud_rows},
-                                                       {"train_rows", &r.train_rows},
-                                                       {"test_rows", &r.test_rows}};
-  for (const auto& [key, value] : numbers) {
-    if (!d.HasMember(key) || !d[key].IsUint64())
-      return bad(fmt::format("no integer field '{}'", key));
-    *value = d[key].GetUint64();
-  }
-  if (!d.HasMember("test_fraction") || !d["test_fraction"].IsNumber()) {
-    return bad("no number field 'test_fraction'");
-  }
-  r.test_fraction = d["test_fraction"].GetDouble();
-  return r;
-}
-
-core::Result<TrainingRecord> ReadRecord(const std::string& model_path) {
-  const std::string path = TrainingRecordPath(model_path);
-  core::Result<std::string> json = ml::ReadWholeFile(path, kRecordBytesMax);
-  if (!json.ok()) return json.status();
-  return DecodeRecord(path, *json);
-}
-
-std::string AbsolutePath(const std::string& path) {
-  std::error_code error;
-  const std::filesystem::path absolute = std::filesystem::absolute(path, error);
-  return error ? path : absolute.lexically_normal().string();
-}
-
-// A JSON string literal, quoted and escaped.
-std::string Quoted(const std::string& text) {
-  rapidjson::StringBuffer buffer;
-  rapidjson::Writer<rapidjson::StringBuffer> w(buffer);
-  w.String(text.c_str(), static_cast<rapidjson::SizeType>(text.size()));
-  return std::string(buffer.GetString(), buffer.GetSize());
-}
-
-double Seconds(uint64_t start_ns) {
-  return static_cast<double>(core::MonotonicNowNs() - start_ns) / 1e9;
-}
-
-int Fail(const char* command, const core::Status& status) {
-  fmt::print(stderr, "netfin {}: {}\n", command, status.ToString());
-  return 1;
+// The fraud model's training record (cli/model_training.h).
+const RecordSchema& FraudRecord() {
+  static const RecordSchema kSchema{
+      .format = "netfin-fraud-training", .texts = {"feature_set"}, .lists = {}, .counts = {"fraud_rows"}};
+  return kSchema;
 }
 
 // A PaySim file read and replayed: its checksum, the log, and the matrix of
@@ -176,17 +59,17 @@ struct Replayed {
 };
 
 core::Result<Replayed> ReadAndReplay(const std::string& path, FraudFeatureSet set) {
-  core::Result<std::string> text = ml::ReadWholeFile(path, ml::kCsvBytesMax);
-  if (!text.ok()) return text.status();
+  core::Result<DataFile> file = ReadDataFile(path);
+  if (!file.ok()) return file.status();
   Replayed r;
-  r.blake2b = ml::ChecksumHex(*text);
-  core::Result<risk::PaysimLog> log = risk::ParsePaysim(std::move(text).value(), path);
+  r.blake2b = file->blake2b;
+  core::Result<risk::PaysimLog> log = risk::ParsePaysim(std::move(file->text), path);
   if (!log.ok()) return log.status();
   r.log = std::move(log).value();
   const uint64_t start_ns = core::MonotonicNowNs();
   core::Result<ml::Dataset> data = risk::ReplayForTraining(r.log.events, r.log.labels, set);
   if (!data.ok()) return data.status();
-  r.replay_seconds = Seconds(start_ns);
+  r.replay_seconds = SecondsSince(start_ns);
   r.data = std::move(data).value();
   return r;
 }
@@ -228,7 +111,7 @@ void PrintTrainJson(const TrainFraudOptions& o, const Replayed& r, FraudFeatureS
       "\"train_rows\":{},\"test_rows\":{},\"seed\":{},\"test_fraction\":{},\"rounds\":{},"
       "\"max_depth\":{},\"eta\":{},\"threads\":{},\"replay_seconds\":{:.3f},"
       "\"train_seconds\":{:.3f}}}\n",
-      Quoted(o.out_path), risk::FraudFeatureSetName(set), r.data.FeatureCount(), r.log.size(),
+      JsonQuoted(o.out_path), risk::FraudFeatureSetName(set), r.data.FeatureCount(), r.log.size(),
       r.log.FraudCount(), split.train.size(), split.test.size(), o.seed, o.test_fraction, o.rounds,
       o.max_depth, o.eta, o.threads, r.replay_seconds, train_seconds);
 }
@@ -322,7 +205,7 @@ void PrintEvalJson(const EvalFraudOptions& o, const std::string& data_path, bool
       "\"rows\":{},\"fraud\":{},\"roc_auc\":{:.6f},\"auprc\":{:.6f},"
       "\"recall_at_1pct_fpr\":{:.6f},\"challenge_recall\":{:.6f},\"challenge_fpr\":{:.6f},"
       "\"deny_recall\":{:.6f},\"deny_fpr\":{:.6f}}}\n",
-      Quoted(o.model_path), Quoted(data_path), held_out ? "held_out" : "whole_file",
+      JsonQuoted(o.model_path), JsonQuoted(data_path), held_out ? "held_out" : "whole_file",
       risk::FraudFeatureSetName(model.feature_set()), model.gbm().FeatureCount(), f.rows, f.fraud,
       f.roc_auc, f.auprc, f.recall_at_fpr, f.challenge_recall, f.challenge_fpr, f.deny_recall,
       f.deny_fpr);
@@ -354,34 +237,31 @@ int RunTrainFraud(const TrainFraudOptions& o) {
   const FraudFeatureSet set =
       o.no_balance ? FraudFeatureSet::kWithoutBalance : FraudFeatureSet::kWithBalance;
   core::Result<Replayed> replayed = ReadAndReplay(o.data_path, set);
-  if (!replayed.ok()) return Fail(kCommand, replayed.status());
+  if (!replayed.ok()) return FailCommand(kCommand, replayed.status());
   const Replayed& r = *replayed;
   core::Result<ml::SplitIndices> split =
       ml::StratifiedSplit(r.data.labels, o.test_fraction, o.seed);
-  if (!split.ok()) return Fail(kCommand, split.status());
-  const ml::TrainParams params{.rounds = o.rounds,
-                               .max_depth = o.max_depth,
-                               .eta = o.eta,
-                               .nthread = o.threads,
-                               .seed = o.seed};
+  if (!split.ok()) return FailCommand(kCommand, split.status());
+  const ml::TrainParams params = o.Params();
   const uint64_t start_ns = core::MonotonicNowNs();
   core::Result<risk::FraudModel> model = risk::FraudModel::Train(r.data, split->train, params, set);
-  if (!model.ok()) return Fail(kCommand, model.status());
-  const double train_seconds = Seconds(start_ns);
+  if (!model.ok()) return FailCommand(kCommand, model.status());
+  const double train_seconds = SecondsSince(start_ns);
   const core::Status saved = model->Save(o.out_path);
-  if (!saved.ok()) return Fail(kCommand, saved);
-  const TrainingRecord record{.data_path = AbsolutePath(o.data_path),
-                              .data_blake2b = r.blake2b,
-                              .feature_set = std::string(risk::FraudFeatureSetName(set)),
-                              .seed = o.seed,
-                              .test_fraction = o.test_fraction,
-                              .rows = r.log.size(),
-                              .fraud_rows = r.log.FraudCount(),
-                              .train_rows = split->train.size(),
-                              .test_rows = split->test.size()};
-  const core::Status recorded =
-      ml::WriteFileAtomically(TrainingRecordPath(o.out_path), EncodeRecord(record));
-  if (!recorded.ok()) return Fail(kCommand, recorded);
+  if (!saved.ok()) return FailCommand(kCommand, saved);
+  const TrainingRecord record{
+      .data_path = AbsolutePath(o.data_path),
+      .data_blake2b = r.blake2b,
+      .seed = o.seed,
+      .test_fraction = o.test_fraction,
+      .rows = r.log.size(),
+      .train_rows = split->train.size(),
+      .test_rows = split->test.size(),
+      .texts = {{"feature_set", std::string(risk::FraudFeatureSetName(set))}},
+      .lists = {},
+      .counts = {{"fraud_rows", r.log.FraudCount()}}};
+  const core::Status recorded = WriteTrainingRecord(o.out_path, FraudRecord(), record);
+  if (!recorded.ok()) return FailCommand(kCommand, recorded);
   if (o.json) {
     PrintTrainJson(o, r, set, *split, train_seconds);
   } else {
@@ -394,33 +274,33 @@ int RunEvalFraud(const EvalFraudOptions& o) {
   constexpr const char* kCommand = "eval fraud";
   if (o.step_check && !o.data_path.empty()) return RunStepCheck(o.data_path);
   if (o.step_check) {
-    core::Result<TrainingRecord> record = ReadRecord(o.model_path);
-    if (!record.ok()) return Fail(kCommand, record.status());
+    core::Result<TrainingRecord> record = ReadTrainingRecord(o.model_path, FraudRecord());
+    if (!record.ok()) return FailCommand(kCommand, record.status());
     return RunStepCheck(record->data_path);
   }
   core::Result<risk::FraudModel> model = LoadExpected(o.model_path, o.expected);
-  if (!model.ok()) return Fail(kCommand, model.status());
+  if (!model.ok()) return FailCommand(kCommand, model.status());
   std::optional<TrainingRecord> record;
-  core::Result<TrainingRecord> read = ReadRecord(o.model_path);
+  core::Result<TrainingRecord> read = ReadTrainingRecord(o.model_path, FraudRecord());
   if (read.ok()) {
     record = std::move(read).value();
   } else if (o.data_path.empty() || read.status().code() != core::StatusCode::kIoError) {
     // Without --data the record names the file; a damaged record is an
     // error either way.
-    return Fail(kCommand, read.status());
+    return FailCommand(kCommand, read.status());
   }
   const std::string data_path = o.data_path.empty() ? record->data_path : o.data_path;
   core::Result<Replayed> replayed = ReadAndReplay(data_path, model->feature_set());
-  if (!replayed.ok()) return Fail(kCommand, replayed.status());
+  if (!replayed.ok()) return FailCommand(kCommand, replayed.status());
   bool held_out = false;
   core::Result<std::vector<size_t>> rows = EvalRows(record, *replayed, &held_out);
-  if (!rows.ok()) return Fail(kCommand, rows.status());
+  if (!rows.ok()) return FailCommand(kCommand, rows.status());
   core::Result<std::vector<float>> scores =
       model->gbm().PredictProbabilities(replayed->data, *rows);
-  if (!scores.ok()) return Fail(kCommand, scores.status());
+  if (!scores.ok()) return FailCommand(kCommand, scores.status());
   const std::vector<uint8_t> labels = replayed->data.LabelsOf(*rows);
   core::Result<EvalFigures> figures = Measure(*scores, labels);
-  if (!figures.ok()) return Fail(kCommand, figures.status());
+  if (!figures.ok()) return FailCommand(kCommand, figures.status());
   if (o.json) {
     PrintEvalJson(o, data_path, held_out, *model, *figures);
   } else {
