@@ -21,15 +21,9 @@ using testing::ExitCode;
 using testing::NetfinBin;
 using testing::ServerProcess;
 
-// Runs a command and returns what it printed on stdout.
+// What a command printed on stdout.
 std::string Output(const std::string& command) {
-  std::string out;
-  FILE* pipe = popen((command + " 2>/dev/null").c_str(), "r");
-  if (pipe == nullptr) return out;
-  char buffer[4096];
-  for (size_t n; (n = fread(buffer, 1, sizeof buffer, pipe)) > 0;) out.append(buffer, n);
-  pclose(pipe);
-  return out;
+  return testing::RunCommand(command, /*with_stderr=*/false).output;
 }
 
 void Write(const std::string& path, const std::string& text) { std::ofstream(path) << text; }

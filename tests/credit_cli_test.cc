@@ -19,24 +19,12 @@
 namespace netfin {
 namespace {
 
-using testing::NetfinBin;
 
-struct Ran {
-  int exit_code = -1;
-  std::string out;  // stdout, and stderr too when asked
-};
+using Ran = testing::CommandRun;
 
 // Runs `netfin ARGS`; stderr is discarded unless with_stderr.
 Ran Netfin(const std::string& args, bool with_stderr = false) {
-  Ran ran;
-  const std::string command = NetfinBin() + " " + args + (with_stderr ? " 2>&1" : " 2>/dev/null");
-  FILE* pipe = popen(command.c_str(), "r");
-  if (pipe == nullptr) return ran;
-  char buffer[4096];
-  for (size_t n; (n = fread(buffer, 1, sizeof buffer, pipe)) > 0;) ran.out.append(buffer, n);
-  const int status = pclose(pipe);
-  ran.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return ran;
+  return testing::RunNetfin(args, with_stderr);
 }
 
 rapidjson::Document Json(const std::string& text) {
@@ -49,9 +37,9 @@ TEST(CreditCli, OfferShowsTheIssueExampleAt13Point03Percent) {
   // 10,000.00 CNY in 12 instalments with a flat fee of 0.6% a month (pay_later's conversion).
   const Ran ran = Netfin(
       "credit offer --product pay_later --amount 1000000 --terms 12 --start 2025-01-15 --json");
-  ASSERT_EQ(ran.exit_code, 0) << ran.out;
-  const rapidjson::Document d = Json(ran.out);
-  ASSERT_TRUE(d.IsObject()) << ran.out;
+  ASSERT_EQ(ran.exit_code, 0) << ran.output;
+  const rapidjson::Document d = Json(ran.output);
+  ASSERT_TRUE(d.IsObject()) << ran.output;
   EXPECT_STREQ(d["result"].GetString(), "ok");
   EXPECT_NEAR(d["apr_nominal"].GetDouble(), 0.1303, 0.00005);
   EXPECT_GT(d["apr_effective"].GetDouble(), d["apr_nominal"].GetDouble());
@@ -71,8 +59,8 @@ TEST(CreditCli, OfferShowsTheIssueExampleAt13Point03Percent) {
   const Ran text =
       Netfin("credit offer --product pay_later --amount 1000000 --terms 12 --start 2025-01-15");
   EXPECT_EQ(text.exit_code, 0);
-  EXPECT_NE(text.out.find("13.03% nominal"), std::string::npos) << text.out;
-  EXPECT_NE(text.out.find("10,720.00"), std::string::npos) << text.out;
+  EXPECT_NE(text.output.find("13.03% nominal"), std::string::npos) << text.output;
+  EXPECT_NE(text.output.find("10,720.00"), std::string::npos) << text.output;
 }
 
 TEST(CreditCli, OfferRefusalsNameTheRuleAndExitNonZero) {
@@ -90,17 +78,17 @@ TEST(CreditCli, OfferRefusalsNameTheRuleAndExitNonZero) {
   for (const Case& c : cases) {
     const Ran ran = Netfin("credit offer --start 2025-01-15 --json " + c.args);
     EXPECT_EQ(ran.exit_code, 1) << c.args;
-    const rapidjson::Document d = Json(ran.out);
-    ASSERT_TRUE(d.IsObject()) << ran.out;
-    EXPECT_EQ(std::string(d["result"].GetString()), c.result) << ran.out;
-    EXPECT_GT(std::string(d["reason"].GetString()).size(), 10u) << ran.out;
+    const rapidjson::Document d = Json(ran.output);
+    ASSERT_TRUE(d.IsObject()) << ran.output;
+    EXPECT_EQ(std::string(d["result"].GetString()), c.result) << ran.output;
+    EXPECT_GT(std::string(d["reason"].GetString()).size(), 10u) << ran.output;
     // A CreditResult's stable number; an unknown product is not one.
-    EXPECT_EQ(d.HasMember("code"), c.result != "unknown_product") << ran.out;
+    EXPECT_EQ(d.HasMember("code"), c.result != "unknown_product") << ran.output;
   }
   const Ran text = Netfin("credit offer --product pay_later --amount 30000000 --terms 12", true);
   EXPECT_EQ(text.exit_code, 1);
-  EXPECT_NE(text.out.find("amount_above_product_max"), std::string::npos) << text.out;
-  EXPECT_NE(text.out.find("200,000.00 CNY"), std::string::npos) << text.out;
+  EXPECT_NE(text.output.find("amount_above_product_max"), std::string::npos) << text.output;
+  EXPECT_NE(text.output.find("200,000.00 CNY"), std::string::npos) << text.output;
   EXPECT_NE(
       Netfin("credit offer --product pay_later --amount 1000000 --terms 12 --start 2025-02-30")
           .exit_code,
@@ -117,23 +105,23 @@ TEST(CreditCli, AProductAboveTheAprCapIsRefusedAtLoadWithTheCap) {
   const Ran refused = Netfin(
       "credit offer --config " + config + " --product pricey --amount 1000000 --terms 12", true);
   EXPECT_EQ(refused.exit_code, 2);
-  EXPECT_NE(refused.out.find("pricey"), std::string::npos) << refused.out;
-  EXPECT_NE(refused.out.find("exceeds the APR cap 24.00%"), std::string::npos) << refused.out;
+  EXPECT_NE(refused.output.find("pricey"), std::string::npos) << refused.output;
+  EXPECT_NE(refused.output.find("exceeds the APR cap 24.00%"), std::string::npos) << refused.output;
   // The same product at 0.6% a month loads and is offered from that file.
   std::ofstream(config) << "[[credit.products]]\nname = \"fair\"\nkind = \"cash_loan\"\n"
                            "method = \"flat_fee\"\nterms = [12]\nmonthly_fee_bps = 60\n";
   const Ran offered =
       Netfin("credit offer --config " + config +
              " --product fair --amount 1000000 --terms 12 --start 2025-01-15 --json");
-  ASSERT_EQ(offered.exit_code, 0) << offered.out;
-  EXPECT_NEAR(Json(offered.out)["apr_nominal"].GetDouble(), 0.1303, 0.00005);
+  ASSERT_EQ(offered.exit_code, 0) << offered.output;
+  EXPECT_NEAR(Json(offered.output)["apr_nominal"].GetDouble(), 0.1303, 0.00005);
 }
 
 TEST(CreditCli, BenchCreditPrintsOneJsonObjectWithItsFigures) {
   const Ran ran = Netfin("bench credit --loans 20000 --offers 2000 --json");
-  ASSERT_EQ(ran.exit_code, 0) << ran.out;
-  const rapidjson::Document d = Json(ran.out);
-  ASSERT_TRUE(d.IsObject()) << ran.out;
+  ASSERT_EQ(ran.exit_code, 0) << ran.output;
+  const rapidjson::Document d = Json(ran.output);
+  ASSERT_TRUE(d.IsObject()) << ran.output;
   for (const char* key : {"loans", "day_end_seconds", "loans_per_s", "offers", "offer_p50_us",
                           "offer_p99_us", "statements", "provisions_minor", "portfolio_bytes",
                           "build_seconds", "bucket_m0", "bucket_m3_plus", "class_loss"}) {
@@ -204,9 +192,9 @@ TEST(CreditCli, TrainAndEvalCreditOnATaiwanSlice) {
                              " --label default.payment.next.month --positive 1 --exclude ID"
                              " --rounds 100 --max-depth 3 --out " +
                              model + " --json");
-  ASSERT_EQ(trained.exit_code, 0) << trained.out;
-  const rapidjson::Document t = Json(trained.out);
-  ASSERT_TRUE(t.IsObject()) << trained.out;
+  ASSERT_EQ(trained.exit_code, 0) << trained.output;
+  const rapidjson::Document t = Json(trained.output);
+  ASSERT_TRUE(t.IsObject()) << trained.output;
   EXPECT_EQ(t["rows"].GetUint64(), 2000u);
   EXPECT_EQ(t["features"].GetUint64(), 23u);  // ID left out, the label is not a feature
   EXPECT_EQ(t["test_rows"].GetUint64(), 600u);
@@ -216,9 +204,9 @@ TEST(CreditCli, TrainAndEvalCreditOnATaiwanSlice) {
 
   // The held-out part of the same split, from the model file reloaded.
   const Ran held_out = Netfin("eval credit --model " + model + " --json");
-  ASSERT_EQ(held_out.exit_code, 0) << held_out.out;
-  const rapidjson::Document e = Json(held_out.out);
-  ASSERT_TRUE(e.IsObject()) << held_out.out;
+  ASSERT_EQ(held_out.exit_code, 0) << held_out.output;
+  const rapidjson::Document e = Json(held_out.output);
+  ASSERT_TRUE(e.IsObject()) << held_out.output;
   EXPECT_STREQ(e["part"].GetString(), "held_out");
   EXPECT_EQ(e["rows"].GetUint64(), 600u);
   EXPECT_GT(e["roc_auc"].GetDouble(), 0.6);
@@ -227,13 +215,13 @@ TEST(CreditCli, TrainAndEvalCreditOnATaiwanSlice) {
   // Naming the training file again is the same held-out part.
   const Ran again =
       Netfin("eval credit --model " + model + " --data " + dir.File("first.csv") + " --json");
-  EXPECT_EQ(Json(again.out)["roc_auc"].GetDouble(), e["roc_auc"].GetDouble());
+  EXPECT_EQ(Json(again.output)["roc_auc"].GetDouble(), e["roc_auc"].GetDouble());
 
   // A whole other file.
   const Ran other =
       Netfin("eval credit --model " + model + " --data " + dir.File("next.csv") + " --json");
-  ASSERT_EQ(other.exit_code, 0) << other.out;
-  const rapidjson::Document o = Json(other.out);
+  ASSERT_EQ(other.exit_code, 0) << other.output;
+  const rapidjson::Document o = Json(other.output);
   EXPECT_STREQ(o["part"].GetString(), "whole_file");
   EXPECT_EQ(o["rows"].GetUint64(), 1000u);
   EXPECT_GT(o["roc_auc"].GetDouble(), 0.6);
@@ -242,7 +230,7 @@ TEST(CreditCli, TrainAndEvalCreditOnATaiwanSlice) {
   std::ofstream(model, std::ios::app) << " ";
   const Ran damaged = Netfin("eval credit --model " + model, true);
   EXPECT_EQ(damaged.exit_code, 1);
-  EXPECT_NE(damaged.out.find("corruption"), std::string::npos) << damaged.out;
+  EXPECT_NE(damaged.output.find("corruption"), std::string::npos) << damaged.output;
 }
 
 }  // namespace

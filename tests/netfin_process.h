@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cstdio>
 #include <cstdlib>
 #include <memory>
 #include <string>
@@ -29,6 +30,30 @@ inline std::string NetfinBin() {
 inline int ExitCode(const std::string& command) {
   const int status = std::system((command + " >/dev/null 2>&1").c_str());
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+// What a command printed and its exit code.
+struct CommandRun {
+  int exit_code = -1;
+  std::string output;  // stdout, and stderr too when asked
+};
+
+// Runs a shell command to completion; its stderr joins stdout when
+// with_stderr, else is discarded.
+inline CommandRun RunCommand(const std::string& command, bool with_stderr) {
+  CommandRun run;
+  FILE* pipe = popen((command + (with_stderr ? " 2>&1" : " 2>/dev/null")).c_str(), "r");
+  if (pipe == nullptr) return run;
+  char buffer[4096];
+  for (size_t n; (n = fread(buffer, 1, sizeof buffer, pipe)) > 0;) run.output.append(buffer, n);
+  const int status = pclose(pipe);
+  run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return run;
+}
+
+// Runs `netfin ARGS` (see RunCommand).
+inline CommandRun RunNetfin(const std::string& args, bool with_stderr) {
+  return RunCommand(NetfinBin() + " " + args, with_stderr);
 }
 
 // `netfin serve ARGS...` as a child process. The constructor waits (30 s at

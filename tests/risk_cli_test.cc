@@ -22,24 +22,11 @@
 namespace netfin {
 namespace {
 
-using testing::NetfinBin;
 
-// What a command printed (stdout and stderr together) and its exit code.
-struct Ran {
-  int exit_code = -1;
-  std::string output;
-};
+using Ran = testing::CommandRun;
 
 Ran Netfin(const std::string& args, bool with_stderr = true) {
-  Ran ran;
-  const std::string command = NetfinBin() + " " + args + (with_stderr ? " 2>&1" : " 2>/dev/null");
-  FILE* pipe = popen(command.c_str(), "r");
-  if (pipe == nullptr) return ran;
-  char buffer[4096];
-  for (size_t n; (n = fread(buffer, 1, sizeof buffer, pipe)) > 0;) ran.output.append(buffer, n);
-  const int status = pclose(pipe);
-  ran.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return ran;
+  return testing::RunNetfin(args, with_stderr);
 }
 
 // The last line of a command's stdout, parsed as a JSON object.
