@@ -1,10 +1,6 @@
 #include "ml/csv_reader.h"
 
-#include <cstring>
-#include <filesystem>
-#include <fstream>
 #include <string>
-#include <system_error>
 #include <utility>
 
 namespace netfin::ml {
@@ -141,25 +137,6 @@ core::Result<CsvTable> CsvTable::Parse(std::string text) {
     }
     table.cells_.insert(table.cells_.end(), fields.begin(), fields.end());
     table.line_of_row_.push_back(line);
-  }
-  return table;
-}
-
-core::Result<CsvTable> CsvTable::ReadFile(const std::string& path) {
-  std::error_code error;
-  const uintmax_t size_bytes = std::filesystem::file_size(path, error);
-  if (error) return core::IoError(path + ": " + error.message());
-  if (size_bytes > kCsvBytesMax) {
-    return core::InvalidArgument(path + ": larger than " + std::to_string(kCsvBytesMax) + " bytes");
-  }
-  std::ifstream in(path, std::ios::binary);
-  std::string text(static_cast<size_t>(size_bytes), '\0');
-  if (!in.read(text.data(), static_cast<std::streamsize>(text.size()))) {
-    return core::IoError(path + ": cannot read " + std::strerror(errno));
-  }
-  core::Result<CsvTable> table = Parse(std::move(text));
-  if (!table.ok()) {
-    return core::Status(table.status().code(), path + ": " + table.status().message());
   }
   return table;
 }

@@ -40,10 +40,9 @@ class CsvTable {
   CsvTable(const CsvTable&) = delete;
   CsvTable& operator=(const CsvTable&) = delete;
 
-  // Parses text (the whole file). REQUIRES: text.size() <= kCsvBytesMax.
+  // Parses text (the whole file; read it with ReadWholeFile(path,
+  // kCsvBytesMax), model_files.h). REQUIRES: text.size() <= kCsvBytesMax.
   static core::Result<CsvTable> Parse(std::string text);
-  // Reads and parses a file; errors name the path.
-  static core::Result<CsvTable> ReadFile(const std::string& path);
 
   const std::vector<std::string>& header() const { return header_; }
   size_t column_count() const { return header_.size(); }

@@ -93,12 +93,5 @@ TEST(CsvReader, TooManyColumnsIsAnError) {
   EXPECT_NE(table.status().message().find("line 1: more than"), std::string::npos);
 }
 
-TEST(CsvReader, MissingFileIsAnIoErrorNamingThePath) {
-  core::Result<CsvTable> table = CsvTable::ReadFile("/nonexistent/netfin.csv");
-  ASSERT_FALSE(table.ok());
-  EXPECT_EQ(table.status().code(), core::StatusCode::kIoError);
-  EXPECT_NE(table.status().message().find("/nonexistent/netfin.csv"), std::string::npos);
-}
-
 }  // namespace
 }  // namespace netfin::ml

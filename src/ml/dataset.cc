@@ -9,6 +9,7 @@
 #include <utility>
 
 #include "ml/csv_reader.h"
+#include "ml/model_files.h"
 
 namespace netfin::ml {
 namespace {
@@ -339,11 +340,11 @@ core::Status Dataset::Validate() const {
 
 core::Result<Dataset> LoadCsv(const std::string& path, const std::string& label_column,
                               const std::string& positive_value, const CsvOptions& options) {
+  core::Result<std::string> text = ReadWholeFile(path, kCsvBytesMax);  // errors name the path
+  if (!text.ok()) return text.status();
   core::Result<Dataset> data =
-      LoadTable(CsvTable::ReadFile(path), label_column, positive_value, options);
-  if (!data.ok() && data.status().message().find(path) != 0) {
-    return core::Status(data.status().code(), path + ": " + data.status().message());
-  }
+      ParseCsv(std::move(text).value(), label_column, positive_value, options);
+  if (!data.ok()) return core::Status(data.status().code(), path + ": " + data.status().message());
   return data;
 }
 

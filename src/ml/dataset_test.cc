@@ -176,6 +176,19 @@ TEST(Dataset, LoadCsvReadsAFileAndNamesItInErrors) {
   EXPECT_EQ(missing.status().message().find(path + ": line 1: label column"), 0u)
       << missing.status().message();
   EXPECT_EQ(LoadCsv(dir.File("none.csv"), "y", "1").status().code(), core::StatusCode::kIoError);
+  // A CSV error names the file once, then the line.
+  std::ofstream(path) << "x,y\n1,0\n2\n";
+  core::Result<Dataset> ragged = LoadCsv(path, "y", "1");
+  ASSERT_FALSE(ragged.ok());
+  EXPECT_EQ(ragged.status().message().find(path + ": line 3: 1 fields"), 0u)
+      << ragged.status().message();
+}
+
+TEST(Dataset, MissingFileIsAnIoErrorNamingThePath) {
+  core::Result<Dataset> data = LoadCsv("/nonexistent/netfin.csv", "y", "1");
+  ASSERT_FALSE(data.ok());
+  EXPECT_EQ(data.status().code(), core::StatusCode::kIoError);
+  EXPECT_NE(data.status().message().find("/nonexistent/netfin.csv"), std::string::npos);
 }
 
 std::string DataPath(const std::string& relative) {

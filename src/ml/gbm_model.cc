@@ -90,17 +90,12 @@ core::Result<DMatrixPtr> MakeMatrix(const float* values, size_t rows, size_t col
   return DMatrixPtr(handle);
 }
 
+// REQUIRES: CheckTrainingRows(data, rows).ok().
 core::Result<DMatrixPtr> MakeTrainingMatrix(const Dataset& data, std::span<const size_t> rows) {
-  std::vector<float> values;
-  values.reserve(rows.size() * data.FeatureCount());
-  std::vector<float> labels;
-  labels.reserve(rows.size());
-  for (const size_t row : rows) {
-    const std::span<const float> source = data.Row(row);
-    values.insert(values.end(), source.begin(), source.end());
-    labels.push_back(data.labels[row]);
-  }
-  core::Result<DMatrixPtr> matrix = MakeMatrix(values.data(), rows.size(), data.FeatureCount());
+  const Dataset part = data.Select(rows);
+  const std::vector<float> labels(part.labels.begin(), part.labels.end());
+  core::Result<DMatrixPtr> matrix =
+      MakeMatrix(part.values.data(), rows.size(), data.FeatureCount());
   if (!matrix.ok()) return matrix;
   NETFIN_RETURN_IF_ERROR(
       XgbCheck(XGDMatrixSetFloatInfo(matrix->get(), "label", labels.data(), labels.size()),
@@ -342,14 +337,12 @@ core::Result<std::vector<float>> GbmModel::PredictProbabilities(
   }
   NETFIN_RETURN_IF_ERROR(data.Validate());
   if (rows.empty()) return std::vector<float>();
-  std::vector<float> values;
-  values.reserve(rows.size() * FeatureCount());
   for (const size_t row : rows) {
     if (row >= data.row_count) return core::InvalidArgument("row index past the data set");
-    const std::span<const float> source = data.Row(row);
-    values.insert(values.end(), source.begin(), source.end());
   }
-  core::Result<const float*> result = PredictDense(values.data(), rows.size(), kConfigProbability);
+  const Dataset part = data.Select(rows);
+  core::Result<const float*> result =
+      PredictDense(part.values.data(), rows.size(), kConfigProbability);
   if (!result.ok()) return result.status();
   return std::vector<float>(*result, *result + rows.size());
 }

@@ -1,43 +1,37 @@
 #include "risk/amount_history.h"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 
 #include "core/assert.h"
 
 namespace netfin::risk {
 
-void AmountHistory::Add(uint64_t amount_minor) {
-  amounts_[next_] = amount_minor;
-  next_ = (next_ + 1) % kAmountsMax;
-  if (size_ < kAmountsMax) ++size_;
-}
-
 AmountStats AmountHistory::Stats() const {
-  NETFIN_ASSERT(size_ > 0 && size_ <= kAmountsMax);
-  std::array<uint64_t, kAmountsMax> sorted = amounts_;
+  const std::span<const uint64_t> amounts = amounts_.values();
+  const uint32_t count = amounts_.size();
+  NETFIN_ASSERT(count > 0 && count <= kAmountsMax);
+  std::array<uint64_t, kAmountsMax> sorted{};
+  std::copy(amounts.begin(), amounts.end(), sorted.begin());
   auto* begin = sorted.data();
-  auto* middle = begin + size_ / 2;
-  std::nth_element(begin, middle, begin + size_);
+  auto* middle = begin + count / 2;
+  std::nth_element(begin, middle, begin + count);
   double median = static_cast<double>(*middle);
-  if (size_ % 2 == 0) {
+  if (count % 2 == 0) {
     // The lower middle is the largest of the lower half.
     const double lower = static_cast<double>(*std::max_element(begin, middle));
     median = (median + lower) / 2;
   }
   double sum = 0;
-  for (uint32_t i = 0; i < size_; ++i) sum += static_cast<double>(amounts_[i]);
-  const double mean = sum / size_;
+  for (const uint64_t amount : amounts) sum += static_cast<double>(amount);
+  const double mean = sum / count;
   double squares = 0;
-  for (uint32_t i = 0; i < size_; ++i) {
-    const double d = static_cast<double>(amounts_[i]) - mean;
+  for (const uint64_t amount : amounts) {
+    const double d = static_cast<double>(amount) - mean;
     squares += d * d;
   }
-  return AmountStats{size_, median, mean, std::sqrt(squares / size_)};
-}
-
-bool AmountHistory::IsValid() const {
-  return size_ <= kAmountsMax && next_ < kAmountsMax && (size_ == kAmountsMax || next_ == size_);
+  return AmountStats{count, median, mean, std::sqrt(squares / count)};
 }
 
 }  // namespace netfin::risk

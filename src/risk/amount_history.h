@@ -8,8 +8,9 @@
 //
 // Thread-compatible.
 
-#include <array>
 #include <cstdint>
+
+#include "risk/recent_sets.h"
 
 namespace netfin::risk {
 
@@ -25,16 +26,16 @@ class AmountHistory {
   // 32 payments: about a month of a typical wallet's spending.
   static constexpr uint32_t kAmountsMax = 32;
 
-  void Add(uint64_t amount_minor);
+  void Add(uint64_t amount_minor) { amounts_.Add(amount_minor); }
   // REQUIRES: count() > 0.
   AmountStats Stats() const;
-  uint32_t count() const { return size_; }
-  bool IsValid() const;
+  uint32_t count() const { return amounts_.size(); }
+  bool IsValid() const { return amounts_.IsValid(); }
 
  private:
-  uint32_t next_ = 0;
-  uint32_t size_ = 0;
-  std::array<uint64_t, kAmountsMax> amounts_{};
+  Ring<uint64_t, kAmountsMax> amounts_;
 };
+
+static_assert(sizeof(AmountHistory) == 264);
 
 }  // namespace netfin::risk

@@ -84,6 +84,14 @@ class ConditionParser {
   Parsed ParsePrimary();
   Parsed ParseName();
   Parsed ParseParenthesized();
+  // One binary operator of an arithmetic level: its token and its code.
+  struct Operator {
+    Tok tok;
+    Op op;
+  };
+  // Parses operand ((first | second) operand)*; with an operator, the
+  // result is a number (a condition operand counts as 1 or 0).
+  Parsed ParseArithmetic(Operator first, Operator second, Parsed (ConditionParser::*operand)());
   // Parses operand (op_name operand)*; with an operator, both sides must be
   // conditions.
   Parsed ParseLogical(Tok op_tok, Op op, std::string_view op_name,
@@ -355,13 +363,14 @@ Condition::Op ConditionParser::ComparisonOp(Tok t) {
   return Op::kNe;
 }
 
-ConditionParser::Parsed ConditionParser::ParseSum() {
-  Parsed left = ParseProduct();
+ConditionParser::Parsed ConditionParser::ParseArithmetic(Operator first, Operator second,
+                                                         Parsed (ConditionParser::*operand)()) {
+  Parsed left = (this->*operand)();
   if (left.error) return left;
-  while (tok_.kind == Tok::kPlus || tok_.kind == Tok::kMinus) {
-    const Op code = tok_.kind == Tok::kPlus ? Op::kAdd : Op::kSub;
+  while (tok_.kind == first.tok || tok_.kind == second.tok) {
+    const Op code = tok_.kind == first.tok ? first.op : second.op;
     if (auto e = Advance()) return {Type::kNumber, e};
-    Parsed right = ParseProduct();
+    const Parsed right = (this->*operand)();
     if (right.error) return right;
     if (auto e = Emit(code)) return {Type::kNumber, e};
     left.type = Type::kNumber;
@@ -369,18 +378,14 @@ ConditionParser::Parsed ConditionParser::ParseSum() {
   return left;
 }
 
+ConditionParser::Parsed ConditionParser::ParseSum() {
+  return ParseArithmetic({Tok::kPlus, Op::kAdd}, {Tok::kMinus, Op::kSub},
+                         &ConditionParser::ParseProduct);
+}
+
 ConditionParser::Parsed ConditionParser::ParseProduct() {
-  Parsed left = ParseUnary();
-  if (left.error) return left;
-  while (tok_.kind == Tok::kStar || tok_.kind == Tok::kSlash) {
-    const Op code = tok_.kind == Tok::kStar ? Op::kMul : Op::kDiv;
-    if (auto e = Advance()) return {Type::kNumber, e};
-    Parsed right = ParseUnary();
-    if (right.error) return right;
-    if (auto e = Emit(code)) return {Type::kNumber, e};
-    left.type = Type::kNumber;
-  }
-  return left;
+  return ParseArithmetic({Tok::kStar, Op::kMul}, {Tok::kSlash, Op::kDiv},
+                         &ConditionParser::ParseUnary);
 }
 
 ConditionParser::Parsed ConditionParser::ParseUnary() {

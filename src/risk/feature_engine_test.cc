@@ -2,12 +2,15 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <random>
 #include <set>
 #include <string>
 #include <vector>
 
+#include "core/checksum.h"
+#include "core/money.h"
 #include "risk/test_events.h"
 
 namespace netfin::risk {
@@ -493,6 +496,58 @@ TEST(FeatureEngineTest, RestoreRefusesDamageAndKeepsTheState) {
     EXPECT_EQ(status.code(), core::StatusCode::kCorruption) << status.ToString();
     ExpectSameFeatures(engine.Compute(probe), before);
   }
+}
+
+// A snapshot edited and sealed again with a valid checksum, as a bug in a
+// writer would make one: only Restore's own checks stand in the way.
+std::string Reseal(const std::string& snapshot) {
+  constexpr size_t kChecksumBytes = 32;
+  std::string body = snapshot.substr(0, snapshot.size() - kChecksumBytes);
+  core::ChecksumBuilder builder;
+  builder.Update(body.data(), body.size());
+  const core::Checksum checksum = builder.Final();
+  body.append(reinterpret_cast<const char*>(checksum.data()), checksum.size());
+  return body;
+}
+
+TEST(FeatureEngineTest, RestoreChecksEveryStateNotJustTheChecksum) {
+  FeatureEngine source;
+  source.Observe(MakeEvent(kT0, kAlice, kShop, 100));
+  const std::string snapshot = source.Snapshot();
+  // The format (feature_engine_snapshot.cc): magic, version, three sizes,
+  // latest_ns, events_observed, the customer count, the first id, its state.
+  constexpr size_t kLatestAt = 8 + 4 + 3 * 4;
+  constexpr size_t kFirstCustomerAt = kLatestAt + 8 + 8 + 8 + 16;
+  FeatureEngine engine;
+  ASSERT_TRUE(engine.Restore(Reseal(snapshot)).ok());
+  // The customer's amount ring (its first field) names a slot past its end.
+  std::string bad_ring = snapshot;
+  bad_ring[kFirstCustomerAt] = static_cast<char>(0xff);
+  core::Status status = engine.Restore(Reseal(bad_ring));
+  EXPECT_EQ(status.code(), core::StatusCode::kCorruption);
+  EXPECT_NE(status.message().find("customers entry 0 is inconsistent"), std::string::npos)
+      << status.message();
+  // latest_ns before the events the states hold.
+  std::string bad_latest = snapshot;
+  std::fill_n(bad_latest.begin() + kLatestAt, 8, '\0');
+  status = engine.Restore(Reseal(bad_latest));
+  EXPECT_EQ(status.code(), core::StatusCode::kCorruption);
+  EXPECT_NE(status.message().find("is inconsistent"), std::string::npos) << status.message();
+  EXPECT_EQ(engine.Stats().latest_ns, kT0);  // still the good restore
+}
+
+TEST(FeatureEngineTest, AmountsPastTheLargestReadAsTheLargest) {
+  FeatureEngine engine;
+  PaymentEvent e = MakeEvent(kT0, kAlice, kShop, UINT64_MAX);
+  e.balance_before_minor = UINT64_MAX;
+  const double largest = static_cast<double>(core::kAmountMax);
+  FeatureVector v = engine.Compute(e);
+  EXPECT_EQ(v[Feature::kAmount], largest);
+  EXPECT_EQ(v[Feature::kBalanceBefore], largest);
+  engine.Observe(e);  // the windows hold it (they refuse more than kAmountMax)
+  v = engine.Compute(e);
+  EXPECT_EQ(v[Feature::kAmountToMedianRatio], 1);
+  EXPECT_EQ(Sum(v, Entity::kCustomer, Window::k1m), 2 * largest);
 }
 
 TEST(FeatureEngineTest, RestoreIntoSmallerCapsKeepsTheNewest) {

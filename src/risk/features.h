@@ -18,6 +18,8 @@
 #include <span>
 #include <string_view>
 
+#include "core/limits.h"
+
 namespace netfin::risk {
 
 // The index of each feature in a FeatureVector. Adding a feature changes the
@@ -103,7 +105,7 @@ inline constexpr size_t kEntityCount = 5;
 // has left it.
 enum class Window : uint8_t { k1m = 0, k1h = 1, k24h = 2, k30d = 3 };
 inline constexpr size_t kWindowCount = 4;
-inline constexpr uint64_t kSecondNs = 1'000'000'000ull;
+inline constexpr uint64_t kSecondNs = core::kNanosPerSecond;
 inline constexpr uint64_t kMinuteNs = 60 * kSecondNs;
 inline constexpr uint64_t kHourNs = 60 * kMinuteNs;
 inline constexpr uint64_t kDayNs = 24 * kHourNs;

@@ -37,8 +37,19 @@ std::optional<FraudExclusion> WindowExclusion(Feature feature) {
   NETFIN_ASSERT(false);
 }
 
-// The features of the event itself and of the customer's history.
-std::optional<FraudExclusion> EventExclusion(Feature feature, FraudFeatureSet set) {
+std::vector<Feature> BuildFeatureSet(FraudFeatureSet set) {
+  std::vector<Feature> features;
+  for (size_t i = 0; i < kFeatureCount; ++i) {
+    const auto feature = static_cast<Feature>(i);
+    if (!FraudFeatureExclusion(feature, set).has_value()) features.push_back(feature);
+  }
+  NETFIN_ASSERT(!features.empty() && features.size() <= kFraudFeaturesMax);
+  return features;
+}
+
+}  // namespace
+
+std::optional<FraudExclusion> FraudFeatureExclusion(Feature feature, FraudFeatureSet set) {
   switch (feature) {
     case Feature::kAmount:
     case Feature::kKindPayment:
@@ -76,18 +87,6 @@ std::optional<FraudExclusion> EventExclusion(Feature feature, FraudFeatureSet se
   return WindowExclusion(feature);
 }
 
-std::vector<Feature> BuildFeatureSet(FraudFeatureSet set) {
-  std::vector<Feature> features;
-  for (size_t i = 0; i < kFeatureCount; ++i) {
-    const auto feature = static_cast<Feature>(i);
-    if (!FraudFeatureExclusion(feature, set).has_value()) features.push_back(feature);
-  }
-  NETFIN_ASSERT(!features.empty() && features.size() <= kFraudFeaturesMax);
-  return features;
-}
-
-}  // namespace
-
 std::string_view FraudFeatureSetName(FraudFeatureSet set) {
   switch (set) {
     case FraudFeatureSet::kWithBalance:
@@ -122,10 +121,6 @@ std::string_view FraudExclusionText(FraudExclusion why) {
       return "derived from the payer's balance (left out of the no_balance set)";
   }
   NETFIN_ASSERT(false);
-}
-
-std::optional<FraudExclusion> FraudFeatureExclusion(Feature feature, FraudFeatureSet set) {
-  return EventExclusion(feature, set);
 }
 
 std::span<const Feature> FraudModelFeatures(FraudFeatureSet set) {

@@ -1,6 +1,7 @@
 #include "risk/geo.h"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <numbers>
 
@@ -37,29 +38,26 @@ double HaversineKm(const GeoPoint& a, const GeoPoint& b) {
 
 void LocationHistory::Add(const GeoPoint& point) {
   NETFIN_ASSERT(point.IsValid());
-  points_[next_] = point;
-  next_ = (next_ + 1) % kLocationsMax;
-  if (size_ < kLocationsMax) ++size_;
+  points_.Add(point);
 }
 
 GeoPoint LocationHistory::Usual() const {
-  NETFIN_ASSERT(size_ > 0 && size_ <= kLocationsMax);
+  const std::span<const GeoPoint> points = points_.values();
+  NETFIN_ASSERT(!points.empty() && points.size() <= kLocationsMax);
   std::array<int32_t, kLocationsMax> lats{};
   std::array<int32_t, kLocationsMax> lons{};
-  for (uint32_t i = 0; i < size_; ++i) {
-    lats[i] = points_[i].lat_micro_deg;
-    lons[i] = points_[i].lon_micro_deg;
+  for (size_t i = 0; i < points.size(); ++i) {
+    lats[i] = points[i].lat_micro_deg;
+    lons[i] = points[i].lon_micro_deg;
   }
-  return GeoPoint{LowerMedian(lats, size_), LowerMedian(lons, size_)};
+  const auto count = static_cast<uint32_t>(points.size());
+  return GeoPoint{LowerMedian(lats, count), LowerMedian(lons, count)};
 }
 
 bool LocationHistory::IsValid() const {
-  if (size_ > kLocationsMax || next_ >= kLocationsMax) return false;
-  if (size_ < kLocationsMax && next_ != size_) return false;
-  for (uint32_t i = 0; i < size_; ++i) {
-    if (!points_[i].IsValid()) return false;
-  }
-  return true;
+  if (!points_.IsValid()) return false;  // first: values() trusts the size
+  const std::span<const GeoPoint> points = points_.values();
+  return std::all_of(points.begin(), points.end(), [](const GeoPoint& p) { return p.IsValid(); });
 }
 
 }  // namespace netfin::risk

@@ -15,10 +15,10 @@
 //
 // Thread-compatible.
 
-#include <array>
 #include <cstdint>
 
 #include "risk/payment_event.h"
+#include "risk/recent_sets.h"
 
 namespace netfin::risk {
 
@@ -35,13 +35,11 @@ class LocationHistory {
   void Add(const GeoPoint& point);
   // REQUIRES: count() > 0.
   GeoPoint Usual() const;
-  uint32_t count() const { return size_; }
+  uint32_t count() const { return points_.size(); }
   bool IsValid() const;
 
  private:
-  uint32_t next_ = 0;
-  uint32_t size_ = 0;
-  std::array<GeoPoint, kLocationsMax> points_{};
+  Ring<GeoPoint, kLocationsMax> points_;
 };
 
 }  // namespace netfin::risk

@@ -16,8 +16,6 @@ namespace {
 // IPv4 part); anything longer is not an address.
 constexpr size_t kIpTextBytesMax = 64;
 
-Id128 IdFromBigEndian(const unsigned char* bytes16) { return Id128::FromBytes(bytes16); }
-
 }  // namespace
 
 bool GeoPoint::IsValid() const {
@@ -32,7 +30,7 @@ Id128 DeviceKey(std::string_view device_id) {
                                     reinterpret_cast<const unsigned char*>(device_id.data()),
                                     device_id.size(), nullptr, 0);
   NETFIN_ASSERT(rc == 0);
-  const Id128 key = IdFromBigEndian(digest.data());
+  const Id128 key = Id128::FromBytes(digest.data());
   // The zero key means "not given"; a digest of zero is as likely as a
   // collision, but keep the meaning exact.
   return key.IsZero() ? Id128::FromU64(1) : key;
@@ -43,7 +41,7 @@ std::optional<Id128> IpKey(std::string_view address) {
   const std::string text(address);
   std::array<unsigned char, 16> bytes{};
   if (inet_pton(AF_INET6, text.c_str(), bytes.data()) == 1) {
-    return IdFromBigEndian(bytes.data());
+    return Id128::FromBytes(bytes.data());
   }
   std::array<unsigned char, 4> v4{};
   if (inet_pton(AF_INET, text.c_str(), v4.data()) != 1) return std::nullopt;
@@ -51,7 +49,7 @@ std::optional<Id128> IpKey(std::string_view address) {
   bytes[10] = 0xff;
   bytes[11] = 0xff;
   for (size_t i = 0; i < v4.size(); ++i) bytes[12 + i] = v4[i];
-  return IdFromBigEndian(bytes.data());
+  return Id128::FromBytes(bytes.data());
 }
 
 std::string_view EventKindName(EventKind kind) {

@@ -6,10 +6,13 @@
 //   RecentSet<N>     the N most recently used distinct keys (a customer's
 //                    payees, devices, IPs); older keys are forgotten.
 //   RecentPayers<N>  the N most recently seen distinct payers of a payee with
-//                    when each was last seen, for fan-in: CountSince gives
+//                    when each was last seen, for fan-in: Scan gives
 //                    min(true distinct payers in the window, N), exactly.
-//   TimeRing<N>      the timestamps of the N newest events (a customer's
-//                    failed attempts): CountSince gives min(true count, N).
+//   Ring<T, N>       the N newest values added (a customer's amounts and
+//                    locations: AmountHistory, LocationHistory).
+//   TimeRing<N>      a Ring of the timestamps of the N newest events (a
+//                    customer's failed attempts): CountSince gives
+//                    min(true count, N).
 //
 // Keys are 64-bit fingerprints of 128-bit ids (Fingerprint); two ids share a
 // fingerprint with probability 2^-64 per pair.
@@ -19,6 +22,7 @@
 #include <algorithm>
 #include <array>
 #include <cstdint>
+#include <span>
 
 #include "core/id.h"
 
@@ -66,17 +70,11 @@ class RecentPayers {
     if (slot == N) slot = size_ < N ? size_++ : OldestSlot();
     entries_[slot] = Entry{payer, ts_ns};
   }
-  // Distinct payers last seen in (now_ns - window_ns, now_ns], at most N.
-  // Exact up to N: the table keeps the N most recently seen payers, and
-  // every payer seen in the window is more recent than every one that is not.
-  uint32_t CountSince(uint64_t now_ns, uint64_t window_ns) const {
-    uint32_t count = 0;
-    for (uint32_t i = 0; i < size_; ++i) {
-      if (entries_[i].ts_ns + window_ns > now_ns) ++count;
-    }
-    return count;
-  }
-  // CountSince and SeenSince for several windows in one pass over the table.
+  // For each window, the distinct payers last seen in (now_ns - window_ns,
+  // now_ns], at most N, and whether payer is among them, in one pass over
+  // the table. Exact up to N: the table keeps the N most recently seen
+  // payers, and every payer seen in a window is more recent than every one
+  // that is not.
   template <size_t K>
   void Scan(uint64_t payer, uint64_t now_ns, const std::array<uint64_t, K>& windows_ns,
             std::array<uint32_t, K>* counts, std::array<bool, K>* payer_seen) const {
@@ -90,12 +88,6 @@ class RecentPayers {
       }
     }
   }
-  // Whether payer is held and was last seen in (now_ns - window_ns, now_ns].
-  bool SeenSince(uint64_t payer, uint64_t now_ns, uint64_t window_ns) const {
-    const uint32_t slot = Find(payer);
-    return slot != N && entries_[slot].ts_ns + window_ns > now_ns;
-  }
-  bool Contains(uint64_t payer) const { return Find(payer) != N; }
   uint32_t size() const { return size_; }
   bool IsValid() const { return size_ <= N; }
 
@@ -123,31 +115,38 @@ class RecentPayers {
   std::array<Entry, N> entries_{};
 };
 
-// The timestamps of the newest N events.
-template <uint32_t N>
-class TimeRing {
+// The newest N values added, in no particular order.
+template <typename T, uint32_t N>
+class Ring {
  public:
-  // REQUIRES: ts_ns no earlier than the newest timestamp held.
-  void Add(uint64_t ts_ns) {
-    times_[next_] = ts_ns;
+  // Adds value, overwriting the oldest when full.
+  void Add(const T& value) {
+    values_[next_] = value;
     next_ = (next_ + 1) % N;
     if (size_ < N) ++size_;
   }
-  // Events in (now_ns - window_ns, now_ns], at most N.
-  uint32_t CountSince(uint64_t now_ns, uint64_t window_ns) const {
-    uint32_t count = 0;
-    for (uint32_t i = 0; i < size_; ++i) {
-      if (times_[i] + window_ns > now_ns) ++count;
-    }
-    return count;
-  }
+  // The values held, oldest and newest mixed. REQUIRES: IsValid().
+  std::span<const T> values() const { return std::span<const T>(values_.data(), size_); }
   uint32_t size() const { return size_; }
   bool IsValid() const { return size_ <= N && next_ < N && (size_ == N || next_ == size_); }
 
  private:
-  uint32_t next_ = 0;
+  uint32_t next_ = 0;  // where the next value goes
   uint32_t size_ = 0;
-  std::array<uint64_t, N> times_{};
+  std::array<T, N> values_{};
+};
+
+// The timestamps of the newest N events. REQUIRES: they are added in time
+// order (each no earlier than the newest held).
+template <uint32_t N>
+class TimeRing : public Ring<uint64_t, N> {
+ public:
+  // Events in (now_ns - window_ns, now_ns], at most N.
+  uint32_t CountSince(uint64_t now_ns, uint64_t window_ns) const {
+    uint32_t count = 0;
+    for (const uint64_t ts_ns : this->values()) count += ts_ns + window_ns > now_ns ? 1 : 0;
+    return count;
+  }
 };
 
 }  // namespace netfin::risk

@@ -1,13 +1,12 @@
 #include "risk/rule_set.h"
 
 #include <algorithm>
-#include <fstream>
-#include <iterator>
 
 #include <fmt/format.h>
 #include <toml++/toml.h>
 
 #include "core/assert.h"
+#include "ml/model_files.h"
 
 namespace netfin::risk {
 
@@ -252,18 +251,10 @@ core::Result<RuleSet> RuleSet::Parse(std::string_view toml_text, std::string_vie
 }
 
 core::Result<RuleSet> RuleSet::LoadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return core::IoError(fmt::format("{}: cannot open the rules file", path));
-  std::string text;
-  text.resize(kRulesFileBytesMax + 1);
-  in.read(text.data(), static_cast<std::streamsize>(text.size()));
-  if (in.bad()) return core::IoError(fmt::format("{}: cannot read the rules file", path));
-  text.resize(static_cast<size_t>(in.gcount()));
-  if (text.size() > kRulesFileBytesMax) {
-    return core::InvalidArgument(
-        fmt::format("{}: the file is larger than {} bytes", path, kRulesFileBytesMax));
-  }
-  return Parse(text, path);
+  // kIoError or kInvalidArgument (too large), each naming the path.
+  core::Result<std::string> text = ml::ReadWholeFile(path, kRulesFileBytesMax);
+  if (!text.ok()) return text.status();
+  return Parse(*text, path);
 }
 
 Verdict RuleSet::Evaluate(std::span<const double> features, double model_score) const {
