@@ -91,7 +91,10 @@ Big Power(uint64_t base, uint32_t exponent) {
 }
 
 // round_half_even(numerator / denominator), when the quotient is below
-// 2^quotient_bits (<= 64). Returns false when it is not. The quotient is found
+// 2^quotient_bits (<= 64). Returns false when it is not. This is
+// core::DivideRoundHalfEven's rule on integers too wide for its 128 bits
+// (ScheduleTest.AnnuityIsExactRationalArithmeticRoundedOnce checks it
+// against exact fractions). The quotient is found
 // by binary search on its bits (q * denominator <= numerator), which needs
 // only multiplication.
 bool DivideRoundHalfEvenBig(const Big& numerator, const Big& denominator, int quotient_bits,

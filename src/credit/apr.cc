@@ -11,7 +11,6 @@
 namespace netfin::credit {
 namespace {
 
-constexpr uint32_t kDaysPerYear = 365;
 // Converged when the bracket is this narrow relative to the rate: far below
 // the 0.0001% an APR is shown to.
 constexpr double kRelativeTolerance = 1e-15;
@@ -24,14 +23,15 @@ double ToDouble(int64_t amount_minor) { return static_cast<double>(amount_minor)
 
 int Sign(double v) { return v > 0 ? 1 : (v < 0 ? -1 : 0); }
 
-// The present value of the flows at rate i, scaled by a positive factor so
-// that no term overflows: only its sign is used, for bracketing.
-// Offsets count from the first flow's, so that as i -> infinity only the
+// A flow's periods from the first flow, so that as i -> infinity only the
 // first flow is left.
 double Periods(const CashFlow& f, std::span<const CashFlow> flows) {
   return static_cast<double>(f.offset - flows[0].offset);
 }
 
+// The sign of the present value of the flows at rate i. The sum is scaled by
+// a positive factor so that no term overflows: only its sign is used, for
+// bracketing.
 int PresentValueSign(std::span<const CashFlow> flows, double i) {
   const double log_growth = std::log1p(i);
   double shift = 0;  // the largest exponent, taken out of every term
@@ -137,18 +137,17 @@ AnnualRate AnnualRateFromPeriodic(double periodic_rate, uint32_t periods_per_yea
 
 core::Result<double> SolveIrr(std::span<const CashFlow> flows) {
   NETFIN_RETURN_IF_ERROR(CheckFlows(flows));
-  const std::span<const CashFlow> shifted = flows;
-  if (PresentValueSign(shifted, 0.0) == 0) return 0.0;
+  if (PresentValueSign(flows, 0.0) == 0) return 0.0;
   double lo = 0, hi = 0;
-  NETFIN_RETURN_IF_ERROR(Bracket(shifted, &lo, &hi));
-  const int sign_lo = PresentValueSign(shifted, lo);
+  NETFIN_RETURN_IF_ERROR(Bracket(flows, &lo, &hi));
+  const int sign_lo = PresentValueSign(flows, lo);
   double x = (lo + hi) / 2;
   for (uint32_t iteration = 0; iteration < kIrrIterationsMax; ++iteration) {
     double value = 0, derivative = 0;
-    PresentValue(shifted, x, &value, &derivative);
+    PresentValue(flows, x, &value, &derivative);
     if (value == 0) return x;
     // Keep the bracket: the side whose sign matches moves to x.
-    const int sign = std::isfinite(value) ? Sign(value) : PresentValueSign(shifted, x);
+    const int sign = std::isfinite(value) ? Sign(value) : PresentValueSign(flows, x);
     if (sign == sign_lo) {
       lo = x;
     } else {
@@ -186,23 +185,23 @@ core::Result<AnnualRate> DailyApr(std::span<const DatedCashFlow> flows) {
     return core::InvalidArgument(
         fmt::format("apr: {} cash flows (1..{})", flows.size(), kCashFlowsMax));
   }
-  std::vector<CashFlow> by_day;  // same-day flows netted into one
-  by_day.reserve(flows.size());
+  std::array<CashFlow, kCashFlowsMax> by_day;  // same-day flows netted; sized up front
+  size_t count = 0;
   for (size_t k = 0; k < flows.size(); ++k) {
     if (k > 0 && flows[k].date < flows[k - 1].date) {
       return core::InvalidArgument("apr: cash flows must be in date order");
     }
     const auto offset = static_cast<uint32_t>(DaysBetween(flows[0].date, flows[k].date));
-    if (by_day.empty() || by_day.back().offset != offset) {
-      by_day.push_back({offset, flows[k].amount_minor});
-    } else if (__builtin_add_overflow(by_day.back().amount_minor, flows[k].amount_minor,
-                                      &by_day.back().amount_minor)) {
+    if (count == 0 || by_day[count - 1].offset != offset) {
+      by_day[count++] = {offset, flows[k].amount_minor};
+    } else if (__builtin_add_overflow(by_day[count - 1].amount_minor, flows[k].amount_minor,
+                                      &by_day[count - 1].amount_minor)) {
       return core::InvalidArgument("apr: cash flows out of range");
     }
   }
-  auto irr = SolveIrr(by_day);
+  auto irr = SolveIrr(std::span<const CashFlow>(by_day.data(), count));
   if (!irr.ok()) return irr.status();
-  return AnnualRateFromPeriodic(irr.value(), kDaysPerYear);
+  return AnnualRateFromPeriodic(irr.value(), kDailyAprDaysPerYear);
 }
 
 std::vector<DatedCashFlow> ScheduleFlows(const Schedule& schedule, CivilDate start_date,

@@ -36,6 +36,9 @@
 
 namespace netfin::credit {
 
+// The daily (XIRR) APR's year: nominal = 365 x the daily rate.
+inline constexpr uint32_t kDailyAprDaysPerYear = 365;
+
 // One cash flow: a signed amount in minor units (negative: lent out; positive:
 // repaid) at an offset in periods (months or days) from the first flow.
 struct CashFlow {

@@ -15,14 +15,8 @@ using test_support::D;
 
 Schedule Build(core::AmountMinor principal, uint32_t n, ScheduleMethod method, uint32_t bps,
                uint32_t fee_bps) {
-  ScheduleTerms t;
-  t.principal_minor = principal;
-  t.terms = n;
-  t.method = method;
-  t.annual_interest_bps = bps;
-  t.monthly_fee_bps = fee_bps;
-  t.start_date = D("2024-01-15");
-  t.first_due_date = D("2024-02-15");
+  const ScheduleTerms t =
+      test_support::AnniversaryTerms("2024-01-15", principal, n, method, bps, fee_bps);
   Schedule s;
   EXPECT_EQ(BuildSchedule(t, &s), CreditResult::kOk);
   return s;

@@ -11,6 +11,11 @@
 
 namespace netfin::credit {
 
+// Rates are integers over these scales: basis points (1 bp = 0.01%) for
+// interest, fees, shares and provisions; parts per million for the daily penalty.
+inline constexpr uint64_t kBpsScale = 10'000;
+inline constexpr uint64_t kPpmScale = 1'000'000;
+
 // Instalments of one loan. Consumer instalments go to 24, cash and merchant
 // loans to 36; 60 leaves room and bounds the exact annuity (annuity.cc).
 inline constexpr uint32_t kTermsMax = 60;

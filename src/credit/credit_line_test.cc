@@ -13,6 +13,16 @@ using test_support::D;
 
 using test_support::PayLater;
 
+// A pay-later line of 20,000.00 CNY with a 10,000.00 CNY purchase, billed on
+// 2024-02-01 (due 02-10) into *bill.
+CreditLine LineWithBill(Loan* bill) {
+  CreditLine line;
+  line.limit_minor = 2'000'000;
+  EXPECT_EQ(Purchase(1'000'000, &line), CreditResult::kOk);
+  EXPECT_EQ(CloseCycle(PayLater(), D("2024-02-01"), &line, bill), CreditResult::kOk);
+  return line;
+}
+
 TEST(CreditLineTest, PurchasesWithinTheLimit) {
   CreditLine line;
   line.limit_minor = 100'000;
@@ -79,11 +89,8 @@ TEST(CreditLineTest, AnUnpaidBillGoesOverdue) {
 }
 
 TEST(CreditLineTest, ConvertingABillIntoInstalments) {
-  CreditLine line;
-  line.limit_minor = 2'000'000;
-  ASSERT_EQ(Purchase(1'000'000, &line), CreditResult::kOk);
   Loan bill;
-  ASSERT_EQ(CloseCycle(PayLater(), D("2024-02-01"), &line, &bill), CreditResult::kOk);
+  LineWithBill(&bill);
   Offer offer;
   Loan instalments;
   const Loan bill_before = bill;
@@ -119,11 +126,8 @@ TEST(CreditLineTest, ConvertingABillIntoInstalments) {
 }
 
 TEST(CreditLineTest, OnlyAnUntouchedBillBeforeItsDueDateConverts) {
-  CreditLine line;
-  line.limit_minor = 2'000'000;
-  ASSERT_EQ(Purchase(1'000'000, &line), CreditResult::kOk);
   Loan bill;
-  ASSERT_EQ(CloseCycle(PayLater(), D("2024-02-01"), &line, &bill), CreditResult::kOk);
+  CreditLine line = LineWithBill(&bill);
   Offer offer;
   Loan instalments;
   Loan late = bill;

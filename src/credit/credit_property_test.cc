@@ -39,7 +39,7 @@ void ExpectScheduleInvariants(const ScheduleTerms& t, const Schedule& s) {
     EXPECT_EQ(i.balance_after_minor, balance);
     EXPECT_GT(i.due_date, previous);
     EXPECT_EQ(i.period_start, previous);
-    EXPECT_EQ(i.period_days, static_cast<uint32_t>(DaysBetween(previous, i.due_date)));
+    EXPECT_EQ(i.period_days(), static_cast<uint32_t>(DaysBetween(previous, i.due_date)));
     principal += i.principal_minor;
     interest += i.interest_minor;
     fee += i.fee_minor;

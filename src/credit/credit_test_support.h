@@ -29,20 +29,29 @@ inline Product PayLater() {
   return p;
 }
 
+// Schedule terms with anniversary due dates: the first a month after `start`.
+inline ScheduleTerms AnniversaryTerms(const char* start, core::AmountMinor principal, uint32_t n,
+                                      ScheduleMethod method, uint32_t annual_bps,
+                                      uint32_t fee_bps = 0) {
+  ScheduleTerms t;
+  t.principal_minor = principal;
+  t.terms = n;
+  t.method = method;
+  t.annual_interest_bps = annual_bps;
+  t.monthly_fee_bps = fee_bps;
+  t.start_date = D(start);
+  t.first_due_date = t.start_date.AddMonths(1);
+  return t;
+}
+
 // 1,000.00 CNY, equal principal over 3 months at 12% with a 0.1% monthly fee,
 // lent 2024-01-10 with anniversary due dates, penalty 0.05% a day:
 //   1: principal 33,333  interest 1,000  fee 100  due 02-10 (31 days)  billed 02-03
 //   2: principal 33,333  interest   667  fee 100  due 03-10 (29 days)  billed 03-03
 //   3: principal 33,334  interest   333  fee 100  due 04-10 (31 days)  billed 04-03
 inline Loan ThreeMonthLoan() {
-  ScheduleTerms t;
-  t.principal_minor = 100'000;
-  t.terms = 3;
-  t.method = ScheduleMethod::kEqualPrincipal;
-  t.annual_interest_bps = 1'200;
-  t.monthly_fee_bps = 10;
-  t.start_date = D("2024-01-10");
-  t.first_due_date = D("2024-02-10");
+  const ScheduleTerms t =
+      AnniversaryTerms("2024-01-10", 100'000, 3, ScheduleMethod::kEqualPrincipal, 1'200, 10);
   Schedule s;
   EXPECT_EQ(BuildSchedule(t, &s), CreditResult::kOk);
   return NewLoan(ProductKind::kCashLoan, t, s, 500, 0, t.start_date);

@@ -9,9 +9,6 @@
 namespace netfin::credit {
 namespace {
 
-constexpr uint64_t kBpsScale = 10'000;
-constexpr uint64_t kPpmScale = 1'000'000;
-
 // Bills every instalment whose statement date is on or before `date`.
 void IssueStatements(CivilDate date, Loan* loan, DayEvents* events) {
   while (loan->statements_issued < loan->instalments.size()) {

@@ -3,11 +3,9 @@
 #include <algorithm>
 
 #include "core/assert.h"
+#include "credit/credit_limits.h"
 
 namespace netfin::credit {
-namespace {
-constexpr uint64_t kBpsScale = 10'000;
-}  // namespace
 
 CreditResult SalesRepaymentMinor(const Product& product, const Loan& loan, CivilDate date,
                                  core::AmountMinor sales_minor,

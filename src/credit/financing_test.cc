@@ -59,6 +59,14 @@ TEST(FinancingTest, SalesSweepTakesItsShareUpToWhatIsDue) {
   EXPECT_EQ(take, 2u);  // 1.5 -> 2
   EXPECT_EQ(SalesRepaymentMinor(Receivable(), loan, D("2024-02-03"), 5, &take),
             CreditResult::kWrongProductKind);
+  // A written-off loan still shows what was due, but sales no longer repay it.
+  DayEndPolicy write_off;
+  write_off.write_off_dpd = 361;
+  ASSERT_EQ(RunDay(write_off, D("2025-03-01"), &loan, &events), CreditResult::kOk);
+  ASSERT_EQ(loan.status, LoanStatus::kWrittenOff);
+  ASSERT_GT(AmountDue(loan, D("2025-03-02")).total_minor(), 0u);
+  ASSERT_EQ(SalesRepaymentMinor(p, loan, D("2025-03-02"), 500'000, &take), CreditResult::kOk);
+  EXPECT_EQ(take, 0u);
 }
 
 TEST(FinancingTest, ReceivableAdvanceAndTheBuyersPayment) {

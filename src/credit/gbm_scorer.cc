@@ -28,14 +28,24 @@ std::string_view Trim(std::string_view text) {
   return text;
 }
 
-// A finite number written as text, as ml::LoadCsv reads a numeric cell.
+// A finite number written as text, as ml::LoadCsv reads a numeric cell (its
+// parser is private to src/ml): optionally signed, one sign only. REQUIRES:
+// text trimmed.
 bool ParseNumber(std::string_view text, double* value) {
-  text = Trim(text);
-  if (text.starts_with('+')) text.remove_prefix(1);
-  if (text.empty() || text.starts_with('+')) return false;
+  if (text.starts_with('+')) {
+    text.remove_prefix(1);
+    if (text.starts_with('-')) return false;
+  }
+  if (text.empty()) return false;
   const char* end = text.data() + text.size();
   const auto [ptr, error] = std::from_chars(text.data(), end, *value);
   return error == std::errc() && ptr == end && std::isfinite(*value);
+}
+
+// The features one source column becomes: one for a number, one per known
+// category and then "(other)" for a category (ml::Encoding's layout).
+size_t FeatureWidth(const ml::ColumnEncoding& column) {
+  return column.kind == ml::ColumnKind::kNumeric ? 1 : column.categories.size() + 1;
 }
 
 core::Status BadFeature(const std::string& name, std::string_view why) {
@@ -61,7 +71,7 @@ core::Result<float> NumericValue(const std::string& name, const Feature& feature
 
 // Writes one categorical column's one-hot features (categories, then other).
 core::Status FillCategorical(const ml::ColumnEncoding& column, const Feature& feature, float* out) {
-  const size_t width = column.categories.size() + 1;
+  const size_t width = FeatureWidth(column);
   if (const double* number = std::get_if<double>(&feature.value)) {
     if (!std::isnan(*number)) return BadFeature(column.name, "a category (text), not a number");
     std::fill(out, out + width, kMissing);
@@ -120,9 +130,7 @@ core::Result<GbmScorer> GbmScorer::Create(ml::GbmModel model, const GbmScorerOpt
   }
   std::vector<size_t> column_of_feature;
   for (size_t c = 0; c < encoding.columns.size(); ++c) {
-    const ml::ColumnEncoding& column = encoding.columns[c];
-    const size_t width = column.kind == ml::ColumnKind::kNumeric ? 1 : column.categories.size() + 1;
-    column_of_feature.insert(column_of_feature.end(), width, c);
+    column_of_feature.insert(column_of_feature.end(), FeatureWidth(encoding.columns[c]), c);
   }
   return GbmScorer(std::move(model), options, std::move(encoding), std::move(column_of_feature));
 }
@@ -160,7 +168,7 @@ core::Result<std::vector<float>> GbmScorer::EncodeFeatures(
       continue;
     }
     NETFIN_RETURN_IF_ERROR(FillCategorical(column, *it->second, row.data() + next));
-    next += column.categories.size() + 1;
+    next += FeatureWidth(column);
   }
   NETFIN_ASSERT(next == row.size());
   return row;

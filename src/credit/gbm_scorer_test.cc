@@ -106,6 +106,63 @@ TEST(GbmScorer, ScoresNamedFeaturesThroughTheCsvEncoding) {
       scorer.Score({{"channel", std::string("web")}, {"basket", 3.0}, {"bureau_hits", 2.0}}).ok());
 }
 
+// Compares rows of features, a NaN (missing) equal to a NaN.
+void ExpectSameRow(std::span<const float> got, std::span<const float> want, const char* what) {
+  ASSERT_EQ(got.size(), want.size()) << what;
+  for (size_t f = 0; f < got.size(); ++f) {
+    if (std::isnan(want[f])) {
+      EXPECT_TRUE(std::isnan(got[f])) << what << " feature " << f;
+    } else {
+      EXPECT_EQ(got[f], want[f]) << what << " feature " << f;
+    }
+  }
+}
+
+TEST(GbmScorer, EncodesNamedFeaturesAsLoadCsvEncodesTheirCells) {
+  const ml::Dataset training = CategoricalData();
+  const GbmScorer scorer = TrainScorer(training);
+  // The same values as CSV cells, read with the model's encoding: an unknown
+  // category is "(other)", blanks are trimmed, a signed text is a number, an
+  // empty cell is missing.
+  ml::CsvOptions options;
+  options.encoding = scorer.model().encoding();
+  core::Result<ml::Dataset> cells =
+      ml::ParseCsv("channel,basket\n kiosk ,12\nshop,+90\n,\napp,-3.5\n", "", "", options);
+  ASSERT_TRUE(cells.ok()) << cells.status().ToString();
+  const std::vector<Feature> named[] = {
+      {{"channel", std::string(" kiosk ")}, {"basket", std::string("12")}},
+      {{"basket", std::string("+90")}, {"channel", std::string("shop")}},
+      {{"channel", std::string("")}, {"basket", std::numeric_limits<double>::quiet_NaN()}},
+      {{"channel", std::string("app")}, {"basket", -3.5}},
+  };
+  ASSERT_EQ(cells->row_count, std::size(named));
+  for (size_t row = 0; row < cells->row_count; ++row) {
+    core::Result<std::vector<float>> encoded = scorer.EncodeFeatures(named[row]);
+    ASSERT_TRUE(encoded.ok()) << encoded.status().ToString();
+    ExpectSameRow(*encoded, cells->Row(row), "named features");
+    // Score is ScoreRow of the encoded row.
+    core::Result<ScoreResult> by_name = scorer.Score(named[row]);
+    core::Result<ScoreResult> by_row = scorer.ScoreRow(cells->Row(row));
+    ASSERT_TRUE(by_name.ok() && by_row.ok());
+    EXPECT_EQ(by_name->score, by_row->score);
+    EXPECT_EQ(by_name->grade, by_row->grade);
+    EXPECT_EQ(by_name->reasons.size(), by_row->reasons.size());
+  }
+  EXPECT_EQ(scorer.ScoreRow(std::vector<float>(3)).status().code(),
+            core::StatusCode::kInvalidArgument);  // the model has 5 features
+}
+
+TEST(GbmScorer, TwoSignsAreNotANumberAsInLoadCsv) {
+  const GbmScorer scorer = TrainScorer(CategoricalData());
+  ml::CsvOptions options;
+  options.encoding = scorer.model().encoding();
+  EXPECT_FALSE(ml::ParseCsv("channel,basket\nweb,+-5\n", "", "", options).ok());
+  core::Result<std::vector<float>> encoded =
+      scorer.EncodeFeatures({{"channel", std::string("web")}, {"basket", std::string("+-5")}});
+  ASSERT_FALSE(encoded.ok());
+  EXPECT_NE(encoded.status().message().find("'basket': not a number"), std::string::npos);
+}
+
 TEST(GbmScorer, RefusesMissingDuplicateAndMalformedFeaturesByName) {
   const GbmScorer scorer = TrainScorer(CategoricalData());
   struct Case {

@@ -3,11 +3,10 @@
 #include <algorithm>
 
 #include "core/assert.h"
+#include "credit/credit_limits.h"
 
 namespace netfin::credit {
 namespace {
-
-constexpr uint64_t kBpsScale = 10'000;
 
 // Cuts a limit down to whole granules. Not a rounding of money owed: a limit
 // is a promise, and it is never rounded up past what the rules allow.

@@ -21,10 +21,10 @@ CreditResult MakeOffer(const Product& product, const CapPolicy& caps, const Offe
   if (request_ok != CreditResult::kOk) return request_ok;
   const ScheduleTerms terms =
       ProductScheduleTerms(product, request.amount_minor, request.terms, request.start_date);
-  const CreditResult terms_ok = CheckScheduleTerms(terms);
-  if (terms_ok != CreditResult::kOk) return terms_ok;
-  // Point of no return: *offer is written from here on.
-  NETFIN_ASSERT(BuildSchedule(terms, &offer->schedule) == CreditResult::kOk);
+  // BuildSchedule checks the terms and refuses without writing the schedule.
+  const CreditResult built = BuildSchedule(terms, &offer->schedule);
+  if (built != CreditResult::kOk) return built;
+  // Point of no return: the rest of *offer is written from here on.
   offer->product_name = product.name;
   offer->kind = product.kind;
   offer->terms = terms;

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <set>
+
 #include "credit/credit_test_support.h"
 
 namespace netfin::credit {
@@ -10,16 +11,11 @@ namespace {
 
 using test_support::D;
 
+// Pay later's pricing sold as purchase instalments, up to 50,000.00 CNY.
 Product FlatFee() {
-  Product p;
+  Product p = test_support::PayLater();
   p.name = "instalments";
   p.kind = ProductKind::kInstalment;
-  p.method = ScheduleMethod::kFlatFee;
-  p.terms = {3, 6, 9, 12, 24};
-  p.monthly_fee_bps = 60;
-  p.penalty_daily_ppm = 500;
-  p.statement_day = 1;
-  p.due_day = 10;
   p.amount_max_minor = 5'000'000;
   return p;
 }

@@ -12,10 +12,7 @@
 namespace netfin::credit {
 namespace {
 
-constexpr uint64_t kBpsScale = 10'000;
-constexpr uint64_t kPpmScale = 1'000'000;
-constexpr uint32_t kPpmPerBps = 100;
-constexpr uint32_t kDaysPerYear = 365;
+constexpr uint64_t kPpmPerBps = kPpmScale / kBpsScale;
 // Consumer instalments are sold in these terms (花呗/白条 practice).
 constexpr uint32_t kInstalmentTerms[] = {3, 6, 9, 12, 24};
 // The worst case is searched over start dates covering a whole month of a
@@ -322,7 +319,8 @@ core::Result<WorstCaseApr> ComputeWorstCaseApr(const Product& product, const Cap
       }
     }
   }
-  const int64_t penalty_ppm = int64_t{product.penalty_daily_ppm} * kDaysPerYear;
+  // Annualised as the daily APR is: nominal = daily rate x its days a year.
+  const int64_t penalty_ppm = int64_t{product.penalty_daily_ppm} * kDailyAprDaysPerYear;
   if (penalty_ppm > worst.nominal_ppm) {
     worst = WorstCaseApr{};  // no schedule: the rate alone
     worst.nominal_ppm = penalty_ppm;
@@ -360,6 +358,8 @@ core::Status ValidateProduct(const Product& product, const CapPolicy& caps) {
 core::AmountMinor PersonCapMinor(const CapPolicy& caps, core::AmountMinor annual_income_minor) {
   core::AmountMinor cap = caps.person_outstanding_max_minor;
   if (cap == 0) cap = core::kAmountMax;
+  // Cut down, not rounded: a cap is never above a third of the income (as
+  // RoundLimitDown in grade.cc never rounds a limit up).
   if (annual_income_minor > 0) cap = std::min(cap, annual_income_minor / 3);
   return cap;
 }

@@ -272,6 +272,7 @@ TEST(ProductTest, PersonCaps) {
   CapPolicy caps;
   EXPECT_EQ(PersonCapMinor(caps, 0), 30'000'000u);
   EXPECT_EQ(PersonCapMinor(caps, 30'000'000), 10'000'000u);  // a third of the income
+  EXPECT_EQ(PersonCapMinor(caps, 101), 33u);                 // 33.67: cut down, never rounded up
   EXPECT_EQ(CheckPersonCap(caps, 0, 29'000'000, 1'000'000), CreditResult::kOk);
   EXPECT_EQ(CheckPersonCap(caps, 0, 29'000'000, 1'000'001), CreditResult::kPersonCapExceeded);
   EXPECT_EQ(CheckPersonCap(caps, 30'000'000, 9'000'000, 1'000'001),

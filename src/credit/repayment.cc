@@ -56,13 +56,14 @@ void CloseLoan(CivilDate date, Loan* loan) {
 }  // namespace
 
 core::AmountMinor InterestToDayMinor(const Instalment& instalment, CivilDate date) {
-  NETFIN_ASSERT(instalment.period_days > 0);
+  const uint32_t period_days = instalment.period_days();
+  NETFIN_ASSERT(period_days > 0);
   const int32_t days = DaysBetween(instalment.period_start, date);
   if (days <= 0) return 0;
-  if (static_cast<uint32_t>(days) >= instalment.period_days) return instalment.interest_minor;
+  if (static_cast<uint32_t>(days) >= period_days) return instalment.interest_minor;
   core::AmountMinor interest = 0;
   NETFIN_ASSERT(core::MultiplyRateRoundHalfEven(
-      instalment.interest_minor, static_cast<uint64_t>(days), instalment.period_days, &interest));
+      instalment.interest_minor, static_cast<uint64_t>(days), period_days, &interest));
   NETFIN_ASSERT(interest <= instalment.interest_minor);
   return interest;
 }
@@ -111,17 +112,20 @@ CreditResult ApplyRepayment(const Repayment& repayment, Loan* loan, Allocation* 
   const CreditResult date_ok = CheckRepaymentDate(*loan, repayment.date);
   if (date_ok != CreditResult::kOk) return date_ok;
   if (repayment.amount_minor == 0) return CreditResult::kZeroAmount;
-  if (repayment.kind == RepaymentKind::kRegular &&
-      repayment.amount_minor > AmountDue(*loan, repayment.date).total_minor()) {
-    return CreditResult::kExceedsAmountDue;
-  }
-  const Allocation quote = PayoffQuote(*loan, repayment.date);
-  if (repayment.kind == RepaymentKind::kPayoff && repayment.amount_minor != quote.total_minor()) {
+  const bool payoff = repayment.kind == RepaymentKind::kPayoff;
+  // A payoff is checked against its quote, a regular repayment against what
+  // is due: each kind computes only its own.
+  const Allocation owed =
+      payoff ? PayoffQuote(*loan, repayment.date) : AmountDue(*loan, repayment.date);
+  if (payoff && repayment.amount_minor != owed.total_minor()) {
     return CreditResult::kPayoffAmountMismatch;
+  }
+  if (!payoff && repayment.amount_minor > owed.total_minor()) {
+    return CreditResult::kExceedsAmountDue;
   }
   // Point of no return.
   *applied = Allocation{};
-  if (repayment.kind == RepaymentKind::kPayoff) {
+  if (payoff) {
     for (LoanInstalment& i : loan->instalments) {
       core::AmountMinor interest = 0, fee = 0;
       PayoffOwed(i, repayment.date, &interest, &fee);
@@ -132,7 +136,7 @@ CreditResult ApplyRepayment(const Repayment& repayment, Loan* loan, Allocation* 
       i.principal_paid_minor += i.principal_unpaid_minor();
     }
     loan->penalty_paid_minor = loan->penalty_accrued_minor;
-    *applied = quote;
+    *applied = owed;
   } else {
     core::AmountMinor left = repayment.amount_minor;
     const core::AmountMinor penalty = std::min(PenaltyUnpaidMinor(*loan), left);

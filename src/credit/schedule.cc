@@ -9,7 +9,6 @@
 namespace netfin::credit {
 namespace {
 
-constexpr uint64_t kBpsScale = 10'000;
 constexpr uint64_t kMonthsPerYear = 12;
 
 // Multiplies by a rate; the limits make overflow impossible, so it is a bug.
@@ -144,8 +143,7 @@ CreditResult BuildSchedule(const ScheduleTerms& terms, Schedule* schedule) {
     line.number = k;
     line.period_start = period_start;
     line.due_date = DueDateOf(terms, k);
-    line.period_days = static_cast<uint32_t>(DaysBetween(period_start, line.due_date));
-    line.interest_minor = PeriodInterestMinor(terms, balance, line.period_days);
+    line.interest_minor = PeriodInterestMinor(terms, balance, line.period_days());
     line.principal_minor = PrincipalPart(terms, k, balance, line.interest_minor, annuity);
     line.fee_minor = fee;
     balance -= line.principal_minor;

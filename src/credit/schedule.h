@@ -68,12 +68,15 @@ struct Instalment {
   uint32_t number = 0;     // 1..terms
   CivilDate period_start;  // the previous due date (the start date for the first)
   CivilDate due_date;
-  uint32_t period_days = 0;  // due_date - period_start
   core::AmountMinor principal_minor = 0;
   core::AmountMinor interest_minor = 0;
   core::AmountMinor fee_minor = 0;
   core::AmountMinor balance_after_minor = 0;  // principal still owed after it is paid
 
+  // The days of interest: due_date - period_start.
+  uint32_t period_days() const {
+    return static_cast<uint32_t>(DaysBetween(period_start, due_date));
+  }
   core::AmountMinor total_minor() const { return principal_minor + interest_minor + fee_minor; }
   friend bool operator==(const Instalment&, const Instalment&) = default;
 };

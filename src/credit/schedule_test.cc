@@ -13,15 +13,7 @@ using test_support::D;
 
 ScheduleTerms Terms(core::AmountMinor principal, uint32_t n, ScheduleMethod method,
                     uint32_t annual_bps, uint32_t fee_bps = 0) {
-  ScheduleTerms t;
-  t.principal_minor = principal;
-  t.terms = n;
-  t.method = method;
-  t.annual_interest_bps = annual_bps;
-  t.monthly_fee_bps = fee_bps;
-  t.start_date = D("2024-03-15");
-  t.first_due_date = D("2024-04-15");
-  return t;
+  return test_support::AnniversaryTerms("2024-03-15", principal, n, method, annual_bps, fee_bps);
 }
 
 struct Line {
@@ -152,9 +144,9 @@ TEST(ScheduleTest, DayCountInterestOverActualDays) {
   ExpectLines(s, {{33'333, 1'450, 0}, {33'333, 1'033, 0}, {33'334, 500, 0}});
   EXPECT_EQ(s.instalments[1].due_date, D("2024-03-31"));
   EXPECT_EQ(s.instalments[2].due_date, D("2024-04-30"));
-  EXPECT_EQ(s.instalments[0].period_days, 29u);
-  EXPECT_EQ(s.instalments[1].period_days, 31u);
-  EXPECT_EQ(s.instalments[2].period_days, 30u);
+  EXPECT_EQ(s.instalments[0].period_days(), 29u);
+  EXPECT_EQ(s.instalments[1].period_days(), 31u);
+  EXPECT_EQ(s.instalments[2].period_days(), 30u);
   EXPECT_EQ(s.instalments[1].period_start, D("2024-02-29"));
   // Actual/360 at 18% is also 0.05% a day: the same figures.
   t.annual_interest_bps = 1'800;
