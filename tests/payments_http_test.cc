@@ -711,6 +711,10 @@ TEST_P(PaymentsHttpRetry, SigkillAroundAPaymentThenRetryingItsKeyChargesOnce) {
   RecordProperty("answered_before_kill", answered);
   RecordProperty("killed_in_flight_committed", in_flight_committed);
   RecordProperty("killed_in_flight_other", in_flight_other);
+  // The point of the test: some kills must fall while a payment is in
+  // flight (each does with about even odds), or only replays were checked.
+  EXPECT_GT(in_flight_committed + in_flight_other, 0)
+      << "every kill fell after its answer: the mid-payment case went untested";
 
   EXPECT_EQ(platform.WalletBalance(a), kTopUp - charged)
       << "a payment was charged twice or not at all";
