@@ -519,15 +519,19 @@ bool ParseTransfers(std::string_view body, std::vector<Transfer>* transfers, Api
 }
 
 std::string ErrorJson(const ApiError& error) {
+  return ErrorJson(ErrorCodeName(error.code), error.message);
+}
+
+std::string ErrorJson(std::string_view code, std::string_view message) {
   rapidjson::StringBuffer& buffer = Buffer();
   Writer w(buffer);
   w.StartObject();
   Key(w, "error");
   w.StartObject();
   Key(w, "code");
-  String(w, ErrorCodeName(error.code));
+  String(w, code);
   Key(w, "message");
-  String(w, error.message);
+  String(w, message);
   w.EndObject();
   w.EndObject();
   return TakeString(buffer);

@@ -38,6 +38,8 @@ bool ParseTransfers(std::string_view body, std::vector<store::Transfer>* transfe
 
 // {"error": {"code": "...", "message": "..."}}
 std::string ErrorJson(const ApiError& error);
+// The same with a code of another vocabulary (a role's error names).
+std::string ErrorJson(std::string_view code, std::string_view message);
 
 // One account or transfer object with every field.
 std::string AccountJson(const store::Account& account);

@@ -97,13 +97,6 @@ std::string_view Trim(std::string_view text) {
   return text;
 }
 
-// application/json, in any case, with or without parameters (charset=utf-8).
-bool IsJsonMediaType(const std::optional<std::string_view>& content_type) {
-  if (!content_type) return false;
-  const std::string_view media_type = Trim(content_type->substr(0, content_type->find(';')));
-  return EqualsIgnoreCase(media_type, kJson);
-}
-
 HttpResponse Ok(std::string body, size_t label) {
   HttpResponse response;
   response.status = 200;
@@ -149,6 +142,12 @@ std::optional<std::string> NextCursorOf(const store::AccountFilter& filter,
 }
 
 }  // namespace
+
+bool IsJsonMediaType(const std::optional<std::string_view>& content_type) {
+  if (!content_type) return false;
+  const std::string_view media_type = Trim(content_type->substr(0, content_type->find(';')));
+  return EqualsIgnoreCase(media_type, kJson);
+}
 
 Router::Router(ApiServices services, Metrics& metrics)
     : ledger_(services.ledger), services_(services), metrics_(metrics) {

@@ -7,8 +7,6 @@
 
 #include <fmt/format.h>
 #include <rapidjson/document.h>
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
 
 #include "api/key_registry.h"
 #include "api/ledger_json.h"
@@ -69,27 +67,12 @@ unsigned HttpStatusOf(PaymentsError error) {
   return 500;
 }
 
-std::string ErrorBody(std::string_view code, std::string_view message) {
-  rapidjson::StringBuffer buffer;
-  rapidjson::Writer<rapidjson::StringBuffer> w(buffer);
-  w.StartObject();
-  w.Key("error");
-  w.StartObject();
-  w.Key("code");
-  w.String(code.data(), static_cast<rapidjson::SizeType>(code.size()));
-  w.Key("message");
-  w.String(message.data(), static_cast<rapidjson::SizeType>(message.size()));
-  w.EndObject();
-  w.EndObject();
-  return std::string(buffer.GetString(), buffer.GetSize());
-}
-
 HttpResponse FromReply(Reply reply, size_t label, std::string_view content_type) {
   HttpResponse response;
   response.route_label = label;
   if (reply.error != PaymentsError::kOk) {
     response.status = HttpStatusOf(reply.error);
-    response.body = ErrorBody(payments::PaymentsErrorName(reply.error), reply.message);
+    response.body = ErrorJson(payments::PaymentsErrorName(reply.error), reply.message);
     return response;
   }
   response.status = reply.http_status;
@@ -239,17 +222,6 @@ bool ParsePage(std::string_view query, payments::PageInput* page, ApiError* erro
   return true;
 }
 
-bool IsJson(const std::optional<std::string_view>& content_type) {
-  if (!content_type) return false;
-  std::string_view media = content_type->substr(0, content_type->find(';'));
-  while (!media.empty() && media.back() == ' ') media.remove_suffix(1);
-  if (media.size() != 16) return false;
-  for (size_t i = 0; i < media.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(media[i])) != "application/json"[i]) return false;
-  }
-  return true;
-}
-
 }  // namespace
 
 std::optional<HttpResponse> Router::DispatchPayments(RouteId route, std::string_view param,
@@ -262,20 +234,20 @@ std::optional<HttpResponse> Router::DispatchPayments(RouteId route, std::string_
     return ErrorResponse({ErrorCode::kServiceUnavailable, "the payments role is not running"}, label);
   }
   const bool is_post = request.method == "POST";
-  if (is_post && !IsJson(request.content_type)) {
+  if (is_post && !IsJsonMediaType(request.content_type)) {
     return ErrorResponse({ErrorCode::kUnsupportedMediaType, "the body must be application/json"}, label);
   }
   payments::Call call;
   call.principal = principal;
   call.idempotency_key = request.idempotency_key;
-  call.fingerprint = core::Sha256Hex(fmt::format("{}\n{}\n{}", request.method, request.target, request.body));
+  // Only a POST records its Idempotency-Key, and with it this fingerprint.
+  if (is_post) {
+    call.fingerprint =
+        core::Sha256Hex(fmt::format("{}\n{}\n{}", request.method, request.target, request.body));
+  }
 
   Id128 id;
-  if (route != RouteId::kCreateCustomer && route != RouteId::kCreateMerchant &&
-      route != RouteId::kTopUp && route != RouteId::kWithdraw && route != RouteId::kWalletTransfer &&
-      route != RouteId::kCreatePayment && route != RouteId::kListPayments &&
-      route != RouteId::kRunSettlement && route != RouteId::kListSettlements &&
-      route != RouteId::kReconciliation) {
+  if (!param.empty()) {  // the route's template has an {id}, which matched param
     auto parsed = Id128::ParseDecimal(param);
     if (!parsed || parsed->IsZero()) {
       return ErrorResponse({ErrorCode::kInvalidId, "the id in the path must be a non-zero decimal integer"}, label);
@@ -443,7 +415,7 @@ std::optional<HttpResponse> Router::CreateApiKey(HttpRequest& request, const Pos
   if (services_.keys == nullptr || services_.payments == nullptr) {
     return ErrorResponse({ErrorCode::kServiceUnavailable, "keys are not configured"}, label);
   }
-  if (!IsJson(request.content_type)) {
+  if (!IsJsonMediaType(request.content_type)) {
     return ErrorResponse({ErrorCode::kUnsupportedMediaType, "the body must be application/json"}, label);
   }
   if (request.idempotency_key.empty() || request.idempotency_key.size() > 255) {
@@ -526,8 +498,7 @@ HttpResponse Router::EventsFeed(std::string_view query, size_t label,
       const auto type = static_cast<payments::EventType>(e.type);
       if (!payments::IsPublicEvent(type)) continue;
       if (!items.empty()) items += ',';
-      items += fmt::format("{{\"id\":\"{}\",\"type\":\"{}\",\"created_at\":{},\"data\":{}}}",
-                           e.sequence, payments::EventTypeName(type), e.timestamp, e.payload);
+      items += payments::EventEnvelopeJson(e.sequence, type, e.timestamp, e.payload);
       ++shown;
     }
     if (scanned < filter.limit) break;

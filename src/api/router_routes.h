@@ -1,9 +1,11 @@
 #pragma once
 
-// The route table: the one place a route is declared, with who may call it.
+// The route table: the one place a route is declared, with who may call it,
+// and what the handlers of router.cc and router_payments.cc share.
 // docs/openapi.yaml must list the same routes (openapi_test checks it).
 // Private to src/api (router.cc and router_payments.cc).
 
+#include <optional>
 #include <string_view>
 
 #include "api/router.h"
@@ -100,5 +102,9 @@ inline constexpr RouteSpec kRoutes[] = {
     {"GET", "/v1/platform/reconciliation", Router::RouteId::kReconciliation, false, Access::kOperator},
     {"GET", "/v1/events", Router::RouteId::kEvents, true, Access::kSigned},
 };
+
+// Whether a Content-Type is application/json, in any case, with or without
+// parameters (charset=utf-8): what every POST body must be (router.cc).
+bool IsJsonMediaType(const std::optional<std::string_view>& content_type);
 
 }  // namespace netfin::api

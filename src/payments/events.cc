@@ -3,6 +3,7 @@
 #include <limits>
 #include <type_traits>
 
+#include <fmt/format.h>
 #include <rapidjson/document.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
@@ -213,6 +214,12 @@ core::Result<Event> DecodeEvent(uint16_t type, std::string_view payload) {
     return core::Corruption("unknown payments event type " + std::to_string(type));
   }
   return DecodeAlternative(type - 1u, doc);
+}
+
+std::string EventEnvelopeJson(uint64_t sequence, EventType type, uint64_t timestamp_ns,
+                              std::string_view payload) {
+  return fmt::format("{{\"id\":\"{}\",\"type\":\"{}\",\"created_at\":{},\"data\":{}}}", sequence,
+                     EventTypeName(type), timestamp_ns, payload);
 }
 
 }  // namespace netfin::payments

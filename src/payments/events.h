@@ -56,15 +56,18 @@ struct PlatformOpened {
     f("fee_account_id", fee_account_id);
   }
 };
+// The sealed personal data of a party, as fields of its creation event.
+template <typename F> void PersonalFields(F& f, PersonalData& p) {
+  f("name_sealed", p.name_sealed); f("phone_sealed", p.phone_sealed);
+  f("id_number_sealed", p.id_number_sealed); f("bank_account_sealed", p.bank_account_sealed);
+}
+
 struct CustomerCreated {
   Customer customer;  // usage counters zero
   template <typename F> void Fields(F& f) {
     f("id", customer.id); f("wallet_account_id", customer.wallet_account_id);
     f("ledger", customer.ledger); f("tier", customer.tier);
-    f("name_sealed", customer.personal.name_sealed);
-    f("phone_sealed", customer.personal.phone_sealed);
-    f("id_number_sealed", customer.personal.id_number_sealed);
-    f("bank_account_sealed", customer.personal.bank_account_sealed);
+    PersonalFields(f, customer.personal);
   }
 };
 struct CustomerTierChanged {
@@ -78,10 +81,7 @@ struct MerchantCreated {
     f("id", merchant.id); f("merchant_account_id", merchant.merchant_account_id);
     f("payable_account_id", merchant.payable_account_id); f("ledger", merchant.ledger);
     f("fee_bps", merchant.fee_bps); f("webhook_url", merchant.webhook_url);
-    f("name_sealed", merchant.personal.name_sealed);
-    f("phone_sealed", merchant.personal.phone_sealed);
-    f("id_number_sealed", merchant.personal.id_number_sealed);
-    f("bank_account_sealed", merchant.personal.bank_account_sealed);
+    PersonalFields(f, merchant.personal);
   }
 };
 struct PaymentCreated {
@@ -210,5 +210,10 @@ void SubjectsOf(const Event& event, Id128* a, Id128* b);
 std::string EncodeEvent(const Event& event);
 // kCorruption when the payload does not match the type.
 core::Result<Event> DecodeEvent(uint16_t type, std::string_view payload);
+
+// An event as the feed (GET /v1/events) and webhooks show it:
+// {"id": "<sequence>", "type": "<name>", "created_at": <ns>, "data": <payload>}.
+std::string EventEnvelopeJson(uint64_t sequence, EventType type, uint64_t timestamp_ns,
+                              std::string_view payload);
 
 }  // namespace netfin::payments

@@ -48,6 +48,13 @@ std::string_view MovementKindName(MovementKind kind) {
   return "unknown";
 }
 
+std::string SealedFieldContext(const Id128& owner, std::string_view field) {
+  std::string context = owner.ToDecimal();
+  context += '/';
+  context += field;
+  return context;
+}
+
 std::string_view PaymentsErrorName(PaymentsError error) {
   switch (error) {
     case PaymentsError::kOk: return "ok";

@@ -134,6 +134,10 @@ struct PersonalData {
   std::string id_number_sealed;
   std::string bank_account_sealed;
 };
+// The associated data of a party's sealed field, "<party id>/<field>"
+// ("name", "phone", "id_number", "bank_account"): sealing and opening must
+// agree on it, so both use this.
+std::string SealedFieldContext(const Id128& owner, std::string_view field);
 
 struct Customer {
   Id128 id;

@@ -54,11 +54,6 @@ Id128 DerivedId(const core::SecretKey& key, std::string_view kind, const std::st
   return Id128{h[0], h[1] == 0 ? 1 : h[1]};
 }
 
-AmountMinor Available(const Account& a) {
-  const AmountMinor balance = a.credits_posted >= a.debits_posted ? a.credits_posted - a.debits_posted : 0;
-  return balance >= a.debits_pending ? balance - a.debits_pending : 0;
-}
-
 bool ValidIdempotencyKey(const std::string& key) {
   if (key.empty() || key.size() > kIdempotencyKeyBytesMax) return false;
   for (char c : key) {
@@ -97,10 +92,6 @@ std::string CheckPersonal(const PersonalInput& p) {
   }
   if (!AllDigits(p.bank_account, 12, 19)) return "bank_account: 12..19 digits";
   return "";
-}
-
-std::string FormatDate(int32_t d) {
-  return fmt::format("{:04}-{:02}-{:02}", d / 10000, d / 100 % 100, d % 100);
 }
 
 }  // namespace
@@ -142,7 +133,7 @@ class PaymentsService::Op {
     }
     const store::RoleEvent& stored = ctx_.AppendEvent(
         ledger::Role::kPayments, static_cast<uint16_t>(TypeOf(event)), a, b, EncodeEvent(event));
-    s_.state_.Apply(event, stored.sequence, stored.timestamp);
+    s_.state_.Apply(event, stored.sequence, stored.timestamp, stored.payload);
   }
 
   // Moves money as one linked chain. Empty on success; else the ledger's
@@ -184,9 +175,15 @@ class PaymentsService::Op {
     return true;
   }
 
-  std::string Seal(const Id128& owner, std::string_view field, const std::string& value) {
-    if (value.empty()) return "";
-    return core::SealText(s_.master_key_, value, owner.ToDecimal() + "/" + std::string(field));
+  // A party's personal data, each field sealed to the party and its name
+  // (an empty field stays empty).
+  PersonalData SealPersonal(const Id128& owner, const PersonalInput& in) {
+    auto seal = [&](std::string_view field, const std::string& value) {
+      if (value.empty()) return std::string();
+      return core::SealText(s_.master_key_, value, SealedFieldContext(owner, field));
+    };
+    return {seal("name", in.name), seal("phone", in.phone), seal("id_number", in.id_number),
+            seal("bank_account", in.bank_account)};
   }
 
   std::string Qr(const Payment& p) { return s_.QrPayload(p); }
@@ -214,7 +211,7 @@ void PaymentsService::Replay(const store::RoleEvent& event) {
   // A durable event that no longer decodes is corruption the chain check
   // would have caught; stop rather than serve a wrong state.
   NETFIN_ASSERT(decoded.ok());
-  state_.Apply(decoded.value(), event.sequence, event.timestamp);
+  state_.Apply(decoded.value(), event.sequence, event.timestamp, event.payload);
 }
 
 std::string PaymentsService::WebhookSecret(const Id128& merchant_id) const {
@@ -279,7 +276,7 @@ void PaymentsService::Submit(const Call& call, uint32_t ledger_events_max, bool 
       record.fingerprint = call.fingerprint;
       record.status = result->http_status;
       // Bodies with secrets (merchant creation) are sealed at rest.
-      record.sealed = result->body.find("\"webhook_secret\"") != std::string::npos;
+      record.sealed = result->holds_secret;
       record.body = record.sealed ? core::SealText(master_key_, result->body,
                                                    "idempotency/" + call.idempotency_key)
                                   : result->body;
@@ -308,10 +305,10 @@ Reply PaymentsService::Await(const std::function<void(ReplyFn)>& start) {
 }
 
 core::Status PaymentsService::EnsurePlatform(ledger::LedgerService& ledger) {
-  std::vector<CurrencyConfig> missing;
-  auto done = std::make_shared<core::Status>();
   return ledger.RunCommand(
       [this](ledger::CommandContext& ctx) {
+        const Call platform;  // the platform itself
+        Op op(*this, ctx, platform);
         for (const CurrencyConfig& c : config_.currencies) {
           if (state_.Platform(c.ledger) != nullptr) continue;
           PlatformOpened opened;
@@ -328,18 +325,12 @@ core::Status PaymentsService::EnsurePlatform(ledger::LedgerService& ledger) {
           fees.ledger = c.ledger;
           fees.code = static_cast<uint16_t>(AccountCode::kFeeIncome);
           fees.flags = static_cast<uint16_t>(store::AccountFlag::kDebitsMustNotExceedCredits);
-          std::vector<ledger::AccountOutcome> outcomes;
-          ctx.CreateAccounts(std::vector<Account>{reserve, fees}, &outcomes);
-          for (const auto& o : outcomes) {
-            // kExists: a previous start created them but crashed before the
-            // event was durable is impossible (one batch); anything else is a
-            // clash with an operator-made account.
-            NETFIN_ASSERT(o.result == ledger::CreateAccountResult::kOk);
-          }
-          const store::RoleEvent& e =
-              ctx.AppendEvent(ledger::Role::kPayments, static_cast<uint16_t>(EventType::kPlatformOpened),
-                              {}, {}, EncodeEvent(opened));
-          state_.Apply(opened, e.sequence, e.timestamp);
+          // kExists: a previous start created them but crashed before the
+          // event was durable is impossible (one batch); anything else is a
+          // clash with an operator-made account.
+          const bool created = op.CreateAccounts({reserve, fees});
+          NETFIN_ASSERT(created);
+          op.Emit(opened);
         }
       },
       static_cast<uint32_t>(2 * config_.currencies.size()));
@@ -410,7 +401,7 @@ void PaymentsService::Sweep() {
 }
 
 std::string PaymentsService::SettlementFilePath(const Settlement& s) const {
-  return fmt::format("{}/{}/{}.csv", config_.settlement_dir, FormatDate(s.business_date),
+  return fmt::format("{}/{}/{}.csv", config_.settlement_dir, BusinessDateText(s.business_date),
                      s.merchant_id.ToDecimal());
 }
 
@@ -455,9 +446,7 @@ void PaymentsService::CreateCustomer(const Call& call, NewCustomer in, ReplyFn r
     c.wallet_account_id = DerivedId(master_key_, "wallet", c.id.ToDecimal());
     c.ledger = currency->ledger;
     c.tier = in.tier;
-    c.personal = {op.Seal(c.id, "name", in.personal.name), op.Seal(c.id, "phone", in.personal.phone),
-                  op.Seal(c.id, "id_number", in.personal.id_number),
-                  op.Seal(c.id, "bank_account", in.personal.bank_account)};
+    c.personal = op.SealPersonal(c.id, in.personal);
     Account wallet;
     wallet.id = c.wallet_account_id;
     wallet.ledger = c.ledger;
@@ -501,9 +490,7 @@ void PaymentsService::CreateMerchant(const Call& call, NewMerchant in, ReplyFn r
     m.ledger = currency->ledger;
     m.fee_bps = fee_bps;
     m.webhook_url = in.webhook_url;
-    m.personal = {op.Seal(m.id, "name", in.personal.name), op.Seal(m.id, "phone", in.personal.phone),
-                  op.Seal(m.id, "id_number", in.personal.id_number),
-                  op.Seal(m.id, "bank_account", in.personal.bank_account)};
+    m.personal = op.SealPersonal(m.id, in.personal);
     Account merchant, payable;
     merchant.id = m.merchant_account_id;
     merchant.code = static_cast<uint16_t>(AccountCode::kMerchantAccount);
@@ -516,9 +503,11 @@ void PaymentsService::CreateMerchant(const Call& call, NewMerchant in, ReplyFn r
     }
     if (!op.CreateAccounts({merchant, payable})) return Error(PaymentsError::kLedgerRefused, "the merchant's accounts could not be created");
     op.Emit(e);
-    return Ok(MerchantJson(*state_.FindMerchant(m.id), master_key_, currency->code,
-                           op.Ledger(m.merchant_account_id), WebhookSecret(m.id)),
-              201);
+    Reply created = Ok(MerchantJson(*state_.FindMerchant(m.id), master_key_, currency->code,
+                                    op.Ledger(m.merchant_account_id), WebhookSecret(m.id)),
+                       201);
+    created.holds_secret = true;
+    return created;
   }, std::move(reply));
 }
 
@@ -623,7 +612,7 @@ void PaymentsService::Withdraw(const Call& call, MoneyInput in, ReplyFn reply) {
     if (!op.IsOperator() && !op.Is(PrincipalRole::kCustomer, in.customer_id)) return Error(PaymentsError::kForbidden, "not your wallet");
     if (auto refused = CheckMoney(config_, c, in.amount, in.currency)) return *refused;
     const PlatformAccounts* platform = state_.Platform(c->ledger);
-    if (Available(*op.Ledger(c->wallet_account_id)) < in.amount) return Error(PaymentsError::kInsufficientBalance, "the wallet holds less than the amount");
+    if (AvailableBalance(*op.Ledger(c->wallet_account_id)) < in.amount) return Error(PaymentsError::kInsufficientBalance, "the wallet holds less than the amount");
     MovementSucceeded e;
     e.movement = {op.NewId(), MovementKind::kWithdrawal, c->id, {}, c->ledger, in.amount, 0};
     const std::string refused = op.Move({Op::Leg(c->wallet_account_id, platform->reserve_account_id, in.amount, c->ledger, TransferCode::kWithdrawal)}, e.movement.id);
@@ -642,8 +631,9 @@ void PaymentsService::TransferBetweenWallets(const Call& call, MoneyInput in, Re
     if (to == nullptr) return Error(PaymentsError::kUnknownCustomer, "no such receiving customer");
     if (to->id == from->id) return Error(PaymentsError::kSameWallet, "a wallet cannot pay itself");
     if (to->ledger != from->ledger) return Error(PaymentsError::kCurrencyMismatch, "the wallets hold different currencies");
-    if (state_.AllowanceLeft(*from, op.now()) < in.amount) return Error(PaymentsError::kTierLimitExceeded, fmt::format("the tier allowance left is {}", state_.AllowanceLeft(*from, op.now())));
-    if (Available(*op.Ledger(from->wallet_account_id)) < in.amount) return Error(PaymentsError::kInsufficientBalance, "the wallet holds less than the amount");
+    const AmountMinor left = state_.AllowanceLeft(*from, op.now());
+    if (left < in.amount) return Error(PaymentsError::kTierLimitExceeded, fmt::format("the tier allowance left is {}", left));
+    if (AvailableBalance(*op.Ledger(from->wallet_account_id)) < in.amount) return Error(PaymentsError::kInsufficientBalance, "the wallet holds less than the amount");
     MovementSucceeded e;
     e.movement = {op.NewId(), MovementKind::kWalletTransfer, from->id, to->id, from->ledger, in.amount, 0};
     const std::string refused = op.Move({Op::Leg(from->wallet_account_id, to->wallet_account_id, in.amount, from->ledger, TransferCode::kWalletTransfer)}, e.movement.id);
@@ -665,7 +655,7 @@ Reply PaymentsService::ChargePayment(Op& op, const Payment& p, const Customer& c
   if (c.ledger != p.ledger) return Error(PaymentsError::kCurrencyMismatch, "the wallet holds " + op.CurrencyOf(c.ledger) + ", the payment is in " + op.CurrencyOf(p.ledger));
   const AmountMinor left = state_.AllowanceLeft(c, op.now());
   if (left < p.amount) return Error(PaymentsError::kTierLimitExceeded, fmt::format("the tier allowance left is {}", left));
-  if (Available(*op.Ledger(c.wallet_account_id)) < p.amount) return Error(PaymentsError::kInsufficientBalance, "the wallet holds less than the amount");
+  if (AvailableBalance(*op.Ledger(c.wallet_account_id)) < p.amount) return Error(PaymentsError::kInsufficientBalance, "the wallet holds less than the amount");
   const Merchant* m = state_.FindMerchant(p.merchant_id);
   AmountMinor fee = 0;
   NETFIN_ASSERT(core::MultiplyRateRoundHalfEven(p.amount, m->fee_bps, kBpsScale, &fee) && fee <= p.amount);
@@ -706,7 +696,7 @@ void PaymentsService::CreatePayment(const Call& call, NewPayment in, ReplyFn rep
       if (c->ledger != cur->ledger) return Error(PaymentsError::kCurrencyMismatch, "the wallet holds " + op.CurrencyOf(c->ledger));
       const AmountMinor left = state_.AllowanceLeft(*c, op.now());
       if (left < in.amount) return Error(PaymentsError::kTierLimitExceeded, fmt::format("the tier allowance left is {}", left));
-      if (Available(*op.Ledger(c->wallet_account_id)) < in.amount) return Error(PaymentsError::kInsufficientBalance, "the wallet holds less than the amount");
+      if (AvailableBalance(*op.Ledger(c->wallet_account_id)) < in.amount) return Error(PaymentsError::kInsufficientBalance, "the wallet holds less than the amount");
     }
     PaymentCreated e;
     Payment& p = e.payment;
@@ -814,7 +804,7 @@ void PaymentsService::CreateRefund(const Call& call, NewRefund in, ReplyFn reply
     const Customer* c = state_.FindCustomer(p->customer_id);
     const PlatformAccounts* platform = state_.Platform(p->ledger);
     const AmountMinor merchant_part = amount - fee_returned;
-    if (Available(*op.Ledger(m->merchant_account_id)) < merchant_part) return Error(PaymentsError::kMerchantBalanceInsufficient, "the merchant's balance is below the refund (already settled)");
+    if (AvailableBalance(*op.Ledger(m->merchant_account_id)) < merchant_part) return Error(PaymentsError::kMerchantBalanceInsufficient, "the merchant's balance is below the refund (already settled)");
     RefundSucceeded e;
     e.refund = {op.NewId(), p->id, m->id, c->id, amount, fee_returned, in.reason, 0, false};
     std::vector<Transfer> legs;
@@ -849,12 +839,14 @@ Reply PaymentsService::SettleMerchant(Op& op, const Merchant& m, int32_t date,
   s.ledger = m.ledger;
   s.business_date = date;
   s.carry_in = m.carry_minor;
+  // The sums cannot overflow: every item moved its money through the
+  // merchant's account, whose posted sums the ledger keeps within kAmountMax.
   if (const auto* ids = state_.UnsettledPayments(m.id)) {
     for (const Id128& id : *ids) {
       const Payment* p = state_.FindPayment(id);
       if (p->paid_at_ns >= cutoff) break;
-      s.gross += p->amount;
-      s.fees += p->fee;
+      NETFIN_ASSERT(core::TryAddAmount(s.gross, p->amount, &s.gross));
+      NETFIN_ASSERT(core::TryAddAmount(s.fees, p->fee, &s.fees));
       ++s.payment_count;
     }
   }
@@ -862,7 +854,7 @@ Reply PaymentsService::SettleMerchant(Op& op, const Merchant& m, int32_t date,
     for (const Id128& id : *ids) {
       const Refund* r = state_.FindRefund(id);
       if (r->created_at_ns >= cutoff) break;
-      s.refunds += r->amount - r->fee_returned;
+      NETFIN_ASSERT(core::TryAddAmount(s.refunds, r->amount - r->fee_returned, &s.refunds));
       ++s.refund_count;
     }
   }
@@ -876,7 +868,7 @@ Reply PaymentsService::SettleMerchant(Op& op, const Merchant& m, int32_t date,
   // the sum of all unsettled items and the carry is not).
   const WideAmount net = static_cast<WideAmount>(s.gross) - s.fees - s.refunds + s.carry_in;
   if (net < 0) return Ok("");
-  const AmountMinor available = Available(*op.Ledger(m.merchant_account_id));
+  const AmountMinor available = AvailableBalance(*op.Ledger(m.merchant_account_id));
   s.amount = static_cast<AmountMinor>(std::min<WideAmount>(net, available));
   s.carry_out = static_cast<AmountMinor>(net - s.amount);
   s.id = op.NewId();
@@ -918,7 +910,7 @@ void PaymentsService::RunSettlement(const Call& call, int32_t date, bool early, 
       if (made.size() > before) created->push_back(state_.SettlementFor(id, date)->id);
     }
     return Ok(fmt::format("{{\"business_date\":\"{}\",\"settlements\":{},\"remaining_merchants\":{}}}",
-                          FormatDate(date), ListJson(made, std::nullopt), remaining), 201);
+                          BusinessDateText(date), ListJson(made, std::nullopt), remaining), 201);
   }, std::move(then));
 }
 
@@ -1010,9 +1002,8 @@ std::vector<PaymentsService::WebhookDelivery> PaymentsService::DueWebhooks(size_
              d.attempt = item.attempts + 1;
              d.url = m->webhook_url;
              d.secret = WebhookSecret(m->id);
-             d.body = fmt::format("{{\"id\":\"{}\",\"type\":\"{}\",\"created_at\":{},\"data\":{}}}",
-                                  item.event_sequence, EventTypeName(item.type),
-                                  item.event_timestamp_ns, item.payload);
+             d.body = EventEnvelopeJson(item.event_sequence, item.type, item.event_timestamp_ns,
+                                        item.payload);
              due.push_back(std::move(d));
            }
            return Ok("");

@@ -18,7 +18,6 @@
 //
 // Thread-safe: every public method may be called from any thread.
 
-#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
@@ -45,6 +44,7 @@ struct Reply {
   uint16_t http_status = 200;  // 200 or 201 for successes; set by the API for errors
   std::string body;        // JSON (or CSV for settlement files)
   bool replayed = false;   // answered from an Idempotency-Key record
+  bool holds_secret = false;  // the body shows a secret: its Idempotency-Key record is sealed
 };
 using ReplyFn = std::function<void(Reply)>;
 

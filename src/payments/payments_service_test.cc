@@ -1352,7 +1352,18 @@ TEST_F(PaymentsServiceTest, WebhooksAreDeliveredRetriedAndAbandoned) {
   EXPECT_EQ(due[0].secret, h().svc().WebhookSecret(hooked));
   rapidjson::Document body = Parse(due[0].body);
   EXPECT_EQ(S(body, "type"), "payment.succeeded");
+  EXPECT_EQ(S(body, "id"), std::to_string(due[0].event_sequence));
   EXPECT_EQ(I(body["data"], "id"), paid);
+  EXPECT_EQ(I(body["data"], "merchant_id"), hooked);
+  EXPECT_EQ(I(body["data"], "customer_id"), customer);
+  EXPECT_EQ(U(body["data"], "amount"), 100u);
+  EXPECT_EQ(U(body["data"], "fee"), 1u);  // 60 bps of 100, rounded half to even
+  // The data is the event as stored, as the feed shows it.
+  auto stored = h().ledger().store().ReadEvents({due[0].event_sequence - 1, Id128::Zero(), 1});
+  ASSERT_TRUE(stored.ok() && stored->size() == 1u);
+  EXPECT_EQ(due[0].body, EventEnvelopeJson(due[0].event_sequence, EventType::kPaymentSucceeded,
+                                           stored->front().timestamp, stored->front().payload));
+  const std::string first_body = due[0].body;
 
   h().svc().RecordWebhookAttempt(due[0].event_sequence, false, "connection refused");
   EXPECT_TRUE(h().svc().DueWebhooks(10).empty());
@@ -1360,11 +1371,13 @@ TEST_F(PaymentsServiceTest, WebhooksAreDeliveredRetriedAndAbandoned) {
   due = h().svc().DueWebhooks(10);
   ASSERT_EQ(due.size(), 1u);
   EXPECT_EQ(due[0].attempt, 2u);
-  // The outbox survives a restart.
+  EXPECT_EQ(due[0].body, first_body);
+  // The outbox survives a restart, the same delivery to the byte.
   h().Restart();
   due = h().svc().DueWebhooks(10);
   ASSERT_EQ(due.size(), 1u);
   EXPECT_EQ(due[0].attempt, 2u);
+  EXPECT_EQ(due[0].body, first_body);
   h().svc().RecordWebhookAttempt(due[0].event_sequence, true, "");
   h().clock().AdvanceNs(kDayNs);
   EXPECT_TRUE(h().svc().DueWebhooks(10).empty());

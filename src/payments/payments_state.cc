@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include <fmt/format.h>
+
 #include "core/assert.h"
 #include "core/limits.h"
 
@@ -62,11 +64,18 @@ uint64_t ChinaDayEndNs(int32_t yyyymmdd) {
   return static_cast<uint64_t>(days + 1) * kDayNs - kChinaOffsetNs;
 }
 
+std::string BusinessDateText(int32_t d) {
+  return fmt::format("{:04}-{:02}-{:02}", d / 10000, d / 100 % 100, d % 100);
+}
+
 // ---------------------------------------------------------------------------
 
-void PaymentsState::Apply(const Event& event, uint64_t sequence, uint64_t timestamp_ns) {
+void PaymentsState::Apply(const Event& event, uint64_t sequence, uint64_t timestamp_ns,
+                          std::string_view payload) {
   timestamp_max_ns_ = std::max(timestamp_max_ns_, timestamp_ns);
-  std::visit([&](const auto& e) { ApplyOne(e, sequence, timestamp_ns); }, event);
+  const Id128 notify =
+      std::visit([&](const auto& e) { return ApplyOne(e, timestamp_ns); }, event);
+  if (!notify.IsZero()) EnqueueWebhook(TypeOf(event), payload, notify, sequence, timestamp_ns);
 }
 
 void PaymentsState::FenceIds() {
@@ -86,36 +95,40 @@ void PaymentsState::See(const Id128& id) {
   if (id > last_id_) last_id_ = id;
 }
 
-void PaymentsState::ApplyOne(const PlatformOpened& e, uint64_t, uint64_t) {
+Id128 PaymentsState::ApplyOne(const PlatformOpened& e, uint64_t) {
   NETFIN_ASSERT(Platform(e.ledger) == nullptr);
   platforms_.push_back({e.ledger, e.reserve_account_id, e.fee_account_id});
+  return {};
 }
 
-void PaymentsState::ApplyOne(const CustomerCreated& e, uint64_t, uint64_t ts) {
+Id128 PaymentsState::ApplyOne(const CustomerCreated& e, uint64_t ts) {
   See(e.customer.id);
   Customer c = e.customer;
   c.created_at_ns = ts;
   const bool inserted = customers_.emplace(c.id, std::move(c)).second;
   NETFIN_ASSERT(inserted);
   customers_order_.push_back(e.customer.id);
+  return {};
 }
 
-void PaymentsState::ApplyOne(const CustomerTierChanged& e, uint64_t, uint64_t) {
+Id128 PaymentsState::ApplyOne(const CustomerTierChanged& e, uint64_t) {
   auto it = customers_.find(e.id);
   NETFIN_ASSERT(it != customers_.end());
   it->second.tier = e.tier;
+  return {};
 }
 
-void PaymentsState::ApplyOne(const MerchantCreated& e, uint64_t, uint64_t ts) {
+Id128 PaymentsState::ApplyOne(const MerchantCreated& e, uint64_t ts) {
   See(e.merchant.id);
   Merchant m = e.merchant;
   m.created_at_ns = ts;
   const bool inserted = merchants_.emplace(m.id, std::move(m)).second;
   NETFIN_ASSERT(inserted);
   merchants_order_.push_back(e.merchant.id);
+  return {};
 }
 
-void PaymentsState::ApplyOne(const PaymentCreated& e, uint64_t, uint64_t ts) {
+Id128 PaymentsState::ApplyOne(const PaymentCreated& e, uint64_t ts) {
   See(e.payment.id);
   Payment p = e.payment;
   p.status = PaymentStatus::kCreated;
@@ -126,6 +139,7 @@ void PaymentsState::ApplyOne(const PaymentCreated& e, uint64_t, uint64_t ts) {
   payments_by_party_[p.merchant_id].push_back(p.id);
   const bool inserted = payments_.emplace(p.id, std::move(p)).second;
   NETFIN_ASSERT(inserted);
+  return {};
 }
 
 Payment& PaymentsState::MutablePayment(const Id128& id) {
@@ -150,7 +164,7 @@ void PaymentsState::SetStatus(Payment& p, PaymentStatus to, uint64_t ts) {
   p.updated_at_ns = ts;
 }
 
-void PaymentsState::ApplyOne(const PaymentProcessing& e, uint64_t, uint64_t ts) {
+Id128 PaymentsState::ApplyOne(const PaymentProcessing& e, uint64_t ts) {
   Payment& p = MutablePayment(e.id);
   NETFIN_ASSERT(p.status == PaymentStatus::kCreated);
   SetStatus(p, PaymentStatus::kProcessing, ts);
@@ -160,9 +174,10 @@ void PaymentsState::ApplyOne(const PaymentProcessing& e, uint64_t, uint64_t ts) 
   // Almost always the id is the largest, and this appends.
   std::vector<Id128>& mine = payments_by_party_[e.customer_id];
   mine.insert(std::upper_bound(mine.begin(), mine.end(), p.id), p.id);
+  return {};
 }
 
-void PaymentsState::ApplyOne(const PaymentSucceeded& e, uint64_t seq, uint64_t ts) {
+Id128 PaymentsState::ApplyOne(const PaymentSucceeded& e, uint64_t ts) {
   Payment& p = MutablePayment(e.id);
   NETFIN_ASSERT(p.status == PaymentStatus::kProcessing ||
                 p.status == PaymentStatus::kRequiresConfirmation);
@@ -172,31 +187,31 @@ void PaymentsState::ApplyOne(const PaymentSucceeded& e, uint64_t seq, uint64_t t
   p.paid_at_ns = ts;
   unsettled_payments_[p.merchant_id].push_back(p.id);
   CountAllowance(p.customer_id, p.amount, ts);
-  EnqueueWebhook(Event(e), p.merchant_id, seq, ts);
+  return p.merchant_id;
 }
 
-void PaymentsState::ApplyOne(const PaymentFailed& e, uint64_t seq, uint64_t ts) {
+Id128 PaymentsState::ApplyOne(const PaymentFailed& e, uint64_t ts) {
   Payment& p = MutablePayment(e.id);
   SetStatus(p, PaymentStatus::kFailed, ts);
   p.failure_code = e.failure_code;
-  EnqueueWebhook(Event(e), p.merchant_id, seq, ts);
+  return p.merchant_id;
 }
 
-void PaymentsState::ApplyOne(const PaymentCancelled& e, uint64_t seq, uint64_t ts) {
+Id128 PaymentsState::ApplyOne(const PaymentCancelled& e, uint64_t ts) {
   Payment& p = MutablePayment(e.id);
   NETFIN_ASSERT(p.status == PaymentStatus::kCreated);
   SetStatus(p, PaymentStatus::kCancelled, ts);
-  EnqueueWebhook(Event(e), p.merchant_id, seq, ts);
+  return p.merchant_id;
 }
 
-void PaymentsState::ApplyOne(const PaymentExpired& e, uint64_t seq, uint64_t ts) {
+Id128 PaymentsState::ApplyOne(const PaymentExpired& e, uint64_t ts) {
   Payment& p = MutablePayment(e.id);
   NETFIN_ASSERT(p.status == PaymentStatus::kCreated);
   SetStatus(p, PaymentStatus::kExpired, ts);
-  EnqueueWebhook(Event(e), p.merchant_id, seq, ts);
+  return p.merchant_id;
 }
 
-void PaymentsState::ApplyOne(const RefundSucceeded& e, uint64_t seq, uint64_t ts) {
+Id128 PaymentsState::ApplyOne(const RefundSucceeded& e, uint64_t ts) {
   See(e.refund.id);
   Payment& p = MutablePayment(e.refund.payment_id);
   NETFIN_ASSERT(p.status == PaymentStatus::kSucceeded);
@@ -212,10 +227,10 @@ void PaymentsState::ApplyOne(const RefundSucceeded& e, uint64_t seq, uint64_t ts
   refunds_by_payment_[r.payment_id].push_back(r.id);
   unsettled_refunds_[r.merchant_id].push_back(r.id);
   refunds_.emplace(r.id, std::move(r));
-  EnqueueWebhook(Event(e), e.refund.merchant_id, seq, ts);
+  return e.refund.merchant_id;
 }
 
-void PaymentsState::ApplyOne(const MovementSucceeded& e, uint64_t, uint64_t ts) {
+Id128 PaymentsState::ApplyOne(const MovementSucceeded& e, uint64_t ts) {
   See(e.movement.id);
   Movement m = e.movement;
   m.created_at_ns = ts;
@@ -225,9 +240,10 @@ void PaymentsState::ApplyOne(const MovementSucceeded& e, uint64_t, uint64_t ts) 
     CountAllowance(m.customer_id, m.amount, ts);
   }
   movements_.emplace(m.id, std::move(m));
+  return {};
 }
 
-void PaymentsState::ApplyOne(const SettlementCreated& e, uint64_t seq, uint64_t ts) {
+Id128 PaymentsState::ApplyOne(const SettlementCreated& e, uint64_t ts) {
   See(e.settlement.id);
   Settlement s = e.settlement;
   s.created_at_ns = ts;
@@ -259,36 +275,40 @@ void PaymentsState::ApplyOne(const SettlementCreated& e, uint64_t seq, uint64_t 
   settlement_by_day_[{s.merchant_id, s.business_date}] = s.id;
   const Id128 merchant_id = s.merchant_id;
   settlements_.emplace(s.id, std::move(s));
-  EnqueueWebhook(Event(e), merchant_id, seq, ts);
+  return merchant_id;
 }
 
-void PaymentsState::ApplyOne(const SettlementPaid& e, uint64_t seq, uint64_t ts) {
+Id128 PaymentsState::ApplyOne(const SettlementPaid& e, uint64_t ts) {
   auto it = settlements_.find(e.id);
   NETFIN_ASSERT(it != settlements_.end() && it->second.status == SettlementStatus::kPayable);
   it->second.status = SettlementStatus::kPaid;
   it->second.paid_at_ns = ts;
-  EnqueueWebhook(Event(e), e.merchant_id, seq, ts);
+  return e.merchant_id;
 }
 
-void PaymentsState::ApplyOne(const IdempotencyRecorded& e, uint64_t, uint64_t ts) {
+Id128 PaymentsState::ApplyOne(const IdempotencyRecorded& e, uint64_t ts) {
   std::string key = e.key_id + '\n' + e.key;
   idempotency_by_age_.emplace_back(ts, key);
   idempotency_[std::move(key)] = IdempotencyEntry{e.fingerprint, e.status, e.body, e.sealed, ts};
+  return {};
 }
 
-void PaymentsState::ApplyOne(const WebhookDelivered& e, uint64_t, uint64_t) {
+Id128 PaymentsState::ApplyOne(const WebhookDelivered& e, uint64_t) {
   outbox_.erase(e.event_sequence);
+  return {};
 }
 
-void PaymentsState::ApplyOne(const WebhookAttemptFailed& e, uint64_t, uint64_t) {
+Id128 PaymentsState::ApplyOne(const WebhookAttemptFailed& e, uint64_t) {
   auto it = outbox_.find(e.event_sequence);
-  if (it == outbox_.end()) return;
+  if (it == outbox_.end()) return {};
   it->second.attempts = e.attempts;
   it->second.next_attempt_ns = e.next_attempt_at;
+  return {};
 }
 
-void PaymentsState::ApplyOne(const WebhookAbandoned& e, uint64_t, uint64_t) {
+Id128 PaymentsState::ApplyOne(const WebhookAbandoned& e, uint64_t) {
   outbox_.erase(e.event_sequence);
+  return {};
 }
 
 void PaymentsState::CountAllowance(const Id128& customer_id, core::AmountMinor amount,
@@ -308,15 +328,15 @@ void PaymentsState::CountAllowance(const Id128& customer_id, core::AmountMinor a
   }
 }
 
-void PaymentsState::EnqueueWebhook(const Event& event, const Id128& merchant_id, uint64_t seq,
-                                   uint64_t ts) {
+void PaymentsState::EnqueueWebhook(EventType type, std::string_view payload,
+                                   const Id128& merchant_id, uint64_t seq, uint64_t ts) {
   auto it = merchants_.find(merchant_id);
   if (it == merchants_.end() || it->second.webhook_url.empty()) return;
   OutboxItem item;
   item.event_sequence = seq;
   item.event_timestamp_ns = ts;
-  item.type = TypeOf(event);
-  item.payload = EncodeEvent(event);
+  item.type = type;
+  item.payload = std::string(payload);
   item.merchant_id = merchant_id;
   item.next_attempt_ns = ts;
   outbox_.emplace(seq, std::move(item));

@@ -9,8 +9,8 @@
 #include <cstdint>
 #include <deque>
 #include <map>
-#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
@@ -52,14 +52,19 @@ int32_t ChinaBusinessDate(uint64_t timestamp_ns);
 bool IsValidBusinessDate(int32_t yyyymmdd);
 // The first ns of the next China day after yyyymmdd (the settlement cutoff).
 uint64_t ChinaDayEndNs(int32_t yyyymmdd);
+// yyyymmdd as "YYYY-MM-DD" (the API's dates, settlement file folders).
+std::string BusinessDateText(int32_t yyyymmdd);
 
 class PaymentsState {
  public:
   explicit PaymentsState(const PaymentsConfig& config) : config_(config) {}
 
-  // The one mutator. REQUIRES: event follows the role's rules (the service
-  // checked it before appending, or it was durable already).
-  void Apply(const Event& event, uint64_t sequence, uint64_t timestamp_ns);
+  // The one mutator. payload is the event as stored (EncodeEvent(event)):
+  // a webhook's data is that text, kept rather than encoded again.
+  // REQUIRES: event follows the role's rules (the service checked it before
+  // appending, or it was durable already).
+  void Apply(const Event& event, uint64_t sequence, uint64_t timestamp_ns,
+             std::string_view payload);
 
   const PlatformAccounts* Platform(uint32_t ledger) const;
   const Customer* FindCustomer(const Id128& id) const;
@@ -123,27 +128,30 @@ class PaymentsState {
 
  private:
   void See(const Id128& id);
-  void ApplyOne(const PlatformOpened& e, uint64_t seq, uint64_t ts);
-  void ApplyOne(const CustomerCreated& e, uint64_t seq, uint64_t ts);
-  void ApplyOne(const CustomerTierChanged& e, uint64_t seq, uint64_t ts);
-  void ApplyOne(const MerchantCreated& e, uint64_t seq, uint64_t ts);
-  void ApplyOne(const PaymentCreated& e, uint64_t seq, uint64_t ts);
-  void ApplyOne(const PaymentProcessing& e, uint64_t seq, uint64_t ts);
-  void ApplyOne(const PaymentSucceeded& e, uint64_t seq, uint64_t ts);
-  void ApplyOne(const PaymentFailed& e, uint64_t seq, uint64_t ts);
-  void ApplyOne(const PaymentCancelled& e, uint64_t seq, uint64_t ts);
-  void ApplyOne(const PaymentExpired& e, uint64_t seq, uint64_t ts);
-  void ApplyOne(const RefundSucceeded& e, uint64_t seq, uint64_t ts);
-  void ApplyOne(const MovementSucceeded& e, uint64_t seq, uint64_t ts);
-  void ApplyOne(const SettlementCreated& e, uint64_t seq, uint64_t ts);
-  void ApplyOne(const SettlementPaid& e, uint64_t seq, uint64_t ts);
-  void ApplyOne(const IdempotencyRecorded& e, uint64_t seq, uint64_t ts);
-  void ApplyOne(const WebhookDelivered& e, uint64_t seq, uint64_t ts);
-  void ApplyOne(const WebhookAttemptFailed& e, uint64_t seq, uint64_t ts);
-  void ApplyOne(const WebhookAbandoned& e, uint64_t seq, uint64_t ts);
+  // Each applies one kind of event and returns the merchant whose webhook
+  // gets it (zero: none).
+  Id128 ApplyOne(const PlatformOpened& e, uint64_t ts);
+  Id128 ApplyOne(const CustomerCreated& e, uint64_t ts);
+  Id128 ApplyOne(const CustomerTierChanged& e, uint64_t ts);
+  Id128 ApplyOne(const MerchantCreated& e, uint64_t ts);
+  Id128 ApplyOne(const PaymentCreated& e, uint64_t ts);
+  Id128 ApplyOne(const PaymentProcessing& e, uint64_t ts);
+  Id128 ApplyOne(const PaymentSucceeded& e, uint64_t ts);
+  Id128 ApplyOne(const PaymentFailed& e, uint64_t ts);
+  Id128 ApplyOne(const PaymentCancelled& e, uint64_t ts);
+  Id128 ApplyOne(const PaymentExpired& e, uint64_t ts);
+  Id128 ApplyOne(const RefundSucceeded& e, uint64_t ts);
+  Id128 ApplyOne(const MovementSucceeded& e, uint64_t ts);
+  Id128 ApplyOne(const SettlementCreated& e, uint64_t ts);
+  Id128 ApplyOne(const SettlementPaid& e, uint64_t ts);
+  Id128 ApplyOne(const IdempotencyRecorded& e, uint64_t ts);
+  Id128 ApplyOne(const WebhookDelivered& e, uint64_t ts);
+  Id128 ApplyOne(const WebhookAttemptFailed& e, uint64_t ts);
+  Id128 ApplyOne(const WebhookAbandoned& e, uint64_t ts);
   Payment& MutablePayment(const Id128& id);
   void CountAllowance(const Id128& customer_id, core::AmountMinor amount, uint64_t ts);
-  void EnqueueWebhook(const Event& event, const Id128& merchant_id, uint64_t seq, uint64_t ts);
+  void EnqueueWebhook(EventType type, std::string_view payload, const Id128& merchant_id,
+                      uint64_t seq, uint64_t ts);
   void SetStatus(Payment& p, PaymentStatus to, uint64_t ts);
 
   const PaymentsConfig& config_;

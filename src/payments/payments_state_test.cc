@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <optional>
 
 #include "core/limits.h"
 
@@ -14,6 +15,12 @@ constexpr uint64_t kHourNs = 3600 * kSecondNs;
 constexpr uint64_t kDayNs = 24 * kHourNs;
 // 2026-11-24T16:00:00Z: midnight of 2026-11-25 in China (UTC+8).
 constexpr uint64_t k20261125ChinaMidnightNs = 1'795'536'000'000'000'000ull;
+
+// Applies an event with its stored form, as the service does live and at
+// replay.
+void Apply(PaymentsState& state, const Event& event, uint64_t sequence, uint64_t timestamp_ns) {
+  state.Apply(event, sequence, timestamp_ns, EncodeEvent(event));
+}
 
 // The same calendar, computed independently with <chrono>.
 uint64_t ChronoNs(int y, unsigned m, unsigned d, int h = 0) {
@@ -96,7 +103,7 @@ TEST(PaymentsStateTest, NextIdPassesEveryReplayedId) {
   created.customer.id = Id128{t + kHourNs, 40};
   created.customer.wallet_account_id = Id128{9, 9};
   created.customer.ledger = 156;
-  state.Apply(created, 1, t + kHourNs);
+  Apply(state, created, 1, t + kHourNs);
   // The clock is behind the replayed id: the next id still comes after it.
   EXPECT_GT(state.NextId(t), created.customer.id);
 }
@@ -111,10 +118,10 @@ TEST(PaymentsStateTest, FenceIdsPassesEveryReplayedTimestamp) {
   created.payment.ledger = 156;
   created.payment.amount = 5;
   created.payment.expires_at_ns = t + kHourNs;
-  state.Apply(created, 1, t - kSecondNs);
+  Apply(state, created, 1, t - kSecondNs);
   // Paid at t: the command's transfers took ids {t, 1} and {t, 2}, which no
   // event names.
-  state.Apply(PaymentProcessing{created.payment.id, Id128{2, 2}}, 2, t);
+  Apply(state, PaymentProcessing{created.payment.id, Id128{2, 2}}, 2, t);
   state.FenceIds();
   const Id128 next = state.NextId(t);  // the clock has not moved
   EXPECT_GT(next, (Id128{t, 2}));
@@ -129,14 +136,14 @@ TEST(PaymentsStateTest, FenceIdsPassesEveryReplayedTimestamp) {
 class StateFixture : public ::testing::Test {
  protected:
   void SetUp() override {
-    state_.Apply(PlatformOpened{156, Id128{1, 1}, Id128{1, 2}}, ++seq_, t0_);
+    Apply(state_, PlatformOpened{156, Id128{1, 1}, Id128{1, 2}}, ++seq_, t0_);
     for (uint8_t tier : {uint8_t{1}, uint8_t{2}}) {
       CustomerCreated c;
       c.customer.id = state_.NextId(t0_);
       c.customer.wallet_account_id = Id128{2, tier};
       c.customer.ledger = 156;
       c.customer.tier = tier;
-      state_.Apply(c, ++seq_, t0_);
+      Apply(state_, c, ++seq_, t0_);
       customers_.push_back(c.customer.id);
     }
     MerchantCreated m;
@@ -145,21 +152,32 @@ class StateFixture : public ::testing::Test {
     m.merchant.payable_account_id = Id128{3, 2};
     m.merchant.ledger = 156;
     m.merchant.fee_bps = 60;
-    state_.Apply(m, ++seq_, t0_);
+    Apply(state_, m, ++seq_, t0_);
     merchant_ = m.merchant.id;
   }
 
-  Id128 Pay(const Id128& customer, AmountMinor amount, uint64_t at) {
+  // A payment order of merchant, created at `at`.
+  Id128 Create(AmountMinor amount, uint64_t at, uint64_t expires_at_ns, const Id128& merchant) {
     PaymentCreated created;
     created.payment.id = state_.NextId(at);
-    created.payment.merchant_id = merchant_;
+    created.payment.merchant_id = merchant;
     created.payment.ledger = 156;
     created.payment.amount = amount;
-    created.payment.expires_at_ns = at + 900 * kSecondNs;
-    state_.Apply(created, ++seq_, at);
-    state_.Apply(PaymentProcessing{created.payment.id, customer}, ++seq_, at);
-    state_.Apply(PaymentSucceeded{created.payment.id, customer, merchant_, amount, 0}, ++seq_, at);
+    created.payment.expires_at_ns = expires_at_ns;
+    Apply(state_, created, ++seq_, at);
     return created.payment.id;
+  }
+  Id128 Create(AmountMinor amount, uint64_t at, uint64_t expires_at_ns) {
+    return Create(amount, at, expires_at_ns, merchant_);
+  }
+
+  Id128 Pay(const Id128& customer, AmountMinor amount, uint64_t at,
+            const std::optional<Id128>& merchant = std::nullopt) {
+    const Id128 to = merchant.value_or(merchant_);
+    const Id128 id = Create(amount, at, at + 900 * kSecondNs, to);
+    Apply(state_, PaymentProcessing{id, customer}, ++seq_, at);
+    Apply(state_, PaymentSucceeded{id, customer, to, amount, 0}, ++seq_, at);
+    return id;
   }
 
   PaymentsConfig config_;
@@ -198,12 +216,12 @@ TEST_F(StateFixture, WalletTransfersCountForTheSenderOnly) {
   MovementSucceeded m;
   m.movement = {state_.NextId(t0_), MovementKind::kWalletTransfer, customers_[0], customers_[1],
                 156, 500, 0};
-  state_.Apply(m, ++seq_, t0_);
+  Apply(state_, m, ++seq_, t0_);
   EXPECT_EQ(state_.AllowanceUsed(*state_.FindCustomer(customers_[0]), t0_), 500u);
   EXPECT_EQ(state_.AllowanceUsed(*state_.FindCustomer(customers_[1]), t0_), 0u);
   MovementSucceeded top_up;
   top_up.movement = {state_.NextId(t0_), MovementKind::kTopUp, customers_[1], {}, 156, 900, 0};
-  state_.Apply(top_up, ++seq_, t0_);
+  Apply(state_, top_up, ++seq_, t0_);
   EXPECT_EQ(state_.AllowanceUsed(*state_.FindCustomer(customers_[1]), t0_), 0u);
   ASSERT_NE(state_.MovementsOf(customers_[1]), nullptr);
   EXPECT_EQ(state_.MovementsOf(customers_[1])->size(), 2u);  // received and top-up
@@ -221,7 +239,7 @@ TEST_F(StateFixture, SettlementTakesItemsBeforeTheCutoff) {
   s.settlement.gross = 100;
   s.settlement.amount = 100;
   s.settlement.payment_count = 1;
-  state_.Apply(s, ++seq_, next_day);
+  Apply(state_, s, ++seq_, next_day);
   EXPECT_TRUE(state_.FindPayment(early)->settled);
   EXPECT_FALSE(state_.FindPayment(late)->settled);
   ASSERT_NE(state_.UnsettledPayments(merchant_), nullptr);
@@ -230,41 +248,62 @@ TEST_F(StateFixture, SettlementTakesItemsBeforeTheCutoff) {
   EXPECT_EQ(state_.SettlementFor(merchant_, 20270101), nullptr);
 }
 
+TEST_F(StateFixture, WebhookOutboxKeepsTheStoredEvent) {
+  MerchantCreated hooked;
+  hooked.merchant.id = state_.NextId(t0_);
+  hooked.merchant.merchant_account_id = Id128{4, 1};
+  hooked.merchant.payable_account_id = Id128{4, 2};
+  hooked.merchant.ledger = 156;
+  hooked.merchant.webhook_url = "http://shop.example/hook";
+  Apply(state_, hooked, ++seq_, t0_);
+  Pay(customers_[1], 100, t0_);  // to the merchant without a webhook_url
+  EXPECT_EQ(state_.outbox_size(), 0u);
+  // Of created, processing and succeeded, only succeeded is a webhook.
+  const uint64_t at = t0_ + kSecondNs;
+  const Id128 paid = Pay(customers_[1], 250, at, hooked.merchant.id);
+  ASSERT_EQ(state_.outbox_size(), 1u);
+  const OutboxItem* item = state_.FindOutboxItem(seq_);
+  ASSERT_NE(item, nullptr);
+  EXPECT_EQ(item->event_sequence, seq_);
+  EXPECT_EQ(item->type, EventType::kPaymentSucceeded);
+  EXPECT_EQ(item->merchant_id, hooked.merchant.id);
+  EXPECT_EQ(item->payload,
+            EncodeEvent(PaymentSucceeded{paid, customers_[1], hooked.merchant.id, 250, 0}));
+  EXPECT_EQ(item->event_timestamp_ns, at);
+  EXPECT_EQ(item->next_attempt_ns, at);
+  EXPECT_EQ(item->attempts, 0u);
+  // A transition that names only the payment reaches its merchant too.
+  const Id128 open = Create(5, at, at + kHourNs, hooked.merchant.id);
+  Apply(state_, PaymentCancelled{open}, ++seq_, at);
+  ASSERT_NE(state_.FindOutboxItem(seq_), nullptr);
+  EXPECT_EQ(state_.FindOutboxItem(seq_)->merchant_id, hooked.merchant.id);
+  EXPECT_EQ(state_.FindOutboxItem(seq_)->payload, EncodeEvent(PaymentCancelled{open}));
+  EXPECT_EQ(state_.outbox_size(), 2u);
+}
+
 TEST_F(StateFixture, PaymentsOfACustomerAreSortedById) {
-  PaymentCreated older;
-  older.payment.id = state_.NextId(t0_);
-  older.payment.merchant_id = merchant_;
-  older.payment.ledger = 156;
-  older.payment.amount = 5;
-  older.payment.expires_at_ns = t0_ + kHourNs;
-  state_.Apply(older, ++seq_, t0_);
+  const Id128 older = Create(5, t0_, t0_ + kHourNs);
   const Id128 newer = Pay(customers_[1], 7, t0_ + kSecondNs);
-  state_.Apply(PaymentProcessing{older.payment.id, customers_[1]}, ++seq_, t0_ + 2 * kSecondNs);
+  Apply(state_, PaymentProcessing{older, customers_[1]}, ++seq_, t0_ + 2 * kSecondNs);
   ASSERT_NE(state_.PaymentsOf(customers_[1]), nullptr);
-  EXPECT_EQ(*state_.PaymentsOf(customers_[1]), (std::vector<Id128>{older.payment.id, newer}));
-  EXPECT_EQ(*state_.PaymentsOf(merchant_), (std::vector<Id128>{older.payment.id, newer}));
+  EXPECT_EQ(*state_.PaymentsOf(customers_[1]), (std::vector<Id128>{older, newer}));
+  EXPECT_EQ(*state_.PaymentsOf(merchant_), (std::vector<Id128>{older, newer}));
 }
 
 TEST_F(StateFixture, OnlyCreatedPaymentsExpire) {
-  PaymentCreated open;
-  open.payment.id = state_.NextId(t0_);
-  open.payment.merchant_id = merchant_;
-  open.payment.ledger = 156;
-  open.payment.amount = 5;
-  open.payment.expires_at_ns = t0_ + 60 * kSecondNs;
-  state_.Apply(open, ++seq_, t0_);
+  const Id128 open = Create(5, t0_, t0_ + 60 * kSecondNs);
   Pay(customers_[1], 7, t0_);  // expires at t0 + 900 s, but is paid
   EXPECT_TRUE(state_.ExpiredPayments(t0_ + 60 * kSecondNs - 1, 10).empty());
-  EXPECT_EQ(state_.ExpiredPayments(t0_ + 60 * kSecondNs, 10), std::vector<Id128>{open.payment.id});
-  EXPECT_EQ(state_.ExpiredPayments(t0_ + kDayNs, 10), std::vector<Id128>{open.payment.id});
+  EXPECT_EQ(state_.ExpiredPayments(t0_ + 60 * kSecondNs, 10), std::vector<Id128>{open});
+  EXPECT_EQ(state_.ExpiredPayments(t0_ + kDayNs, 10), std::vector<Id128>{open});
   EXPECT_TRUE(state_.ExpiredPayments(t0_ + kDayNs, 0).empty());
-  state_.Apply(PaymentCancelled{open.payment.id}, ++seq_, t0_ + kSecondNs);
+  Apply(state_, PaymentCancelled{open}, ++seq_, t0_ + kSecondNs);
   EXPECT_TRUE(state_.ExpiredPayments(t0_ + kDayNs, 10).empty());
 }
 
 TEST_F(StateFixture, IdempotencyKeysExpireAfterTheirTtl) {
   IdempotencyRecorded r{"key-1", "k", "fp", 201, "{}", false};
-  state_.Apply(r, ++seq_, t0_);
+  Apply(state_, r, ++seq_, t0_);
   const uint64_t ttl_ns = config_.idempotency_ttl_s * kSecondNs;
   EXPECT_NE(state_.FindIdempotency("key-1", "k", t0_ + ttl_ns - 1), nullptr);
   EXPECT_EQ(state_.FindIdempotency("key-1", "k", t0_ + ttl_ns), nullptr);

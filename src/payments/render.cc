@@ -56,7 +56,7 @@ class Json {
 std::string Masked(const core::SecretKey& key, const std::string& sealed, const Id128& owner,
                    std::string_view field, std::string (*mask)(std::string_view)) {
   if (sealed.empty()) return "";
-  auto plain = core::OpenText(key, sealed, owner.ToDecimal() + "/" + std::string(field));
+  auto plain = core::OpenText(key, sealed, SealedFieldContext(owner, field));
   if (!plain.ok()) return "";
   return mask(plain.value());
 }
@@ -69,8 +69,10 @@ void PersonalFields(Json& j, const core::SecretKey& key, const PersonalData& p, 
         Masked(key, p.bank_account_sealed, owner, "bank_account", core::MaskBankAccount));
 }
 
-core::AmountMinor CreditBalance(const store::Account& a) {
-  return a.credits_posted >= a.debits_posted ? a.credits_posted - a.debits_posted : 0;
+// Totals of a ledger never exceed kAmountMax (the ledger bounds every
+// posted sum); they saturate rather than wrap if that ever broke.
+void AddSaturating(core::AmountMinor* total, core::AmountMinor v) {
+  if (!core::TryAddAmount(*total, v, total)) *total = core::kAmountMax;
 }
 
 std::string Signed(WideAmount v) {
@@ -88,17 +90,21 @@ std::string Signed(WideAmount v) {
 
 }  // namespace
 
+core::AmountMinor CreditBalance(const store::Account& a) {
+  return a.credits_posted >= a.debits_posted ? a.credits_posted - a.debits_posted : 0;
+}
+
+core::AmountMinor AvailableBalance(const store::Account& a) {
+  const core::AmountMinor balance = CreditBalance(a);
+  return balance >= a.debits_pending ? balance - a.debits_pending : 0;
+}
+
 Reconciliation Reconcile(const std::vector<store::Account>& accounts, uint32_t ledger,
                          std::string currency) {
   Reconciliation r;
   r.ledger = ledger;
   r.currency = std::move(currency);
   WideAmount reserve = 0, liabilities = 0;
-  auto add = [](core::AmountMinor* total, core::AmountMinor v) {
-    // Totals of a ledger never exceed kAmountMax (the ledger bounds every
-    // posted sum); saturate rather than wrap if that ever broke.
-    if (!core::TryAddAmount(*total, v, total)) *total = core::kAmountMax;
-  };
   for (const store::Account& a : accounts) {
     if (a.ledger != ledger) continue;
     const WideAmount credit_balance =
@@ -109,19 +115,19 @@ Reconciliation Reconcile(const std::vector<store::Account>& accounts, uint32_t l
         if (credit_balance > 0) ++r.negative_accounts;
         continue;
       case AccountCode::kCustomerWallet:
-        add(&r.wallets, CreditBalance(a));
-        add(&r.held, a.debits_pending);
+        AddSaturating(&r.wallets, CreditBalance(a));
+        AddSaturating(&r.held, a.debits_pending);
         ++r.wallet_count;
         break;
       case AccountCode::kMerchantAccount:
-        add(&r.merchants, CreditBalance(a));
+        AddSaturating(&r.merchants, CreditBalance(a));
         ++r.merchant_count;
         break;
       case AccountCode::kSettlementPayable:
-        add(&r.settlement_payables, CreditBalance(a));
+        AddSaturating(&r.settlement_payables, CreditBalance(a));
         break;
       case AccountCode::kFeeIncome:
-        add(&r.fee_income, CreditBalance(a));
+        AddSaturating(&r.fee_income, CreditBalance(a));
         break;
       default:
         ++r.other_accounts;
@@ -141,8 +147,10 @@ std::string ReconciliationJson(const std::vector<Reconciliation>& ledgers) {
   bool all = true;
   for (const Reconciliation& r : ledgers) {
     all = all && r.balanced();
-    const core::AmountMinor liabilities =
-        r.wallets + r.merchants + r.settlement_payables + r.fee_income;
+    core::AmountMinor liabilities = 0;
+    for (core::AmountMinor part : {r.wallets, r.merchants, r.settlement_payables, r.fee_income}) {
+      AddSaturating(&liabilities, part);
+    }
     if (!items.empty()) items += ',';
     items += Json()
                  .U64("ledger", r.ledger)
@@ -180,12 +188,11 @@ std::string CustomerJson(const Customer& c, const core::SecretKey& key,
 
 std::string WalletJson(const Customer& c, const store::Account& wallet, const TierConfig* tier,
                        core::AmountMinor used, core::AmountMinor left, const std::string& currency) {
-  const core::AmountMinor balance = CreditBalance(wallet);
-  const core::AmountMinor available = balance >= wallet.debits_pending ? balance - wallet.debits_pending : 0;
   Json j;
   j.Id("customer_id", c.id).Str("object", "wallet").Id("account_id", c.wallet_account_id);
-  j.Str("currency", currency).U64("balance", balance).U64("held", wallet.debits_pending);
-  j.U64("available", available).U64("tier", c.tier);
+  j.Str("currency", currency).U64("balance", CreditBalance(wallet));
+  j.U64("held", wallet.debits_pending);
+  j.U64("available", AvailableBalance(wallet)).U64("tier", c.tier);
   j.Str("tier_period", tier == nullptr ? "" : tier->period == TierPeriod::kLifetime ? "lifetime" : "year");
   j.U64("tier_limit", tier == nullptr ? 0 : tier->limit_minor);
   j.U64("allowance_used", used).U64("allowance_left", left);
@@ -255,8 +262,7 @@ std::string SettlementJson(const Settlement& s, const std::string& currency) {
       .Id("id", s.id)
       .Str("object", "settlement")
       .Id("merchant_id", s.merchant_id)
-      .Str("business_date", fmt::format("{:04}-{:02}-{:02}", s.business_date / 10000,
-                                        s.business_date / 100 % 100, s.business_date % 100))
+      .Str("business_date", BusinessDateText(s.business_date))
       .Str("currency", currency)
       .U64("gross", s.gross)
       .U64("fees", s.fees)

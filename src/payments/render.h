@@ -35,6 +35,12 @@ struct Reconciliation {
   bool balanced() const { return difference == 0 && negative_accounts == 0; }
 };
 
+// A liability account's balance: posted credits less posted debits (0 if
+// below).
+core::AmountMinor CreditBalance(const store::Account& account);
+// What it can pay now: its credit balance less pending debits (0 if below).
+core::AmountMinor AvailableBalance(const store::Account& account);
+
 // Classifies accounts by AccountCode and sums them per ledger (accounts of
 // other ledgers are ignored). The same function serves `netfin verify`
 // (every account in the store) and the API (the role's accounts).
