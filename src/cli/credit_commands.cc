@@ -11,6 +11,7 @@
 #include <memory>
 #include <string>
 
+#include "core/files.h"
 #include "cli/commands.h"
 #include "cli/credit_cli.h"
 #include "credit/credit.h"
@@ -121,7 +122,7 @@ core::Result<credit::CreditPolicy> LoadPolicy(const std::string& config_path) {
     NETFIN_RETURN_IF_ERROR(policy.Validate());
     return policy;
   }
-  core::Result<std::string> text = ml::ReadWholeFile(config_path, kConfigBytesMax);
+  core::Result<std::string> text = core::ReadWholeFile(config_path, kConfigBytesMax);
   if (!text.ok()) return text.status();
   return credit::ParseCreditConfig(*text);
 }

@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "core/files.h"
 #include "cli/credit_cli.h"
 #include "cli/model_training.h"
 #include "core/clock.h"
@@ -225,7 +226,7 @@ int RunEvalCredit(const EvalCreditOptions& o) {
   core::Result<EvalPlan> plan = PlanEval(o);
   if (!plan.ok()) return FailCommand(kCommand, plan.status());
   core::Result<std::string> sidecar_text =
-      ml::ReadWholeFile(ml::SidecarPath(o.model_path), ml::kSidecarBytesMax);
+      core::ReadWholeFile(ml::SidecarPath(o.model_path), ml::kSidecarBytesMax);
   if (!sidecar_text.ok()) return FailCommand(kCommand, sidecar_text.status());
   core::Result<ml::ModelSidecar> sidecar = ml::DecodeSidecar(*sidecar_text);
   if (!sidecar.ok()) return FailCommand(kCommand, sidecar.status());

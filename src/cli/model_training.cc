@@ -8,6 +8,8 @@
 
 #include <filesystem>
 
+#include "core/checksum.h"
+#include "core/files.h"
 #include "core/assert.h"
 #include "core/clock.h"
 #include "ml/csv_reader.h"
@@ -53,10 +55,10 @@ void AddTrainSettings(CLI::App& cmd, TrainSettings* s) {
 }
 
 core::Result<DataFile> ReadDataFile(const std::string& path) {
-  core::Result<std::string> text = ml::ReadWholeFile(path, ml::kCsvBytesMax);
+  core::Result<std::string> text = core::ReadWholeFile(path, ml::kCsvBytesMax);
   if (!text.ok()) return text.status();
   DataFile file;
-  file.blake2b = ml::ChecksumHex(*text);
+  file.blake2b = core::ChecksumHex(*text);
   file.text = std::move(text).value();
   return file;
 }
@@ -110,14 +112,14 @@ core::Status WriteTrainingRecord(const std::string& model_path, const RecordSche
   count("train_rows", r.train_rows);
   count("test_rows", r.test_rows);
   w.EndObject();
-  return ml::WriteFileAtomically(TrainingRecordPath(model_path),
+  return core::WriteFileAtomically(TrainingRecordPath(model_path),
                                  std::string(buffer.GetString(), buffer.GetSize()) + "\n");
 }
 
 core::Result<TrainingRecord> ReadTrainingRecord(const std::string& model_path,
                                                 const RecordSchema& schema) {
   const std::string path = TrainingRecordPath(model_path);
-  core::Result<std::string> json = ml::ReadWholeFile(path, kRecordBytesMax);
+  core::Result<std::string> json = core::ReadWholeFile(path, kRecordBytesMax);
   if (!json.ok()) return json.status();
   rapidjson::Document d;
   d.Parse(json->data(), json->size());

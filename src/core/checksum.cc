@@ -42,4 +42,10 @@ Checksum ChecksumBuilder::Final() {
   return out;
 }
 
+std::string ChecksumHex(std::string_view bytes) {
+  ChecksumBuilder builder;
+  builder.Update(bytes.data(), bytes.size());
+  return ChecksumToHex(builder.Final());
+}
+
 }  // namespace netfin::core

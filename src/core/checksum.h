@@ -19,6 +19,9 @@ using Checksum = std::array<unsigned char, 32>;
 
 std::string ChecksumToHex(const Checksum& checksum);
 
+// BLAKE2b-256 of bytes, in lowercase hex.
+std::string ChecksumHex(std::string_view bytes);
+
 // Incremental hashing: Update any number of times, then Final once.
 class ChecksumBuilder {
  public:

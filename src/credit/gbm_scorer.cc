@@ -9,6 +9,7 @@
 #include <utility>
 #include <variant>
 
+#include "core/files.h"
 #include "core/assert.h"
 #include "credit/credit_limits.h"
 #include "ml/model_files.h"
@@ -138,7 +139,7 @@ core::Result<GbmScorer> GbmScorer::Create(ml::GbmModel model, const GbmScorerOpt
 core::Result<GbmScorer> GbmScorer::Load(const std::string& model_path,
                                         const GbmScorerOptions& options) {
   core::Result<std::string> sidecar_text =
-      ml::ReadWholeFile(ml::SidecarPath(model_path), ml::kSidecarBytesMax);
+      core::ReadWholeFile(ml::SidecarPath(model_path), ml::kSidecarBytesMax);
   if (!sidecar_text.ok()) return sidecar_text.status();
   core::Result<ml::ModelSidecar> sidecar = ml::DecodeSidecar(*sidecar_text);
   if (!sidecar.ok()) return sidecar.status();

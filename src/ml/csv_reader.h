@@ -18,6 +18,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/files.h"
 #include "core/status.h"
 
 namespace netfin::ml {
@@ -40,7 +41,7 @@ class CsvTable {
   CsvTable(const CsvTable&) = delete;
   CsvTable& operator=(const CsvTable&) = delete;
 
-  // Parses text (the whole file; read it with ReadWholeFile(path,
+  // Parses text (the whole file; read it with core::ReadWholeFile(path,
   // kCsvBytesMax), model_files.h). REQUIRES: text.size() <= kCsvBytesMax.
   static core::Result<CsvTable> Parse(std::string text);
 

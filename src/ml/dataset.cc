@@ -8,6 +8,7 @@
 #include <unordered_set>
 #include <utility>
 
+#include "core/files.h"
 #include "ml/csv_reader.h"
 #include "ml/model_files.h"
 
@@ -340,7 +341,7 @@ core::Status Dataset::Validate() const {
 
 core::Result<Dataset> LoadCsv(const std::string& path, const std::string& label_column,
                               const std::string& positive_value, const CsvOptions& options) {
-  core::Result<std::string> text = ReadWholeFile(path, kCsvBytesMax);  // errors name the path
+  core::Result<std::string> text = core::ReadWholeFile(path, kCsvBytesMax);  // errors name the path
   if (!text.ok()) return text.status();
   core::Result<Dataset> data =
       ParseCsv(std::move(text).value(), label_column, positive_value, options);

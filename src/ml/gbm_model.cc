@@ -11,6 +11,8 @@
 #include <numeric>
 #include <utility>
 
+#include "core/checksum.h"
+#include "core/files.h"
 #include "ml/model_files.h"
 
 namespace netfin::ml {
@@ -250,7 +252,7 @@ core::Result<GbmModel> GbmModel::Train(const Dataset& data, std::span<const size
 core::Result<GbmModel> GbmModel::Load(const std::string& path,
                                       std::span<const std::string> expected_feature_names) {
   const std::string sidecar_path = SidecarPath(path);
-  core::Result<std::string> json = ReadWholeFile(sidecar_path, kSidecarBytesMax);
+  core::Result<std::string> json = core::ReadWholeFile(sidecar_path, kSidecarBytesMax);
   if (!json.ok()) return json.status();
   core::Result<ModelSidecar> sidecar = DecodeSidecar(*json);
   if (!sidecar.ok()) {
@@ -258,9 +260,9 @@ core::Result<GbmModel> GbmModel::Load(const std::string& path,
   }
   core::Status same = CompareFeatures(sidecar->feature_names, expected_feature_names);
   if (!same.ok()) return core::Status(same.code(), path + ": " + same.message());
-  core::Result<std::string> model_json = ReadWholeFile(path, kModelBytesMax);
+  core::Result<std::string> model_json = core::ReadWholeFile(path, kModelBytesMax);
   if (!model_json.ok()) return model_json.status();
-  if (ChecksumHex(*model_json) != sidecar->model_checksum_hex) {
+  if (core::ChecksumHex(*model_json) != sidecar->model_checksum_hex) {
     return core::Corruption(path + ": the model file does not match its sidecar's checksum");
   }
   ModelSidecar& loaded = *sidecar;
@@ -278,9 +280,9 @@ core::Status GbmModel::Save(const std::string& path) const {
   const ModelSidecar sidecar{.feature_names = feature_names_,
                              .encoding = encoding_,
                              .params = params_,
-                             .model_checksum_hex = ChecksumHex(*model)};
-  NETFIN_RETURN_IF_ERROR(WriteFileAtomically(path, *model));
-  return WriteFileAtomically(SidecarPath(path), EncodeSidecar(sidecar));
+                             .model_checksum_hex = core::ChecksumHex(*model)};
+  NETFIN_RETURN_IF_ERROR(core::WriteFileAtomically(path, *model));
+  return core::WriteFileAtomically(SidecarPath(path), EncodeSidecar(sidecar));
 }
 
 core::Status GbmModel::CheckRowWidth(std::span<const float> row) const {

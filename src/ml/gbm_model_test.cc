@@ -12,6 +12,8 @@
 #include <thread>
 #include <vector>
 
+#include "core/checksum.h"
+#include "core/files.h"
 #include "core/scratch_dir.h"
 #include "ml/metrics.h"
 #include "ml/model_files.h"
@@ -156,7 +158,7 @@ void WriteFile(const std::string& path, const std::string& text) {
   std::ofstream(path, std::ios::binary | std::ios::trunc) << text;
 }
 
-std::string ReadFile(const std::string& path) { return *ReadWholeFile(path, 1 << 30); }
+std::string ReadFile(const std::string& path) { return *core::ReadWholeFile(path, 1 << 30); }
 
 TEST_F(GbmModelTest, LoadDetectsMissingAndDamagedFiles) {
   core::ScratchDir dir;
@@ -189,7 +191,7 @@ TEST_F(GbmModelTest, LoadRefusesAModelThatIsNotXGBoosts) {
   const std::string garbage = "{\"learner\": 1}";
   std::string sidecar = ReadFile(SidecarPath(path));
   const size_t at = sidecar.find("\"model_blake2b\": \"") + 18;
-  sidecar.replace(at, 64, ChecksumHex(garbage));
+  sidecar.replace(at, 64, core::ChecksumHex(garbage));
   WriteFile(SidecarPath(path), sidecar);
   WriteFile(path, garbage);
   const core::Status status = GbmModel::Load(path, data_->feature_names).status();

@@ -184,26 +184,6 @@ core::Status ReadSidecarFields(const rapidjson::Document& document, ModelSidecar
   return ReadParams(*params, &sidecar->params);
 }
 
-core::Status WriteAll(int fd, std::string_view bytes) {
-  while (!bytes.empty()) {  // each write makes progress or fails
-    const ssize_t written = ::write(fd, bytes.data(), bytes.size());
-    if (written < 0 && errno == EINTR) continue;
-    if (written <= 0) return core::IoError(std::strerror(errno));
-    bytes.remove_prefix(static_cast<size_t>(written));
-  }
-  return core::Status::Ok();
-}
-
-core::Status WriteAndSync(const std::string& path, std::string_view bytes) {
-  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) return core::IoError(path + ": " + std::strerror(errno));
-  core::Status status = WriteAll(fd, bytes);
-  if (status.ok() && ::fsync(fd) != 0) status = core::IoError(std::strerror(errno));
-  if (::close(fd) != 0 && status.ok()) status = core::IoError(std::strerror(errno));
-  if (!status.ok()) return core::IoError(path + ": " + status.message());
-  return core::Status::Ok();
-}
-
 }  // namespace
 
 std::string SidecarPath(const std::string& model_path) { return model_path + ".features.json"; }
@@ -241,43 +221,6 @@ core::Result<ModelSidecar> DecodeSidecar(std::string_view json) {
   ModelSidecar sidecar;
   NETFIN_RETURN_IF_ERROR(ReadSidecarFields(document, &sidecar));
   return sidecar;
-}
-
-std::string ChecksumHex(std::string_view bytes) {
-  core::ChecksumBuilder builder;
-  builder.Update(bytes.data(), bytes.size());
-  return core::ChecksumToHex(builder.Final());
-}
-
-core::Result<std::string> ReadWholeFile(const std::string& path, size_t bytes_max) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return core::IoError(path + ": " + std::strerror(errno));
-  std::string bytes;
-  char chunk[64 * 1024];
-  core::Status status;
-  while (status.ok()) {  // bounded: stops past bytes_max
-    const ssize_t got = ::read(fd, chunk, sizeof(chunk));
-    if (got < 0 && errno == EINTR) continue;
-    if (got < 0) status = core::IoError(path + ": " + std::strerror(errno));
-    if (got <= 0) break;
-    bytes.append(chunk, static_cast<size_t>(got));
-    if (bytes.size() > bytes_max) {
-      status =
-          core::InvalidArgument(path + ": larger than " + std::to_string(bytes_max) + " bytes");
-    }
-  }
-  ::close(fd);
-  if (!status.ok()) return status;
-  return bytes;
-}
-
-core::Status WriteFileAtomically(const std::string& path, std::string_view bytes) {
-  const std::string temporary = path + ".tmp";
-  NETFIN_RETURN_IF_ERROR(WriteAndSync(temporary, bytes));
-  std::error_code error;
-  std::filesystem::rename(temporary, path, error);
-  if (error) return core::IoError(path + ": " + error.message());
-  return core::Status::Ok();
 }
 
 }  // namespace netfin::ml

@@ -44,13 +44,5 @@ std::string EncodeSidecar(const ModelSidecar& sidecar);
 // an unknown format or version.
 core::Result<ModelSidecar> DecodeSidecar(std::string_view json);
 
-// BLAKE2b-256 of the bytes, in lowercase hex.
-std::string ChecksumHex(std::string_view bytes);
-
-// The whole file, refusing one larger than bytes_max (kInvalidArgument).
-core::Result<std::string> ReadWholeFile(const std::string& path, size_t bytes_max);
-// Writes `<path>.tmp`, fsyncs it, and renames it over path, so a reader sees
-// the old file or the new one, never a torn one.
-core::Status WriteFileAtomically(const std::string& path, std::string_view bytes);
 
 }  // namespace netfin::ml

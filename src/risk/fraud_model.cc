@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <utility>
 
+#include "core/files.h"
 #include "core/assert.h"
 #include "ml/model_files.h"
 
@@ -197,7 +198,7 @@ core::Result<FraudModel> FraudModel::Load(const std::string& path, FraudFeatureS
 }
 
 core::Result<FraudModel> FraudModel::Load(const std::string& path) {
-  core::Result<std::string> json = ml::ReadWholeFile(ml::SidecarPath(path), ml::kSidecarBytesMax);
+  core::Result<std::string> json = core::ReadWholeFile(ml::SidecarPath(path), ml::kSidecarBytesMax);
   if (!json.ok()) return json.status();
   core::Result<ml::ModelSidecar> sidecar = ml::DecodeSidecar(*json);
   if (!sidecar.ok()) {

@@ -5,6 +5,7 @@
 #include <numeric>
 #include <utility>
 
+#include "core/files.h"
 #include "core/assert.h"
 #include "ml/csv_reader.h"
 #include "ml/model_files.h"
@@ -241,7 +242,7 @@ core::Result<PaysimLog> ParsePaysim(std::string text, std::string_view source_na
 }
 
 core::Result<PaysimLog> ReadPaysimFile(const std::string& path) {
-  core::Result<std::string> text = ml::ReadWholeFile(path, ml::kCsvBytesMax);
+  core::Result<std::string> text = core::ReadWholeFile(path, ml::kCsvBytesMax);
   if (!text.ok()) return text.status();
   return ParsePaysim(std::move(text).value(), path);
 }

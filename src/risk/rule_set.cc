@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 #include <toml++/toml.h>
 
+#include "core/files.h"
 #include "core/assert.h"
 #include "ml/model_files.h"
 
@@ -252,7 +253,7 @@ core::Result<RuleSet> RuleSet::Parse(std::string_view toml_text, std::string_vie
 
 core::Result<RuleSet> RuleSet::LoadFile(const std::string& path) {
   // kIoError or kInvalidArgument (too large), each naming the path.
-  core::Result<std::string> text = ml::ReadWholeFile(path, kRulesFileBytesMax);
+  core::Result<std::string> text = core::ReadWholeFile(path, kRulesFileBytesMax);
   if (!text.ok()) return text.status();
   return Parse(*text, path);
 }
