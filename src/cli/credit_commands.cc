@@ -7,11 +7,12 @@
 #include <rapidjson/writer.h>
 
 #include <CLI/CLI.hpp>
-#include <ctime>
 #include <memory>
 #include <string>
 
 #include "core/files.h"
+#include "core/civil_date.h"
+#include "core/clock.h"
 #include "cli/commands.h"
 #include "cli/credit_cli.h"
 #include "credit/credit.h"
@@ -27,8 +28,6 @@ using credit::CreditResult;
 constexpr size_t kConfigBytesMax = 16 * 1024 * 1024;
 
 // China has one time zone and no daylight saving: the business day is UTC+8.
-constexpr int64_t kChinaUtcOffsetSeconds = 8 * 3600;
-constexpr int64_t kSecondsPerDay = 86'400;
 
 // "12,345.67": fen as yuan with thousands separators.
 std::string Yuan(core::AmountMinor fen) {
@@ -41,10 +40,7 @@ std::string Yuan(core::AmountMinor fen) {
 std::string Percent(double rate) { return fmt::format("{:.2f}%", rate * 100); }
 std::string Bps(uint32_t bps) { return fmt::format("{}.{:02}%", bps / 100, bps % 100); }
 
-credit::CivilDate TodayInChina() {
-  const int64_t now = static_cast<int64_t>(std::time(nullptr)) + kChinaUtcOffsetSeconds;
-  return credit::CivilDate::FromDaysSinceEpoch(static_cast<int32_t>(now / kSecondsPerDay));
-}
+credit::CivilDate TodayInChina() { return core::ChinaDate(core::SystemClock().NowNs()); }
 
 // Why a rule refused an offer, in words. Every code is listed (no default:
 // -Werror=switch makes a new code update this); codes MakeOffer never returns

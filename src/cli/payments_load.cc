@@ -14,6 +14,7 @@
 #include "cli/node.h"
 #include "cli/payments_client.h"
 #include "core/clock.h"
+#include "core/civil_date.h"
 #include "core/crypto.h"
 
 namespace netfin::cli {
@@ -139,13 +140,7 @@ int RunSimulatePayments(const SimulatePaymentsOptions& options) {
   }
   // An early close of today's business day, so that the demonstration shows
   // a settlement (a real platform settles yesterday, T+1).
-  const std::string today = [] {
-    const auto now = std::chrono::system_clock::now() + std::chrono::hours(8);
-    const std::time_t t = std::chrono::system_clock::to_time_t(now);
-    std::tm tm{};
-    gmtime_r(&t, &tm);
-    return fmt::format("{:04}-{:02}-{:02}", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
-  }();
+  const std::string today = core::ChinaDate(core::SystemClock().NowNs()).ToString();
   auto settled = op.Post("/v1/settlements", fmt::format(R"({{"date":"{}","early":true}})", today));
   if (!Check(settled, 201, "settlement")) return 1;
   size_t settlements = 0;

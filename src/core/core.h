@@ -7,7 +7,9 @@
 
 #include "core/assert.h"
 #include "core/checksum.h"
+#include "core/civil_date.h"
 #include "core/clock.h"
+#include "core/files.h"
 #include "core/id.h"
 #include "core/limits.h"
 #include "core/money.h"

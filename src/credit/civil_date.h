@@ -1,69 +1,22 @@
 #pragma once
 
-// CivilDate: a calendar day with no time and no zone (the platform's business
-// day, China time), stored as days since 1970-01-01 so that the difference of
-// two dates is a subtraction. Day-count conventions for interest by days.
-//
-// Years 1900..9999 only: parsing refuses the rest, and arithmetic asserts it
-// stays inside, so every conversion is exact in 32-bit integers.
+// The calendar (core/civil_date.h) as the credit role names it, and the
+// day-count conventions for interest by days.
 
-#include <compare>
 #include <cstdint>
-#include <string>
 #include <string_view>
 
-#include "core/status.h"
+#include "core/civil_date.h"
 
 namespace netfin::credit {
 
-inline constexpr int32_t kCivilYearMin = 1900;
-inline constexpr int32_t kCivilYearMax = 9999;
-
-bool IsLeapYear(int32_t year);
-// REQUIRES: 1 <= month <= 12.
-uint32_t DaysInMonth(int32_t year, uint32_t month);
-
-struct YearMonthDay {
-  int32_t year = 1970;
-  uint32_t month = 1;  // 1..12
-  uint32_t day = 1;    // 1..DaysInMonth
-};
-
-class CivilDate {
- public:
-  constexpr CivilDate() = default;  // 1970-01-01
-
-  // REQUIRES: the date exists and its year is in range (IsValid).
-  static CivilDate FromYmd(int32_t year, uint32_t month, uint32_t day);
-  static CivilDate FromDaysSinceEpoch(int32_t days);
-  static bool IsValid(int32_t year, uint32_t month, uint32_t day);
-  // Strictly "YYYY-MM-DD" (ISO 8601 calendar date); anything else is refused
-  // with a message that quotes the text.
-  static core::Result<CivilDate> Parse(std::string_view text);
-
-  int32_t days_since_epoch() const { return days_; }
-  YearMonthDay ToYmd() const;
-  uint32_t day() const { return ToYmd().day; }
-  std::string ToString() const;  // "YYYY-MM-DD"
-
-  CivilDate AddDays(int32_t days) const;
-  // The same day `months` months later (or earlier), clamped to the end of a
-  // shorter month: 2024-01-31 + 1 month = 2024-02-29. Schedules always add to
-  // one anchor (anchor + k months), never month by month, so a 31st anchor
-  // gives 31st, 29th/28th, 31st, 30th... and does not drift to the 28th.
-  CivilDate AddMonths(int32_t months) const;
-
-  friend constexpr auto operator<=>(CivilDate, CivilDate) = default;
-
- private:
-  explicit constexpr CivilDate(int32_t days) : days_(days) {}
-  int32_t days_ = 0;
-};
-
-// to - from, in days (negative when to is earlier).
-inline int32_t DaysBetween(CivilDate from, CivilDate to) {
-  return to.days_since_epoch() - from.days_since_epoch();
-}
+using core::CivilDate;
+using core::DaysBetween;
+using core::DaysInMonth;
+using core::IsLeapYear;
+using core::kCivilYearMax;
+using core::kCivilYearMin;
+using core::YearMonthDay;
 
 // How a day count turns days into a fraction of a year for interest:
 // actual days over a 365-day year (Actual/365 Fixed, PBoC practice for RMB

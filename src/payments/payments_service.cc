@@ -1,12 +1,12 @@
 #include "payments/payments_service.h"
 
 #include <filesystem>
-#include <fstream>
 #include <future>
 
 #include <fmt/format.h>
 
 #include "core/assert.h"
+#include "core/files.h"
 #include "core/limits.h"
 #include "ledger/results.h"
 #include "payments/events.h"
@@ -421,13 +421,9 @@ void PaymentsService::WriteSettlementFile(const Id128& settlement_id) {
   if (r.error != PaymentsError::kOk) return;
   std::error_code ec;
   std::filesystem::create_directories(std::filesystem::path(path).parent_path(), ec);
-  const std::string tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    out << r.body;
-    if (!out) return;
-  }
-  std::filesystem::rename(tmp, path, ec);
+  // A failed write leaves the old file (or none): the file is written again
+  // from the durable settlement at the next start.
+  (void)core::WriteFileAtomically(path, r.body);
 }
 
 // ---------------------------------------------------------------------------

@@ -5,63 +5,31 @@
 #include <fmt/format.h>
 
 #include "core/assert.h"
+#include "core/civil_date.h"
 #include "core/limits.h"
 
 namespace netfin::payments {
-namespace {
-
-constexpr uint64_t kChinaOffsetNs = 8ull * 3600 * core::kNanosPerSecond;
-constexpr uint64_t kDayNs = 86400ull * core::kNanosPerSecond;
-
-// Howard Hinnant's days_from_civil / civil_from_days (public domain
-// algorithms): the proleptic Gregorian calendar without a time zone table.
-int64_t DaysFromCivil(int64_t y, unsigned m, unsigned d) {
-  y -= m <= 2;
-  const int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const unsigned yoe = static_cast<unsigned>(y - era * 400);
-  const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + static_cast<int64_t>(doe) - 719468;
-}
-
-void CivilFromDays(int64_t z, int64_t* y, unsigned* m, unsigned* d) {
-  z += 719468;
-  const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-  const unsigned doe = static_cast<unsigned>(z - era * 146097);
-  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  const unsigned mp = (5 * doy + 2) / 153;
-  *d = doy - (153 * mp + 2) / 5 + 1;
-  *m = mp < 10 ? mp + 3 : mp - 9;
-  *y = static_cast<int64_t>(yoe) + era * 400 + (*m <= 2);
-}
-
-}  // namespace
-
+// Business dates are YYYYMMDD integers in the payments state (compact in
+// records and readable in files); the calendar itself is core's.
 int32_t ChinaBusinessDate(uint64_t timestamp_ns) {
-  const int64_t days = static_cast<int64_t>((timestamp_ns + kChinaOffsetNs) / kDayNs);
-  int64_t y;
-  unsigned m, d;
-  CivilFromDays(days, &y, &m, &d);
-  return static_cast<int32_t>(y * 10000 + m * 100 + d);
+  const core::YearMonthDay ymd = core::ChinaDate(timestamp_ns).ToYmd();
+  return static_cast<int32_t>(ymd.year * 10000 + ymd.month * 100 + ymd.day);
 }
 
+// 1970..2200: a settlement date outside it is a typo, not a business day.
 bool IsValidBusinessDate(int32_t yyyymmdd) {
   const int32_t y = yyyymmdd / 10000;
-  const unsigned m = static_cast<unsigned>(yyyymmdd / 100 % 100);
-  const unsigned d = static_cast<unsigned>(yyyymmdd % 100);
-  if (y < 1970 || y > 2200 || m < 1 || m > 12 || d < 1) return false;
-  int64_t y2;
-  unsigned m2, d2;
-  CivilFromDays(DaysFromCivil(y, m, d), &y2, &m2, &d2);
-  return y2 == y && m2 == m && d2 == d;
+  if (y < 1970 || y > 2200 || yyyymmdd % 10000 < 0) return false;
+  return core::CivilDate::IsValid(y, static_cast<uint32_t>(yyyymmdd / 100 % 100),
+                                  static_cast<uint32_t>(yyyymmdd % 100));
 }
 
 uint64_t ChinaDayEndNs(int32_t yyyymmdd) {
   NETFIN_ASSERT(IsValidBusinessDate(yyyymmdd));
-  const int64_t days = DaysFromCivil(yyyymmdd / 10000, static_cast<unsigned>(yyyymmdd / 100 % 100),
-                                     static_cast<unsigned>(yyyymmdd % 100));
-  return static_cast<uint64_t>(days + 1) * kDayNs - kChinaOffsetNs;
+  const core::CivilDate date = core::CivilDate::FromYmd(
+      yyyymmdd / 10000, static_cast<uint32_t>(yyyymmdd / 100 % 100),
+      static_cast<uint32_t>(yyyymmdd % 100));
+  return core::ChinaDayStartNs(date.AddDays(1));
 }
 
 std::string BusinessDateText(int32_t d) {

@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include "core/assert.h"
+#include "core/civil_date.h"
 #include "core/money.h"
 #include "risk/feature_engine_impl.h"
 
@@ -18,8 +19,6 @@ namespace netfin::risk {
 namespace {
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
-// China Standard Time, UTC+8, all year (no daylight saving since 1991).
-constexpr uint64_t kChinaOffsetNs = 8 * kHourNs;
 // Night in China: 00:00 to 05:59.
 constexpr uint64_t kNightEndHour = 6;
 // The z-score divides by the standard deviation, but by at least one minor
@@ -52,7 +51,7 @@ void ComputeEventFeatures(const PaymentEvent& e, uint64_t amount_minor, FeatureV
   f[Feature::kKindTransfer] = Flag(e.kind == EventKind::kTransfer);
   f[Feature::kKindWithdrawal] = Flag(e.kind == EventKind::kWithdrawal);
   f[Feature::kKindTopUp] = Flag(e.kind == EventKind::kTopUp);
-  const uint64_t hour = (e.timestamp_ns + kChinaOffsetNs) / kHourNs % 24;
+  const uint64_t hour = (e.timestamp_ns + core::kChinaUtcOffsetNs) / kHourNs % 24;
   f[Feature::kHourOfDayCn] = AsDouble(hour);
   f[Feature::kIsNight] = Flag(hour < kNightEndHour);
   f[Feature::kBalanceBefore] = kNaN;
