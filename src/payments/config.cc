@@ -63,6 +63,12 @@ core::Status PaymentsConfig::Validate() const {
     return InvalidArgument("payments.webhook_backoff_ms_base: 1..webhook_backoff_ms_max");
   }
   if (webhook_attempts_max == 0) return InvalidArgument("payments.webhook_attempts_max: 0");
+  if (confirmation_expiry_s == 0 || confirmation_expiry_s > 24 * 3600) {
+    return InvalidArgument("payments.confirmation_expiry_s: 1..86400");
+  }
+  if (confirmation_attempts_max == 0 || confirmation_attempts_max > 10) {
+    return InvalidArgument("payments.confirmation_attempts_max: 1..10");
+  }
   if (settlement_dir.empty()) return InvalidArgument("payments.settlement_dir: empty");
   return core::Status::Ok();
 }
@@ -156,6 +162,10 @@ core::Status ApplyKey(std::string_view k, const toml::node& node, PaymentsConfig
   if (k == "webhook_backoff_ms_max") return ReadUnsigned(node, k, &c->webhook_backoff_ms_max);
   if (k == "webhook_attempts_max") return ReadUnsigned(node, k, &c->webhook_attempts_max);
   if (k == "webhook_timeout_ms") return ReadUnsigned(node, k, &c->webhook_timeout_ms);
+  if (k == "confirmation_expiry_s") return ReadUnsigned(node, k, &c->confirmation_expiry_s);
+  if (k == "confirmation_attempts_max") {
+    return ReadUnsigned(node, k, &c->confirmation_attempts_max);
+  }
   if (k == "refund_fee") {
     std::string policy;
     NETFIN_RETURN_IF_ERROR(ReadString(node, k, &policy));

@@ -58,6 +58,10 @@ struct PaymentsConfig {
   uint64_t webhook_backoff_ms_max = 3600 * 1000;     // at most an hour apart
   uint32_t webhook_attempts_max = 20;                // then abandoned (about 8 hours)
   uint32_t webhook_timeout_ms = 5000;
+  // A challenged payment: how long the customer has to confirm its
+  // one-time code, and how many wrong codes fail it.
+  uint64_t confirmation_expiry_s = 5 * 60;
+  uint32_t confirmation_attempts_max = 3;
 
   const CurrencyConfig* FindCurrency(std::string_view code) const;
   const CurrencyConfig* FindLedger(uint32_t ledger) const;

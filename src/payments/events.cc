@@ -18,7 +18,8 @@ constexpr std::string_view kTypeNames[] = {
     "payment.cancelled",       "payment.expired",      "refund.succeeded",
     "movement.succeeded",      "settlement.created",   "settlement.paid",
     "idempotency.recorded",    "webhook.delivered",    "webhook.attempt_failed",
-    "webhook.abandoned",
+    "webhook.abandoned",       "attempt.screened",     "payment.requires_confirmation",
+    "payment.confirmation_failed", "notice.sent",      "risk_case.labelled",
 };
 static_assert(std::size(kTypeNames) == std::variant_size_v<Event> + 1);
 
@@ -141,6 +142,7 @@ bool IsPublicEvent(EventType type) {
     case EventType::kMovementSucceeded:
     case EventType::kSettlementCreated:
     case EventType::kSettlementPaid:
+    case EventType::kNoticeDelivered:
       return true;
     case EventType::kPlatformOpened:
     case EventType::kCustomerCreated:
@@ -150,6 +152,10 @@ bool IsPublicEvent(EventType type) {
     case EventType::kWebhookDelivered:
     case EventType::kWebhookAttemptFailed:
     case EventType::kWebhookAbandoned:
+    case EventType::kAttemptScreened:
+    case EventType::kPaymentChallenged:
+    case EventType::kConfirmationFailed:
+    case EventType::kCaseLabelled:
       return false;
   }
   return false;
@@ -172,6 +178,11 @@ void SubjectsOf(const Event& event, Id128* a, Id128* b) {
         } else if constexpr (std::is_same_v<T, PaymentCreated>) {
           *a = e.payment.merchant_id;
         } else if constexpr (std::is_same_v<T, PaymentProcessing>) {
+          *a = e.customer_id;
+        } else if constexpr (std::is_same_v<T, PaymentChallenged> ||
+                             std::is_same_v<T, AttemptScreened>) {
+          *a = e.customer_id;
+        } else if constexpr (std::is_same_v<T, NoticeDelivered>) {
           *a = e.customer_id;
         } else if constexpr (std::is_same_v<T, PaymentSucceeded>) {
           *a = e.merchant_id;

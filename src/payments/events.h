@@ -39,6 +39,11 @@ enum class EventType : uint16_t {
   kWebhookDelivered = 16,
   kWebhookAttemptFailed = 17,
   kWebhookAbandoned = 18,
+  kAttemptScreened = 19,
+  kPaymentChallenged = 20,
+  kConfirmationFailed = 21,
+  kNoticeDelivered = 22,
+  kCaseLabelled = 23,
 };
 
 // The feed's name of a type ("payment.succeeded").
@@ -92,10 +97,83 @@ struct PaymentCreated {
     f("expires_at", payment.expires_at_ns);
   }
 };
+// The client's keys and place, as fields of the event that records them.
+template <typename F> void ClientFields(F& f, ClientContext& c) {
+  f("device_key", c.device_key); f("ip_key", c.ip_key); f("has_location", c.has_location);
+  f("lat_micro_deg", c.lat_micro_deg); f("lon_micro_deg", c.lon_micro_deg);
+}
+
 struct PaymentProcessing {
   Id128 id;
   Id128 customer_id;
   template <typename F> void Fields(F& f) { f("id", id); f("customer_id", customer_id); }
+};
+// The risk screen's decision on an attempt (a payment, or a wallet
+// transfer: id is then the movement's, or of a denied transfer, an id no
+// movement has), with all the screen needs to observe it again in
+// recovery. Kept out of the feed: rules are not for merchants to read.
+struct AttemptScreened {
+  Id128 id;
+  AttemptKind kind = AttemptKind::kPayment;
+  Id128 customer_id;
+  Id128 payee_id;
+  Id128 merchant_id;
+  AmountMinor amount = 0;
+  AmountMinor balance_before = 0;
+  ClientContext client;
+  ScreenAction action = ScreenAction::kAllow;
+  uint32_t score_ppm = kNoRiskScore;
+  std::string reasons;
+  template <typename F> void Fields(F& f) {
+    f("id", id); f("kind", kind); f("customer_id", customer_id); f("payee_id", payee_id);
+    f("merchant_id", merchant_id); f("amount", amount); f("balance_before", balance_before);
+    ClientFields(f, client); f("action", action); f("score_ppm", score_ppm);
+    f("reasons", reasons);
+  }
+};
+// The screen challenged the payment: its amount is held (a pending
+// transfer) until the customer confirms. The reminder, one-time code
+// included, is sealed for the notification outbox; only the code's keyed
+// hash is kept to check it.
+struct PaymentChallenged {
+  Id128 id;
+  Id128 customer_id;
+  Id128 hold_transfer_id;
+  std::string code_hash;
+  uint64_t expires_at = 0;  // ns
+  std::string phone_masked;
+  std::string notice_sealed;
+  template <typename F> void Fields(F& f) {
+    f("id", id); f("customer_id", customer_id); f("hold_transfer_id", hold_transfer_id);
+    f("code_hash", code_hash); f("expires_at", expires_at); f("phone_masked", phone_masked);
+    f("notice_sealed", notice_sealed);
+  }
+};
+// A wrong one-time code.
+struct ConfirmationFailed {
+  Id128 id;
+  uint32_t attempts = 0;  // wrong codes so far
+  template <typename F> void Fields(F& f) { f("id", id); f("attempts", attempts); }
+};
+// A reminder went out through every channel (the feed shows it to the
+// customer's subscribers; the code is never in it).
+struct NoticeDelivered {
+  uint64_t event_sequence = 0;  // the PaymentChallenged event's
+  Id128 payment_id;
+  Id128 customer_id;
+  std::string phone_masked;
+  std::string channels;  // comma-separated: "sms,push"
+  template <typename F> void Fields(F& f) {
+    f("event_sequence", event_sequence); f("payment_id", payment_id);
+    f("customer_id", customer_id); f("phone_masked", phone_masked); f("channels", channels);
+  }
+};
+// An analyst's label on a risk case.
+struct CaseLabelled {
+  Id128 id;
+  CaseLabel label = CaseLabel::kNone;
+  std::string key_id;  // who labelled it
+  template <typename F> void Fields(F& f) { f("id", id); f("label", label); f("key_id", key_id); }
 };
 struct PaymentSucceeded {
   Id128 id;
@@ -200,7 +278,9 @@ using Event = std::variant<PlatformOpened, CustomerCreated, CustomerTierChanged,
                            PaymentCreated, PaymentProcessing, PaymentSucceeded, PaymentFailed,
                            PaymentCancelled, PaymentExpired, RefundSucceeded, MovementSucceeded,
                            SettlementCreated, SettlementPaid, IdempotencyRecorded,
-                           WebhookDelivered, WebhookAttemptFailed, WebhookAbandoned>;
+                           WebhookDelivered, WebhookAttemptFailed, WebhookAbandoned,
+                           AttemptScreened, PaymentChallenged, ConfirmationFailed,
+                           NoticeDelivered, CaseLabelled>;
 
 EventType TypeOf(const Event& event);
 // The parties an event concerns (the feed and webhooks filter on them).

@@ -91,6 +91,15 @@ std::vector<Event> Samples() {
   all.push_back(WebhookDelivered{UINT64_MAX - 1, 3});
   all.push_back(WebhookAttemptFailed{77, 4, 1'795'572'000'000'000'999ull, "timeout after 5000 ms"});
   all.push_back(WebhookAbandoned{78, 20});
+  all.push_back(AttemptScreened{Big(30), AttemptKind::kTransfer, Big(31), Big(32), Big(33), 500'000,
+                                1'200'000, ClientContext{Big(34), Big(35), true, 31'230'416, 121'473'701},
+                                ScreenAction::kChallenge, 730'000,
+                                "rule:ato_new_device_new_payee_large,feature:amount"});
+  all.push_back(PaymentChallenged{Big(36), Big(37), Big(38), "5f0e4c1a2b3c4d5e6f708192a3b4c5d6",
+                                  1'795'572'000'000'000'123ull, "138****5678", "sealed-notice"});
+  all.push_back(ConfirmationFailed{Big(39), 2});
+  all.push_back(NoticeDelivered{79, Big(40), Big(41), "139****0000", "sms,push"});
+  all.push_back(CaseLabelled{Big(42), CaseLabel::kFraud, "key_ops_1"});
   return all;
 }
 
@@ -298,6 +307,13 @@ TEST(PaymentsEventsTest, NamesAndPublicTypes) {
   EXPECT_TRUE(IsPublicEvent(EventType::kSettlementCreated));
   EXPECT_FALSE(IsPublicEvent(EventType::kCustomerCreated));
   EXPECT_FALSE(IsPublicEvent(EventType::kIdempotencyRecorded));
+  // Rules, code hashes and labels stay out of the feed; the reminder's
+  // delivery (without its code) is in it.
+  EXPECT_FALSE(IsPublicEvent(EventType::kAttemptScreened));
+  EXPECT_FALSE(IsPublicEvent(EventType::kPaymentChallenged));
+  EXPECT_FALSE(IsPublicEvent(EventType::kCaseLabelled));
+  EXPECT_TRUE(IsPublicEvent(EventType::kNoticeDelivered));
+  EXPECT_EQ(EventTypeName(EventType::kNoticeDelivered), "notice.sent");
   for (const Event& e : Samples()) {
     EXPECT_NE(EventTypeName(TypeOf(e)), "") << e.index();
   }

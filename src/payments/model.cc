@@ -34,6 +34,36 @@ std::string_view PaymentStatusName(PaymentStatus status) {
   return "unknown";
 }
 
+std::string_view ScreenActionName(ScreenAction action) {
+  switch (action) {
+    case ScreenAction::kNone: return "none";
+    case ScreenAction::kAllow: return "allow";
+    case ScreenAction::kChallenge: return "challenge";
+    case ScreenAction::kDeny: return "deny";
+  }
+  return "unknown";
+}
+
+std::string_view CaseLabelName(CaseLabel label) {
+  switch (label) {
+    case CaseLabel::kNone: return "none";
+    case CaseLabel::kFraud: return "fraud";
+    case CaseLabel::kGenuine: return "genuine";
+  }
+  return "unknown";
+}
+
+bool ParseCaseLabel(std::string_view name, CaseLabel* label) {
+  if (name == "fraud") {
+    *label = CaseLabel::kFraud;
+  } else if (name == "genuine") {
+    *label = CaseLabel::kGenuine;
+  } else {
+    return false;
+  }
+  return true;
+}
+
 bool IsFinal(PaymentStatus status) {
   return status == PaymentStatus::kSucceeded || status == PaymentStatus::kFailed ||
          status == PaymentStatus::kCancelled || status == PaymentStatus::kExpired;
@@ -78,6 +108,10 @@ std::string_view PaymentsErrorName(PaymentsError error) {
     case PaymentsError::kRefundExceedsPayment: return "refund_exceeds_payment";
     case PaymentsError::kMerchantBalanceInsufficient: return "merchant_balance_insufficient";
     case PaymentsError::kSettlementNotPayable: return "settlement_not_payable";
+    case PaymentsError::kRiskDenied: return "risk_denied";
+    case PaymentsError::kPaymentNotConfirmable: return "payment_not_confirmable";
+    case PaymentsError::kConfirmationCodeInvalid: return "confirmation_code_invalid";
+    case PaymentsError::kUnknownCase: return "unknown_case";
     case PaymentsError::kInvalidDate: return "invalid_date";
     case PaymentsError::kIdempotencyKeyReused: return "idempotency_key_reused";
     case PaymentsError::kIdempotencyKeyInvalid: return "idempotency_key_invalid";

@@ -116,6 +116,10 @@ enum class PaymentsError {
   kRefundExceedsPayment,   // more than paid less already refunded
   kMerchantBalanceInsufficient,  // the merchant holds less than the refund (already settled)
   kSettlementNotPayable,   // already paid out
+  kRiskDenied,             // the risk screen refused the attempt (a wallet transfer)
+  kPaymentNotConfirmable,  // not waiting for the customer's confirmation (unknown or finished)
+  kConfirmationCodeInvalid,  // the one-time code is wrong (the third wrong code fails the payment)
+  kUnknownCase,            // no risk case for this payment (it was allowed)
   kInvalidDate,
   kIdempotencyKeyReused,   // same key, different request
   kIdempotencyKeyInvalid,
@@ -124,6 +128,37 @@ enum class PaymentsError {
   kUnavailable,            // the ledger is stopping, failed or its queue is full: retry
 };
 std::string_view PaymentsErrorName(PaymentsError error);
+
+// What a risk screen decided for an attempt. DO NOT RENUMBER: persisted.
+enum class ScreenAction : uint8_t {
+  kNone = 0,       // not screened (no screen configured)
+  kAllow = 1,
+  kChallenge = 2,  // held until the customer confirms a one-time code
+  kDeny = 3,
+};
+std::string_view ScreenActionName(ScreenAction action);
+inline constexpr uint32_t kNoRiskScore = UINT32_MAX;  // no model score
+
+// What an attempt moves money as (the risk features tell them apart).
+// DO NOT RENUMBER: persisted.
+enum class AttemptKind : uint8_t { kPayment = 1, kTransfer = 2, kWithdrawal = 3, kTopUp = 4 };
+
+// An analyst's verdict on a risk case. DO NOT RENUMBER: persisted.
+enum class CaseLabel : uint8_t { kNone = 0, kFraud = 1, kGenuine = 2 };
+std::string_view CaseLabelName(CaseLabel label);
+bool ParseCaseLabel(std::string_view name, CaseLabel* label);
+
+// Where a request came from, as the customer's app reports it (the signed
+// body's "client" object). Device and address are kept only as keyed
+// hashes (ClientKeys in payments_service.cc): enough to tell "the same
+// device as before" and nothing more.
+struct ClientContext {
+  Id128 device_key;  // zero: not given
+  Id128 ip_key;      // zero: not given
+  bool has_location = false;
+  int32_t lat_micro_deg = 0;
+  int32_t lon_micro_deg = 0;
+};
 
 // A customer or a merchant. Personal data is sealed (core/crypto.h) with the
 // party id and field name as associated data; it is opened only to be shown
@@ -181,6 +216,20 @@ struct Payment {
   uint64_t paid_at_ns = 0;
   uint64_t updated_at_ns = 0;
   bool settled = false;  // the payment's net is in a settlement
+  // Risk: the screen's decision when the payment was paid, and the client
+  // it was paid from (fed back to the screen when the payment ends).
+  ClientContext client;
+  ScreenAction risk_action = ScreenAction::kNone;
+  uint32_t risk_score_ppm = kNoRiskScore;
+  std::string risk_reasons;  // comma-separated (see payments/screen.h)
+  AmountMinor risk_balance_before = 0;  // the wallet's available balance when screened
+  CaseLabel label = CaseLabel::kNone;
+  // A challenged payment's hold: the pending transfer, the one-time code's
+  // keyed hash, wrong codes so far and when the hold lapses.
+  Id128 hold_transfer_id;
+  std::string confirm_code_hash;
+  uint32_t confirm_attempts = 0;
+  uint64_t hold_expires_at_ns = 0;
 };
 
 struct Refund {

@@ -28,6 +28,8 @@ constexpr uint64_t kBpsScale = 10'000;
 // How many merchants one settlement command settles (one transfer each).
 constexpr size_t kSettlementMerchantsPerRun = 4096;
 constexpr size_t kSweepExpiriesMax = 4096;
+// Lapsed holds released per sweep (one void each, in one batch).
+constexpr size_t kSweepHoldsMax = 1024;
 
 Reply Error(PaymentsError error, std::string message) {
   Reply r;
@@ -134,6 +136,7 @@ class PaymentsService::Op {
     const store::RoleEvent& stored = ctx_.AppendEvent(
         ledger::Role::kPayments, static_cast<uint16_t>(TypeOf(event)), a, b, EncodeEvent(event));
     s_.state_.Apply(event, stored.sequence, stored.timestamp, stored.payload);
+    s_.ObserveOutcome(event);
   }
 
   // Moves money as one linked chain. Empty on success; else the ledger's
@@ -141,7 +144,7 @@ class PaymentsService::Op {
   std::string Move(std::vector<Transfer> legs, const Id128& user_data) {
     NETFIN_ASSERT(!legs.empty());
     for (size_t i = 0; i < legs.size(); ++i) {
-      legs[i].id = NewId();
+      if (legs[i].id.IsZero()) legs[i].id = NewId();  // a hold's id is chosen by its caller
       legs[i].user_data_128 = user_data;
       if (i + 1 < legs.size()) legs[i].flags |= static_cast<uint16_t>(store::TransferFlag::kLinked);
     }
@@ -187,6 +190,11 @@ class PaymentsService::Op {
   }
 
   std::string Qr(const Payment& p) { return s_.QrPayload(p); }
+  // A payment as this caller may see it.
+  std::string PaymentView(const Payment& p) {
+    return PaymentJson(p, CurrencyOf(p.ledger), s_.QrPayload(p), &s_.config_, IsOperator());
+  }
+  const ClientInput& client() const { return call_.client; }
 
  private:
   PaymentsService& s_;
@@ -212,6 +220,7 @@ void PaymentsService::Replay(const store::RoleEvent& event) {
   // would have caught; stop rather than serve a wrong state.
   NETFIN_ASSERT(decoded.ok());
   state_.Apply(decoded.value(), event.sequence, event.timestamp, event.payload);
+  ObserveOutcome(decoded.value());
 }
 
 std::string PaymentsService::WebhookSecret(const Id128& merchant_id) const {
@@ -368,7 +377,8 @@ void PaymentsService::Stop() {
 void PaymentsService::SweeperLoop() {
   std::unique_lock lock(sweeper_mutex_);
   while (!stopping_) {
-    sweeper_wake_.wait_for(lock, std::chrono::milliseconds(options_.sweep_interval_ms));
+    sweeper_wake_.wait_for(lock, std::chrono::milliseconds(options_.sweep_interval_ms),
+                           [this] { return stopping_ || notices_due_.load(); });
     if (stopping_) break;
     lock.unlock();
     Sweep();
@@ -381,10 +391,15 @@ void PaymentsService::SweeperLoop() {
 void PaymentsService::Sweep() {
   Call call;  // the platform itself
   Reply r = Await([&](ReplyFn done) {
-    Submit(call, 0, false,
+    Submit(call, static_cast<uint32_t>(kSweepHoldsMax), false,
            [this](Op& op) {
              for (const Id128& id : state_.ExpiredPayments(op.now(), kSweepExpiriesMax)) {
                op.Emit(PaymentExpired{id}, state_.FindPayment(id)->merchant_id);
+             }
+             // A hold nobody confirmed lapses: the money goes back.
+             for (const Id128& id : state_.LapsedHolds(op.now(), kSweepHoldsMax)) {
+               Reply released = ReleaseHold(op, *state_.FindPayment(id), "confirmation_expired");
+               NETFIN_ASSERT(released.error == PaymentsError::kOk);
              }
              state_.PruneIdempotency(op.now());
              return Ok("");
@@ -392,6 +407,8 @@ void PaymentsService::Sweep() {
            std::move(done));
   });
   (void)r;  // a failed ledger shows on /healthz; the next sweep retries
+  notices_due_.store(false);
+  DeliverNotices();
   std::vector<Id128> files;
   {
     std::lock_guard lock(files_mutex_);
@@ -629,11 +646,39 @@ void PaymentsService::TransferBetweenWallets(const Call& call, MoneyInput in, Re
     if (to->ledger != from->ledger) return Error(PaymentsError::kCurrencyMismatch, "the wallets hold different currencies");
     const AmountMinor left = state_.AllowanceLeft(*from, op.now());
     if (left < in.amount) return Error(PaymentsError::kTierLimitExceeded, fmt::format("the tier allowance left is {}", left));
-    if (AvailableBalance(*op.Ledger(from->wallet_account_id)) < in.amount) return Error(PaymentsError::kInsufficientBalance, "the wallet holds less than the amount");
+    const AmountMinor available = AvailableBalance(*op.Ledger(from->wallet_account_id));
+    if (available < in.amount) return Error(PaymentsError::kInsufficientBalance, "the wallet holds less than the amount");
+    ClientContext client;
+    if (std::string why = ClientKeys(op.client(), &client); !why.empty()) return Error(PaymentsError::kInvalidField, why);
     MovementSucceeded e;
     e.movement = {op.NewId(), MovementKind::kWalletTransfer, from->id, to->id, from->ledger, in.amount, 0};
-    const std::string refused = op.Move({Op::Leg(from->wallet_account_id, to->wallet_account_id, in.amount, from->ledger, TransferCode::kWalletTransfer)}, e.movement.id);
-    if (!refused.empty()) return Error(PaymentsError::kLedgerRefused, "the ledger refused the transfer: " + refused);
+    if (screen_ != nullptr) {
+      ScreenAttempt attempt;
+      attempt.timestamp_ns = op.now();
+      attempt.customer_id = from->id;
+      attempt.payee_id = to->id;
+      attempt.kind = AttemptKind::kTransfer;
+      attempt.amount = in.amount;
+      attempt.balance_before = available;
+      attempt.client = client;
+      const ScreenDecision d = screen_->Screen(attempt);
+      AttemptScreened screened{e.movement.id, AttemptKind::kTransfer, from->id, to->id, Id128{}, in.amount, available, client, d.action, d.score_ppm, d.reasons};
+      if (d.action == ScreenAction::kDeny || d.action == ScreenAction::kChallenge) {
+        // A wallet transfer has no order to hold for confirmation yet: a
+        // challenge refuses it too. The refusal is recorded (the screen
+        // counts it as a failed attempt, also after a restart); the reasons
+        // stay with the operator.
+        screened.action = ScreenAction::kDeny;
+        op.Emit(screened);
+        return Error(PaymentsError::kRiskDenied, "the transfer was refused by risk control; contact customer service if it is yours");
+      }
+      const std::string refused = op.Move({Op::Leg(from->wallet_account_id, to->wallet_account_id, in.amount, from->ledger, TransferCode::kWalletTransfer)}, e.movement.id);
+      if (!refused.empty()) return Error(PaymentsError::kLedgerRefused, "the ledger refused the transfer: " + refused);
+      op.Emit(screened);
+    } else {
+      const std::string refused = op.Move({Op::Leg(from->wallet_account_id, to->wallet_account_id, in.amount, from->ledger, TransferCode::kWalletTransfer)}, e.movement.id);
+      if (!refused.empty()) return Error(PaymentsError::kLedgerRefused, "the ledger refused the transfer: " + refused);
+    }
     op.Emit(e);
     return Ok(MovementJson(*state_.FindMovement(e.movement.id), in.currency), 201);
   }, std::move(reply));
@@ -644,26 +689,204 @@ void PaymentsService::TransferBetweenWallets(const Call& call, MoneyInput in, Re
 
 // Pays a `created` payment from customer's wallet: processing, then
 // succeeded, in the command's batch. The checks come first; nothing is
-// emitted unless the money moved.
+// emitted unless the money moved. With a risk screen, its decision comes
+// after the checks (a payment that cannot succeed is not scored) and before
+// any money moves: allow pays, deny fails the payment (a persisted outcome,
+// answered with the payment), challenge holds the amount (HoldPayment).
 Reply PaymentsService::ChargePayment(Op& op, const Payment& p, const Customer& c) {
   if (p.status != PaymentStatus::kCreated) return Error(PaymentsError::kPaymentNotPayable, fmt::format("the payment is {}", PaymentStatusName(p.status)));
   if (p.expires_at_ns <= op.now()) return Error(PaymentsError::kPaymentExpired, "the payment expired");
   if (c.ledger != p.ledger) return Error(PaymentsError::kCurrencyMismatch, "the wallet holds " + op.CurrencyOf(c.ledger) + ", the payment is in " + op.CurrencyOf(p.ledger));
   const AmountMinor left = state_.AllowanceLeft(c, op.now());
   if (left < p.amount) return Error(PaymentsError::kTierLimitExceeded, fmt::format("the tier allowance left is {}", left));
-  if (AvailableBalance(*op.Ledger(c.wallet_account_id)) < p.amount) return Error(PaymentsError::kInsufficientBalance, "the wallet holds less than the amount");
+  const AmountMinor available = AvailableBalance(*op.Ledger(c.wallet_account_id));
+  if (available < p.amount) return Error(PaymentsError::kInsufficientBalance, "the wallet holds less than the amount");
+  ClientContext client;
+  if (std::string why = ClientKeys(op.client(), &client); !why.empty()) return Error(PaymentsError::kInvalidField, why);
   const Merchant* m = state_.FindMerchant(p.merchant_id);
-  AmountMinor fee = 0;
-  NETFIN_ASSERT(core::MultiplyRateRoundHalfEven(p.amount, m->fee_bps, kBpsScale, &fee) && fee <= p.amount);
-  std::vector<Transfer> legs = {Op::Leg(c.wallet_account_id, m->merchant_account_id, p.amount, p.ledger, TransferCode::kPayment)};
-  if (fee > 0) legs.push_back(Op::Leg(m->merchant_account_id, state_.Platform(p.ledger)->fee_account_id, fee, p.ledger, TransferCode::kPaymentFee));
-  const std::string refused = op.Move(std::move(legs), p.id);
-  if (!refused.empty()) return Error(PaymentsError::kLedgerRefused, "the ledger refused the payment: " + refused);
   const Id128 id = p.id;  // p is not to be used after Emit
-  op.Emit(PaymentProcessing{id, c.id}, p.merchant_id);
-  op.Emit(PaymentSucceeded{id, c.id, p.merchant_id, p.amount, fee});
-  const Payment* paid = state_.FindPayment(id);
-  return Ok(PaymentJson(*paid, op.CurrencyOf(paid->ledger), op.Qr(*paid)));
+  std::optional<AttemptScreened> screened;
+  if (screen_ != nullptr) {
+    ScreenAttempt attempt;
+    attempt.timestamp_ns = op.now();
+    attempt.customer_id = c.id;
+    attempt.payee_id = m->id;
+    attempt.merchant_id = m->id;
+    attempt.kind = AttemptKind::kPayment;
+    attempt.amount = p.amount;
+    attempt.balance_before = available;
+    attempt.client = client;
+    const ScreenDecision decision = screen_->Screen(attempt);
+    NETFIN_ASSERT(decision.action != ScreenAction::kNone);
+    screened = AttemptScreened{id, AttemptKind::kPayment, c.id, m->id, m->id, p.amount, available,
+                               client, decision.action, decision.score_ppm, decision.reasons};
+  }
+  const ScreenAction action = screened ? screened->action : ScreenAction::kNone;
+  if (action == ScreenAction::kChallenge) {
+    Transfer hold = Op::Leg(c.wallet_account_id, m->merchant_account_id, p.amount, p.ledger, TransferCode::kPayment);
+    hold.id = op.NewId();
+    hold.flags = static_cast<uint16_t>(store::TransferFlag::kPending);
+    const std::string refused = op.Move({hold}, id);
+    if (!refused.empty()) return Error(PaymentsError::kLedgerRefused, "the ledger refused the hold: " + refused);
+    op.Emit(*screened);
+    op.Emit(PaymentProcessing{id, c.id}, m->id);
+    return HoldPayment(op, *state_.FindPayment(id), c, hold.id);
+  }
+  AmountMinor fee = 0;
+  if (action != ScreenAction::kDeny) {
+    NETFIN_ASSERT(core::MultiplyRateRoundHalfEven(p.amount, m->fee_bps, kBpsScale, &fee) && fee <= p.amount);
+    std::vector<Transfer> legs = {Op::Leg(c.wallet_account_id, m->merchant_account_id, p.amount, p.ledger, TransferCode::kPayment)};
+    if (fee > 0) legs.push_back(Op::Leg(m->merchant_account_id, state_.Platform(p.ledger)->fee_account_id, fee, p.ledger, TransferCode::kPaymentFee));
+    const std::string refused = op.Move(std::move(legs), id);
+    if (!refused.empty()) return Error(PaymentsError::kLedgerRefused, "the ledger refused the payment: " + refused);
+  }
+  if (screened) op.Emit(*screened);
+  op.Emit(PaymentProcessing{id, c.id}, m->id);
+  if (action == ScreenAction::kDeny) {
+    op.Emit(PaymentFailed{id, "risk_denied"});
+  } else {
+    op.Emit(PaymentSucceeded{id, c.id, m->id, state_.FindPayment(id)->amount, fee});
+  }
+  return Ok(op.PaymentView(*state_.FindPayment(id)));
+}
+
+// The one-time code's keyed hash: bound to the payment, so a code is good
+// for its own payment only, and useless to whoever reads the journal.
+namespace {
+std::string ConfirmationCodeHash(const core::SecretKey& key, const Id128& payment_id,
+                                 std::string_view code) {
+  const auto h = core::KeyedHash128(key, "confirmation/" + payment_id.ToDecimal(), code);
+  return fmt::format("{:016x}{:016x}", h[0], h[1]);
+}
+
+std::string MajorUnits(AmountMinor amount, uint32_t exponent) {
+  uint64_t scale = 1;
+  for (uint32_t i = 0; i < exponent; ++i) scale *= 10;
+  if (exponent == 0) return std::to_string(amount);
+  return fmt::format("{}.{:0{}}", static_cast<uint64_t>(amount) / scale,
+                     static_cast<uint64_t>(amount) % scale, exponent);
+}
+}  // namespace
+
+// A challenged payment: the amount is held (the pending transfer hold_id,
+// already made) and a safe-transaction reminder with a one-time code goes
+// to the notification outbox, sealed. The code itself is never stored.
+Reply PaymentsService::HoldPayment(Op& op, const Payment& p, const Customer& c, const Id128& hold_id) {
+  const std::string code = fmt::format("{:06}", core::RandomBelow(1'000'000));
+  const Merchant* m = state_.FindMerchant(p.merchant_id);
+  const CurrencyConfig* currency = config_.FindLedger(p.ledger);
+  const uint64_t minutes = (config_.confirmation_expiry_s + 59) / 60;
+  const std::string text = fmt::format(
+      "[netfin] Safe-transaction reminder: a payment of {} {} to {} is waiting for your "
+      "confirmation. If you made it, confirm it with code {} within {} minute{}. If you did "
+      "not, decline it and change your password. Never tell anyone this code.",
+      MajorUnits(p.amount, currency ? currency->exponent : 2), currency ? currency->code : "",
+      "merchant " + m->id.ToDecimal(), code, minutes, minutes == 1 ? "" : "s");
+  PaymentChallenged e;
+  e.id = p.id;
+  e.customer_id = c.id;
+  e.hold_transfer_id = hold_id;
+  e.code_hash = ConfirmationCodeHash(master_key_, p.id, code);
+  e.expires_at = op.now() + config_.confirmation_expiry_s * core::kNanosPerSecond;
+  e.phone_masked = MaskedPhone(c, master_key_);
+  e.notice_sealed = core::SealText(master_key_, text, "notice/" + p.id.ToDecimal());
+  const Id128 id = p.id;
+  op.Emit(e);
+  // The sweeper delivers it at once; its read runs after this batch is durable.
+  notices_due_.store(true);
+  sweeper_wake_.notify_one();
+  return Ok(op.PaymentView(*state_.FindPayment(id)));
+}
+
+// Voids a challenged payment's hold and fails it with failure_code.
+Reply PaymentsService::ReleaseHold(Op& op, const Payment& p, std::string failure_code) {
+  NETFIN_ASSERT(p.status == PaymentStatus::kRequiresConfirmation);
+  const Customer* c = state_.FindCustomer(p.customer_id);
+  const Merchant* m = state_.FindMerchant(p.merchant_id);
+  Transfer release = Op::Leg(c->wallet_account_id, m->merchant_account_id, p.amount, p.ledger, TransferCode::kPayment);
+  release.pending_id = p.hold_transfer_id;
+  release.flags = static_cast<uint16_t>(store::TransferFlag::kVoidPendingTransfer);
+  const Id128 id = p.id;
+  const std::string refused = op.Move({release}, id);
+  if (!refused.empty()) return Error(PaymentsError::kLedgerRefused, "the ledger refused to release the hold: " + refused);
+  op.Emit(PaymentFailed{id, std::move(failure_code)});
+  return Ok(op.PaymentView(*state_.FindPayment(id)));
+}
+
+ScreenAttempt PaymentsService::AttemptOf(const Payment& p, uint64_t now_ns) const {
+  ScreenAttempt a;
+  a.timestamp_ns = now_ns;
+  a.customer_id = p.customer_id;
+  a.payee_id = p.merchant_id;
+  a.merchant_id = p.merchant_id;
+  a.kind = AttemptKind::kPayment;
+  a.amount = p.amount;
+  a.client = p.client;
+  a.succeeded = p.status == PaymentStatus::kSucceeded;
+  return a;
+}
+
+// Tells the screen how an attempt ended, from the event that ended it:
+// the same events live and in recovery, so the screen's memory is rebuilt
+// by replaying the journal.
+void PaymentsService::ObserveOutcome(const Event& event) {
+  if (screen_ == nullptr) return;
+  if (const auto* e = std::get_if<AttemptScreened>(&event)) {
+    if (e->kind == AttemptKind::kPayment) return;  // observed when the payment ends
+    ScreenAttempt a;
+    a.customer_id = e->customer_id;
+    a.payee_id = e->payee_id;
+    a.merchant_id = e->merchant_id;
+    a.kind = e->kind;
+    a.amount = e->amount;
+    a.balance_before = e->balance_before;
+    a.client = e->client;
+    a.succeeded = e->action != ScreenAction::kDeny;
+    a.timestamp_ns = state_.LatestTimestampNs();
+    screen_->Observe(a);
+    return;
+  }
+  Id128 id;
+  if (const auto* e = std::get_if<PaymentSucceeded>(&event)) id = e->id;
+  if (const auto* e = std::get_if<PaymentFailed>(&event)) id = e->id;
+  if (id.IsZero()) return;
+  const Payment* p = state_.FindPayment(id);
+  if (p == nullptr || p->risk_action == ScreenAction::kNone) return;
+  screen_->Observe(AttemptOf(*p, p->updated_at_ns));
+}
+
+std::string PaymentsService::ClientKeys(const ClientInput& in, ClientContext* out) const {
+  *out = ClientContext{};
+  auto printable = [](const std::string& v, size_t max) {
+    if (v.size() > max) return false;
+    for (unsigned char ch : v) {
+      if (ch < 0x21 || ch > 0x7e) return false;
+    }
+    return true;
+  };
+  if (!printable(in.device_id, 128)) return "client.device_id: at most 128 printable characters";
+  if (!printable(in.ip, 64)) return "client.ip: at most 64 printable characters";
+  if (in.lat_deg.has_value() != in.lon_deg.has_value()) return "client: lat and lon go together";
+  if (in.lat_deg) {
+    const double lat = *in.lat_deg, lon = *in.lon_deg;
+    if (!(lat >= -90 && lat <= 90) || !(lon >= -180 && lon <= 180)) return "client: lat -90..90, lon -180..180";
+    out->has_location = true;
+    out->lat_micro_deg = static_cast<int32_t>(std::lround(lat * 1e6));
+    out->lon_micro_deg = static_cast<int32_t>(std::lround(lon * 1e6));
+  }
+  auto key = [&](std::string_view kind, std::string_view text) {
+    const auto h = core::KeyedHash128(master_key_, kind, text);
+    return Id128{h[0], h[1] == 0 ? 1 : h[1]};
+  };
+  if (!in.device_id.empty()) out->device_key = key("client_device", in.device_id);
+  if (!in.ip.empty()) {
+    // One address, one key: IPv4 and its IPv6-mapped spelling agree.
+    std::string ip = in.ip;
+    for (char& ch : ip) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    if (ip.starts_with("::ffff:") && ip.find('.') != std::string::npos) ip.erase(0, 7);
+    out->ip_key = key("client_ip", ip);
+  }
+  return "";
 }
 
 void PaymentsService::CreatePayment(const Call& call, NewPayment in, ReplyFn reply) {
@@ -705,7 +928,7 @@ void PaymentsService::CreatePayment(const Call& call, NewPayment in, ReplyFn rep
     if (!by_customer) {
       op.Emit(e);
       const Payment* created = state_.FindPayment(p.id);
-      return Ok(PaymentJson(*created, cur->code, op.Qr(*created)), 201);
+      return Ok(op.PaymentView(*created), 201);
     }
     // Direct payment: the checks above make the charge succeed, so the
     // order is created only together with its money.
@@ -732,6 +955,150 @@ void PaymentsService::PayPayment(const Call& call, Id128 id, ReplyFn reply) {
   }, std::move(reply));
 }
 
+// ---------------------------------------------------------------------------
+// Risk: confirmation of a challenged payment, and cases.
+
+namespace {
+// A challenged payment its payer may act on; a stranger, a missing id and a
+// payment not held get answers that reveal nothing about the others.
+Reply CheckConfirmable(const Payment* p, const Principal& who) {
+  if (who.role != PrincipalRole::kCustomer) return Error(PaymentsError::kForbidden, "only the payer confirms or declines a payment");
+  if (p == nullptr || p->customer_id != who.party_id) return Error(PaymentsError::kForbidden, "not a payment you may confirm");
+  if (p->status != PaymentStatus::kRequiresConfirmation) return Error(PaymentsError::kPaymentNotConfirmable, fmt::format("the payment is {}, not waiting for confirmation", PaymentStatusName(p->status)));
+  return Reply{};
+}
+}  // namespace
+
+void PaymentsService::ConfirmPayment(const Call& call, Id128 id, std::string code, ReplyFn reply) {
+  // 2 ledger events: the post of the hold and the fee.
+  Submit(call, 2, true, [this, id, code = std::move(code)](Op& op) -> Reply {
+    const Payment* p = state_.FindPayment(id);
+    if (Reply refused = CheckConfirmable(p, op.who()); refused.error != PaymentsError::kOk) return refused;
+    if (code.size() != 6 || code.find_first_not_of("0123456789") != std::string::npos) return Error(PaymentsError::kInvalidField, "code: 6 digits");
+    if (p->hold_expires_at_ns <= op.now()) return ReleaseHold(op, *p, "confirmation_expired");
+    if (!core::ConstantTimeEqual(ConfirmationCodeHash(master_key_, id, code), p->confirm_code_hash)) {
+      const uint32_t attempts = p->confirm_attempts + 1;
+      op.Emit(ConfirmationFailed{id, attempts});
+      if (attempts < config_.confirmation_attempts_max) {
+        return Error(PaymentsError::kConfirmationCodeInvalid, fmt::format("wrong code: {} attempt{} left", config_.confirmation_attempts_max - attempts, config_.confirmation_attempts_max - attempts == 1 ? "" : "s"));
+      }
+      // The last wrong code fails the payment and releases the money; the
+      // answer is still the wrong-code error, and the payment shows why.
+      Reply released = ReleaseHold(op, *state_.FindPayment(id), "confirmation_failed");
+      if (released.error != PaymentsError::kOk) return released;
+      return Error(PaymentsError::kConfirmationCodeInvalid, "wrong code: no attempts left; the payment failed and the money was released");
+    }
+    const Customer* c = state_.FindCustomer(p->customer_id);
+    const Merchant* m = state_.FindMerchant(p->merchant_id);
+    AmountMinor fee = 0;
+    NETFIN_ASSERT(core::MultiplyRateRoundHalfEven(p->amount, m->fee_bps, kBpsScale, &fee) && fee <= p->amount);
+    Transfer post = Op::Leg(c->wallet_account_id, m->merchant_account_id, p->amount, p->ledger, TransferCode::kPayment);
+    post.pending_id = p->hold_transfer_id;
+    post.flags = static_cast<uint16_t>(store::TransferFlag::kPostPendingTransfer);
+    std::vector<Transfer> legs = {post};
+    if (fee > 0) legs.push_back(Op::Leg(m->merchant_account_id, state_.Platform(p->ledger)->fee_account_id, fee, p->ledger, TransferCode::kPaymentFee));
+    const std::string refused = op.Move(std::move(legs), id);
+    if (!refused.empty()) return Error(PaymentsError::kLedgerRefused, "the ledger refused the confirmation: " + refused);
+    op.Emit(PaymentSucceeded{id, c->id, m->id, p->amount, fee});
+    return Ok(op.PaymentView(*state_.FindPayment(id)));
+  }, std::move(reply));
+}
+
+void PaymentsService::DeclinePayment(const Call& call, Id128 id, ReplyFn reply) {
+  Submit(call, 1, true, [this, id](Op& op) -> Reply {
+    const Payment* p = state_.FindPayment(id);
+    if (Reply refused = CheckConfirmable(p, op.who()); refused.error != PaymentsError::kOk) return refused;
+    return ReleaseHold(op, *p, "declined_by_customer");
+  }, std::move(reply));
+}
+
+void PaymentsService::ListRiskCases(const Call& call, PageInput page, ReplyFn reply) {
+  Read(call, [this, page](Op& op) -> Reply {
+    if (!op.IsOperator()) return Error(PaymentsError::kForbidden, "risk cases are for the operator");
+    return Page(&state_.RiskCases(), page, [&](const Id128& id) { return op.PaymentView(*state_.FindPayment(id)); });
+  }, std::move(reply));
+}
+
+void PaymentsService::LabelRiskCase(const Call& call, Id128 id, CaseLabel label, ReplyFn reply) {
+  Submit(call, 0, true, [this, id, label](Op& op) -> Reply {
+    if (!op.IsOperator()) return Error(PaymentsError::kForbidden, "risk cases are for the operator");
+    if (label == CaseLabel::kNone) return Error(PaymentsError::kInvalidField, "label: fraud or genuine");
+    const Payment* p = state_.FindPayment(id);
+    if (p == nullptr || (p->risk_action != ScreenAction::kChallenge && p->risk_action != ScreenAction::kDeny)) return Error(PaymentsError::kUnknownCase, "no risk case for this payment");
+    if (p->label != label) op.Emit(CaseLabelled{id, label, op.who().key_id});
+    return Ok(op.PaymentView(*state_.FindPayment(id)));
+  }, std::move(reply));
+}
+
+// Every screened payment as a labelled log in PaySim's columns, so that
+// `netfin train fraud --data` retrains on it. isFraud is the analyst's
+// label (an unlabelled payment counts as genuine); isFlaggedFraud marks
+// what the screen challenged or denied. step is the hour since the first
+// exported payment; balances are the wallet's before and after as far as
+// the payment knows them (the merchant's are not tracked: 0).
+void PaymentsService::ExportRiskLabels(const Call& call, ReplyFn reply) {
+  Read(call, [this](Op& op) -> Reply {
+    if (!op.IsOperator()) return Error(PaymentsError::kForbidden, "risk labels are for the operator");
+    std::string csv = "step,type,amount,nameOrig,oldbalanceOrg,newbalanceOrig,nameDest,oldbalanceDest,newbalanceDest,isFraud,isFlaggedFraud\n";
+    const std::vector<Id128>& ids = state_.ScreenedPayments();
+    const uint64_t first_ns = ids.empty() ? 0 : state_.FindPayment(ids.front())->created_at_ns;
+    for (const Id128& id : ids) {
+      const Payment& p = *state_.FindPayment(id);
+      const CurrencyConfig* currency = config_.FindLedger(p.ledger);
+      const uint32_t exponent = currency ? currency->exponent : 2;
+      const uint64_t step = (p.created_at_ns - std::min(first_ns, p.created_at_ns)) / (3600 * core::kNanosPerSecond) + 1;
+      const AmountMinor before = p.risk_balance_before;
+      const AmountMinor after = p.status == PaymentStatus::kSucceeded && before >= p.amount ? before - p.amount : before;
+      csv += fmt::format("{},PAYMENT,{},C{},{},{},M{},0,0,{},{}\n", step, MajorUnits(p.amount, exponent),
+                         p.customer_id.ToDecimal(), MajorUnits(before, exponent), MajorUnits(after, exponent),
+                         p.merchant_id.ToDecimal(), p.label == CaseLabel::kFraud ? 1 : 0,
+                         p.risk_action == ScreenAction::kChallenge || p.risk_action == ScreenAction::kDeny ? 1 : 0);
+    }
+    (void)op;
+    return Ok(std::move(csv));
+  }, std::move(reply));
+}
+
+// Sends every undelivered reminder through every channel, and records the
+// ones that went out. A channel that fails leaves the reminder for the next
+// sweep (a channel that succeeded may send it twice: a reminder is
+// idempotent for the customer, a lost one is not).
+void PaymentsService::DeliverNotices() {
+  if (notice_channels_.empty()) return;
+  Call call;
+  std::vector<Notice> notices;
+  Reply r = Await([&](ReplyFn done) {
+    Read(call, [&](Op&) {
+      for (const NoticeItem& item : state_.PendingNotices(kSweepExpiriesMax)) {
+        auto text = core::OpenText(master_key_, item.notice_sealed, "notice/" + item.payment_id.ToDecimal());
+        if (!text.ok()) continue;  // unreadable: corruption the journal check reports
+        notices.push_back({item.event_sequence, item.payment_id, item.customer_id, item.phone_masked, std::move(text.value()), 0});
+      }
+      return Ok("");
+    }, std::move(done));
+  });
+  if (r.error != PaymentsError::kOk) return;
+  for (const Notice& notice : notices) {
+    std::string channels;
+    bool all = true;
+    for (NoticeChannel* channel : notice_channels_) {
+      if (!channel->Deliver(notice).ok()) {
+        all = false;
+        break;
+      }
+      if (!channels.empty()) channels += ',';
+      channels += channel->name();
+    }
+    if (!all) continue;
+    Await([&](ReplyFn done) {
+      Submit(call, 0, false, [&](Op& op) {
+        op.Emit(NoticeDelivered{notice.sequence, notice.payment_id, notice.customer_id, notice.phone_masked, channels});
+        return Ok("");
+      }, std::move(done));
+    });
+  }
+}
+
 namespace {
 // Whether the principal may see the payment: the operator, its merchant, its payer.
 bool MaySee(const Principal& who, const Payment& p) {
@@ -751,7 +1118,7 @@ void PaymentsService::CancelPayment(const Call& call, Id128 id, ReplyFn reply) {
     if (p == nullptr) return Error(PaymentsError::kUnknownPayment, "no such payment");
     if (p->status != PaymentStatus::kCreated) return Error(PaymentsError::kPaymentNotCancellable, fmt::format("the payment is {}", PaymentStatusName(p->status)));
     op.Emit(PaymentCancelled{id}, p->merchant_id);
-    return Ok(PaymentJson(*p, op.CurrencyOf(p->ledger), op.Qr(*p)));
+    return Ok(op.PaymentView(*p));
   }, std::move(reply));
 }
 
@@ -762,7 +1129,7 @@ void PaymentsService::GetPayment(const Call& call, Id128 id, ReplyFn reply) {
     const bool open_order = p != nullptr && op.who().role == PrincipalRole::kCustomer && p->status == PaymentStatus::kCreated;
     if (!op.IsOperator() && (p == nullptr || !(MaySee(op.who(), *p) || open_order))) return Error(PaymentsError::kForbidden, "not your payment");
     if (p == nullptr) return Error(PaymentsError::kUnknownPayment, "no such payment");
-    return Ok(PaymentJson(*p, op.CurrencyOf(p->ledger), op.Qr(*p)));
+    return Ok(op.PaymentView(*p));
   }, std::move(reply));
 }
 
@@ -771,7 +1138,7 @@ void PaymentsService::ListPayments(const Call& call, PageInput page, ReplyFn rep
     const std::vector<Id128>* ids = op.IsOperator() ? &state_.AllPayments() : state_.PaymentsOf(op.who().party_id);
     return Page(ids, page, [&](const Id128& id) {
       const Payment* p = state_.FindPayment(id);
-      return PaymentJson(*p, op.CurrencyOf(p->ledger), op.Qr(*p));
+      return op.PaymentView(*p);
     });
   }, std::move(reply));
 }

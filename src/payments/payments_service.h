@@ -18,6 +18,7 @@
 //
 // Thread-safe: every public method may be called from any thread.
 
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
@@ -34,6 +35,7 @@
 #include "payments/config.h"
 #include "payments/model.h"
 #include "payments/payments_state.h"
+#include "payments/screen.h"
 
 namespace netfin::payments {
 
@@ -48,11 +50,43 @@ struct Reply {
 };
 using ReplyFn = std::function<void(Reply)>;
 
+// Where a customer's request came from, as the app reports it in the signed
+// body ("client": {"device_id", "ip", "lat", "lon"}); the API puts the TCP
+// peer's address in ip when the body has none. Only keyed hashes of device
+// and address are kept.
+struct ClientInput {
+  std::string device_id;
+  std::string ip;
+  std::optional<double> lat_deg;  // both or neither
+  std::optional<double> lon_deg;
+};
+
 // What every call carries besides its own fields.
 struct Call {
   Principal principal;
   std::string idempotency_key;  // POSTs: required (1..255 printable ASCII)
   std::string fingerprint;      // SHA-256 of the request (method, target, body)
+  ClientInput client;           // payments and transfers: fed to the risk screen
+};
+
+// A safe-transaction reminder waiting in the notification outbox.
+struct Notice {
+  uint64_t sequence = 0;    // the outbox key (the challenge event's sequence)
+  Id128 payment_id;
+  Id128 customer_id;
+  std::string phone_masked;  // "138****5678"
+  std::string text;          // the reminder, the one-time code included
+  uint32_t attempts = 0;     // deliveries tried so far
+};
+
+// A channel a reminder goes out through (SMS, app push): an adapter to a
+// gateway. Deliver is called from the sweeper thread; a failure is retried
+// at the next sweep.
+class NoticeChannel {
+ public:
+  virtual ~NoticeChannel() = default;
+  virtual std::string_view name() const = 0;  // "sms", "push"
+  virtual core::Status Deliver(const Notice& notice) = 0;
 };
 
 struct PersonalInput {
@@ -115,6 +149,12 @@ class PaymentsService {
                   PaymentsServiceOptions options = {});
   ~PaymentsService();
 
+  // The risk screen every payment and wallet transfer is decided by, and
+  // the channels reminders go out through (every channel gets each
+  // reminder). REQUIRES: before Replay and Start; outlive the service.
+  void SetScreen(PaymentScreen* screen) { screen_ = screen; }
+  void AddNoticeChannel(NoticeChannel* channel) { notice_channels_.push_back(channel); }
+
   // Recovery: feed every durable payments role event (LedgerServiceOptions::
   // replay_event), before Start.
   void Replay(const store::RoleEvent& event);
@@ -147,6 +187,19 @@ class PaymentsService {
   void ListPayments(const Call& call, PageInput page, ReplyFn reply);
   void CreateRefund(const Call& call, NewRefund input, ReplyFn reply);
   void ListRefunds(const Call& call, Id128 payment_id, ReplyFn reply);
+
+  // ---- risk: a challenged payment (requires_confirmation) is held as a
+  // pending transfer until its payer confirms the one-time code of the
+  // safe-transaction reminder, declines, or lets it lapse.
+  void ConfirmPayment(const Call& call, Id128 payment_id, std::string code, ReplyFn reply);
+  void DeclinePayment(const Call& call, Id128 payment_id, ReplyFn reply);
+  // Cases (operator): challenged and denied payments, newest last; an
+  // analyst labels each fraud or genuine; every screened payment with its
+  // label exported as a labelled log in PaySim's columns (CSV), which
+  // `netfin train fraud --data` reads.
+  void ListRiskCases(const Call& call, PageInput page, ReplyFn reply);
+  void LabelRiskCase(const Call& call, Id128 payment_id, CaseLabel label, ReplyFn reply);
+  void ExportRiskLabels(const Call& call, ReplyFn reply);
 
   // ---- settlement (operator runs; merchants read their own)
   // early: settle the current business day up to now (an early close, e.g.
@@ -196,6 +249,14 @@ class PaymentsService {
   void Read(const Call& call, std::function<Reply(Op&)> body, ReplyFn reply);
   core::Status EnsurePlatform(ledger::LedgerService& ledger);
   Reply ChargePayment(Op& op, const Payment& payment, const Customer& customer);
+  Reply HoldPayment(Op& op, const Payment& payment, const Customer& customer,
+                    const Id128& hold_id);
+  Reply ReleaseHold(Op& op, const Payment& payment, std::string failure_code);
+  ScreenAttempt AttemptOf(const Payment& payment, uint64_t now_ns) const;
+  void ObserveOutcome(const Event& event);
+  // The keys of the client a request names; a message when it is malformed.
+  std::string ClientKeys(const ClientInput& in, ClientContext* out) const;
+  void DeliverNotices();
   Reply SettleMerchant(Op& op, const Merchant& merchant, int32_t business_date,
                        std::vector<std::string>* made);
   std::string QrPayload(const Payment& payment) const;
@@ -211,6 +272,9 @@ class PaymentsService {
   const core::Clock* clock_;
   PaymentsState state_;  // applier thread only
   ledger::LedgerService* ledger_ = nullptr;
+  PaymentScreen* screen_ = nullptr;
+  std::vector<NoticeChannel*> notice_channels_;
+  std::atomic<bool> notices_due_{false};  // a challenge was made: the sweeper delivers now
 
   std::mutex sweeper_mutex_;
   std::condition_variable sweeper_wake_;

@@ -1,5 +1,6 @@
 #include "payments/payments_service.h"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <rapidjson/document.h>
 
@@ -1536,6 +1537,297 @@ TEST_F(PaymentsServiceTest, CustomerPaymentPagesListEveryPayment) {
     page.after = I(d, "next_cursor");
   }
   EXPECT_EQ(seen, (std::vector<Id128>{older_order, direct}));
+}
+
+// ---------------------------------------------------------------------------
+// Risk: screened payments, challenges held until confirmed, cases.
+
+// Decides by amount: >= deny_at denies, >= challenge_at challenges; records
+// what it was asked and told.
+class AmountScreen final : public PaymentScreen {
+ public:
+  AmountMinor challenge_at = 500'000;
+  AmountMinor deny_at = 9'000'000;
+  std::vector<ScreenAttempt> screened, observed;
+
+  ScreenDecision Screen(const ScreenAttempt& a) override {
+    screened.push_back(a);
+    if (a.amount >= deny_at) return {ScreenAction::kDeny, 990'000, "rule:too_big,feature:amount"};
+    if (a.amount >= challenge_at) return {ScreenAction::kChallenge, 600'000, "rule:big"};
+    return {ScreenAction::kAllow, 1'000, ""};
+  }
+  void Observe(const ScreenAttempt& a) override { observed.push_back(a); }
+};
+
+// Keeps every reminder; can be told to fail.
+class CapturingChannel final : public NoticeChannel {
+ public:
+  std::vector<Notice> sent;
+  bool fail = false;
+  std::string_view name() const override { return "sms"; }
+  core::Status Deliver(const Notice& n) override {
+    if (fail) return core::Unavailable("gateway down");
+    sent.push_back(n);
+    return core::Status::Ok();
+  }
+  // The one-time code of the latest reminder for a payment.
+  std::string CodeFor(const Id128& payment) const {
+    for (auto it = sent.rbegin(); it != sent.rend(); ++it) {
+      if (it->payment_id != payment) continue;
+      const size_t at = it->text.find("code ");
+      if (at != std::string::npos) return it->text.substr(at + 5, 6);
+    }
+    return "";
+  }
+};
+
+class RiskFlowTest : public PaymentsServiceTest {
+ protected:
+  RiskFlowTest() {
+    h().UseScreen(&screen_);
+    h().AddNoticeChannel(&channel_);
+    h().Restart();
+    customer_ = h().NewCustomerId(3);
+    merchant_ = h().NewMerchantId(100);  // 1%
+    EXPECT_OK(h().TopUp(customer_, 10'000'000));
+  }
+  Reply Confirm(const Call& call, Id128 payment, const std::string& code) {
+    return h().Run([&](ReplyFn done) { h().svc().ConfirmPayment(call, payment, code, std::move(done)); });
+  }
+  Reply Decline(const Call& call, Id128 payment) {
+    return h().Run([&](ReplyFn done) { h().svc().DeclinePayment(call, payment, std::move(done)); });
+  }
+  uint64_t Available(Id128 customer) { return U(Parse(h().Wallet(customer).body), "available"); }
+  std::string Status(Id128 payment) {
+    return S(Parse(h().GetPayment(h().Operator(), payment).body), "status");
+  }
+  // A challenged payment of amount, its reminder delivered.
+  Id128 Challenged(AmountMinor amount) {
+    Reply r = h().Direct(customer_, merchant_, amount);
+    EXPECT_OK(r);
+    rapidjson::Document d = Parse(r.body);
+    EXPECT_EQ(S(d, "status"), "requires_confirmation");
+    EXPECT_EQ(S(d["risk"], "action"), "challenge");
+    EXPECT_EQ(U(d["confirmation"], "attempts_left"), 3u);
+    h().svc().SweepNow();
+    return I(d, "id");
+  }
+
+  AmountScreen screen_;
+  CapturingChannel channel_;
+  Id128 customer_, merchant_;
+};
+
+TEST_F(RiskFlowTest, AllowedPaymentPaysAndIsObservedOnce) {
+  const Id128 paid = h().Paid(customer_, merchant_, 10'000);
+  EXPECT_EQ(Status(paid), "succeeded");
+  ASSERT_EQ(screen_.screened.size(), 1u);
+  EXPECT_EQ(screen_.screened[0].balance_before, 10'000'000);
+  EXPECT_EQ(screen_.screened[0].merchant_id, merchant_);
+  ASSERT_EQ(screen_.observed.size(), 1u);
+  EXPECT_TRUE(screen_.observed[0].succeeded);
+  EXPECT_EQ(h().Balance(customer_), 10'000'000u - 10'000u);
+  h().ExpectBalanced();
+}
+
+TEST_F(RiskFlowTest, DeniedPaymentFailsWithItsReasonAndMovesNothing) {
+  ASSERT_OK(h().TopUp(customer_, 5'000'000));
+  Reply r = h().Direct(customer_, merchant_, 9'500'000);
+  ASSERT_OK(r);
+  rapidjson::Document d = Parse(r.body);
+  EXPECT_EQ(S(d, "status"), "failed");
+  EXPECT_EQ(S(d, "failure_code"), "risk_denied");
+  // The payer sees the action, not the rules.
+  EXPECT_FALSE(d["risk"].HasMember("reasons"));
+  EXPECT_EQ(h().Balance(customer_), 15'000'000u);
+  EXPECT_EQ(h().MerchantBalance(merchant_), 0u);
+  ASSERT_EQ(screen_.observed.size(), 1u);
+  EXPECT_FALSE(screen_.observed[0].succeeded);
+  // The operator sees why.
+  rapidjson::Document seen = Parse(h().GetPayment(h().Operator(), I(d, "id")).body);
+  EXPECT_EQ(seen["risk"]["reasons"].Size(), 2u);
+  EXPECT_EQ(std::string(seen["risk"]["reasons"][0].GetString()), "rule:too_big");
+  h().ExpectBalanced();
+}
+
+TEST_F(RiskFlowTest, ChallengeHoldsTheMoneyUntilTheRightCode) {
+  const Id128 id = Challenged(600'000);
+  // Held: still in the wallet's balance, not available, nothing at the merchant.
+  EXPECT_EQ(h().Balance(customer_), 10'000'000u);
+  EXPECT_EQ(Available(customer_), 9'400'000u);
+  EXPECT_EQ(h().MerchantBalance(merchant_), 0u);
+  h().ExpectBalanced();
+  ASSERT_EQ(channel_.sent.size(), 1u);
+  EXPECT_EQ(channel_.sent[0].phone_masked, "138****5678");
+  const std::string code = channel_.CodeFor(id);
+  ASSERT_EQ(code.size(), 6u) << channel_.sent[0].text;
+  // Delivered once: the next sweep sends nothing again.
+  h().svc().SweepNow();
+  EXPECT_EQ(channel_.sent.size(), 1u);
+  EXPECT_TRUE(screen_.observed.empty());  // not ended yet
+
+  const std::string wrong = code == "000000" ? "000001" : "000000";
+  Reply bad = Confirm(h().Customer(customer_), id, wrong);
+  EXPECT_ERR(bad, "confirmation_code_invalid");
+  EXPECT_NE(bad.message.find("2 attempts left"), std::string::npos) << bad.message;
+  EXPECT_ERR(Confirm(h().Customer(customer_), id, "12345"), "invalid_field");
+  const Call confirm = h().Customer(customer_);
+  Reply ok = Confirm(confirm, id, code);
+  ASSERT_OK(ok);
+  EXPECT_EQ(S(Parse(ok.body), "status"), "succeeded");
+  EXPECT_EQ(h().Balance(customer_), 9'400'000u);
+  EXPECT_EQ(Available(customer_), 9'400'000u);
+  EXPECT_EQ(h().MerchantBalance(merchant_), 600'000u - 6'000u);  // less the 1% fee
+  ASSERT_EQ(screen_.observed.size(), 1u);
+  EXPECT_TRUE(screen_.observed[0].succeeded);
+  // A retry with the same Idempotency-Key replays; a new confirmation is refused.
+  Reply again = Confirm(confirm, id, code);
+  ASSERT_OK(again);
+  EXPECT_TRUE(again.replayed);
+  EXPECT_EQ(again.body, ok.body);
+  EXPECT_ERR(Confirm(h().Customer(customer_), id, code), "payment_not_confirmable");
+  h().ExpectBalanced();
+}
+
+TEST_F(RiskFlowTest, ThreeWrongCodesFailThePaymentAndReleaseTheMoney) {
+  const Id128 id = Challenged(700'000);
+  const std::string code = channel_.CodeFor(id);
+  const std::string wrong = code == "999999" ? "999998" : "999999";
+  EXPECT_ERR(Confirm(h().Customer(customer_), id, wrong), "confirmation_code_invalid");
+  EXPECT_ERR(Confirm(h().Customer(customer_), id, wrong), "confirmation_code_invalid");
+  Reply last = Confirm(h().Customer(customer_), id, wrong);
+  EXPECT_ERR(last, "confirmation_code_invalid");
+  EXPECT_NE(last.message.find("released"), std::string::npos);
+  rapidjson::Document d = Parse(h().GetPayment(h().Operator(), id).body);
+  EXPECT_EQ(S(d, "status"), "failed");
+  EXPECT_EQ(S(d, "failure_code"), "confirmation_failed");
+  EXPECT_EQ(Available(customer_), 10'000'000u);
+  // The right code is too late now.
+  EXPECT_ERR(Confirm(h().Customer(customer_), id, code), "payment_not_confirmable");
+  ASSERT_EQ(screen_.observed.size(), 1u);
+  EXPECT_FALSE(screen_.observed[0].succeeded);
+  h().ExpectBalanced();
+}
+
+TEST_F(RiskFlowTest, DeclineAndExpiryReleaseTheMoney) {
+  const Id128 declined = Challenged(600'000);
+  ASSERT_OK(Decline(h().Customer(customer_), declined));
+  EXPECT_EQ(S(Parse(h().GetPayment(h().Operator(), declined).body), "failure_code"), "declined_by_customer");
+  EXPECT_EQ(Available(customer_), 10'000'000u);
+
+  const Id128 lapsing = Challenged(800'000);
+  h().clock().AdvanceNs(299 * kSecondNs);
+  h().svc().SweepNow();
+  EXPECT_EQ(Status(lapsing), "requires_confirmation");
+  h().clock().AdvanceNs(1 * kSecondNs);
+  h().svc().SweepNow();
+  rapidjson::Document d = Parse(h().GetPayment(h().Operator(), lapsing).body);
+  EXPECT_EQ(S(d, "status"), "failed");
+  EXPECT_EQ(S(d, "failure_code"), "confirmation_expired");
+  EXPECT_EQ(Available(customer_), 10'000'000u);
+  EXPECT_EQ(h().Balance(customer_), 10'000'000u);
+  EXPECT_ERR(Confirm(h().Customer(customer_), lapsing, channel_.CodeFor(lapsing)), "payment_not_confirmable");
+  EXPECT_EQ(screen_.observed.size(), 2u);
+  h().ExpectBalanced();
+}
+
+TEST_F(RiskFlowTest, OnlyThePayerConfirmsAndStrangersLearnNothing) {
+  const Id128 id = Challenged(600'000);
+  const Id128 stranger = h().NewCustomerId(3);
+  const std::string code = channel_.CodeFor(id);
+  Reply theirs = Confirm(h().Customer(stranger), id, code);
+  Reply missing = Confirm(h().Customer(stranger), Id128{12345, 678}, code);
+  EXPECT_ERR(theirs, "forbidden");
+  EXPECT_ERR(missing, "forbidden");
+  EXPECT_EQ(theirs.message, missing.message);
+  EXPECT_ERR(Confirm(h().Merchant(merchant_), id, code), "forbidden");
+  EXPECT_ERR(Decline(h().Customer(stranger), id), "forbidden");
+  EXPECT_EQ(Status(id), "requires_confirmation");
+}
+
+TEST_F(RiskFlowTest, AHoldSurvivesARestartAndTheScreenRemembers) {
+  const Id128 paid = h().Paid(customer_, merchant_, 20'000);
+  const Id128 held = Challenged(600'000);
+  const std::string code = channel_.CodeFor(held);
+  (void)paid;
+  screen_.observed.clear();
+  h().Restart();
+  // Recovery told the screen again how the ended attempt went.
+  ASSERT_EQ(screen_.observed.size(), 1u);
+  EXPECT_TRUE(screen_.observed[0].succeeded);
+  EXPECT_EQ(screen_.observed[0].amount, 20'000);
+  EXPECT_EQ(Status(held), "requires_confirmation");
+  EXPECT_EQ(Available(customer_), 10'000'000u - 20'000u - 600'000u);
+  h().ExpectBalanced();
+  h().svc().SweepNow();
+  EXPECT_EQ(channel_.sent.size(), 1u);  // delivered before the restart: not again
+  ASSERT_OK(Confirm(h().Customer(customer_), held, code));
+  EXPECT_EQ(h().MerchantBalance(merchant_), 20'000u - 200u + 600'000u - 6'000u);
+  h().ExpectBalanced();
+}
+
+TEST_F(RiskFlowTest, AReminderThatFailsToGoOutIsRetried) {
+  channel_.fail = true;
+  const Id128 id = Challenged(600'000);
+  EXPECT_TRUE(channel_.sent.empty());
+  channel_.fail = false;
+  h().Restart();  // the outbox is durable
+  h().svc().SweepNow();
+  ASSERT_EQ(channel_.sent.size(), 1u);
+  EXPECT_EQ(channel_.CodeFor(id).size(), 6u);
+}
+
+TEST_F(RiskFlowTest, ADeniedTransferMovesNothingAndIsRemembered) {
+  const Id128 other = h().NewCustomerId(3);
+  Reply r = h().Transfer(customer_, other, 9'000'000);
+  EXPECT_ERR(r, "risk_denied");
+  EXPECT_EQ(r.message.find("too_big"), std::string::npos);  // no rule names to the payer
+  EXPECT_EQ(h().Balance(customer_), 10'000'000u);
+  EXPECT_EQ(h().Balance(other), 0u);
+  ASSERT_EQ(screen_.observed.size(), 1u);
+  EXPECT_FALSE(screen_.observed[0].succeeded);
+  EXPECT_EQ(screen_.observed[0].kind, AttemptKind::kTransfer);
+  ASSERT_OK(h().Transfer(customer_, other, 1'000));
+  screen_.observed.clear();
+  h().Restart();
+  EXPECT_EQ(screen_.observed.size(), 2u);
+}
+
+TEST_F(RiskFlowTest, CasesAreListedLabelledAndExported) {
+  h().Paid(customer_, merchant_, 10'000);
+  const Id128 held = Challenged(600'000);
+  ASSERT_OK(h().TopUp(customer_, 5'000'000));
+  const Id128 denied = I(Parse(h().Direct(customer_, merchant_, 9'500'000).body), "id");
+  Reply list = h().Run([&](ReplyFn done) { h().svc().ListRiskCases(h().Operator(), {}, std::move(done)); });
+  ASSERT_OK(list);
+  rapidjson::Document d = Parse(list.body);
+  ASSERT_EQ(d["data"].Size(), 2u) << list.body;
+  EXPECT_EQ(I(d["data"][0], "id"), held);
+  EXPECT_EQ(I(d["data"][1], "id"), denied);
+  EXPECT_ERR(h().Run([&](ReplyFn done) { h().svc().ListRiskCases(h().Customer(customer_), {}, std::move(done)); }), "forbidden");
+
+  auto label = [&](const Call& call, Id128 id, CaseLabel l) {
+    return h().Run([&](ReplyFn done) { h().svc().LabelRiskCase(call, id, l, std::move(done)); });
+  };
+  Reply labelled = label(h().Operator(), denied, CaseLabel::kFraud);
+  ASSERT_OK(labelled);
+  EXPECT_EQ(S(Parse(labelled.body)["risk"], "label"), "fraud");
+  EXPECT_ERR(label(h().Operator(), h().Paid(customer_, merchant_, 100), CaseLabel::kFraud), "unknown_case");
+  EXPECT_ERR(label(h().Customer(customer_), held, CaseLabel::kGenuine), "forbidden");
+  ASSERT_OK(label(h().Operator(), held, CaseLabel::kGenuine));
+
+  Reply csv = h().Run([&](ReplyFn done) { h().svc().ExportRiskLabels(h().Operator(), std::move(done)); });
+  ASSERT_OK(csv);
+  std::istringstream lines(csv.body);
+  std::string line;
+  std::getline(lines, line);
+  EXPECT_EQ(line, "step,type,amount,nameOrig,oldbalanceOrg,newbalanceOrig,nameDest,oldbalanceDest,newbalanceDest,isFraud,isFlaggedFraud");
+  std::vector<std::string> rows;
+  while (std::getline(lines, line)) rows.push_back(line);
+  ASSERT_EQ(rows.size(), 4u) << csv.body;  // every screened payment
+  EXPECT_EQ(rows[0], fmt::format("1,PAYMENT,100.00,C{},100000.00,99900.00,M{},0,0,0,0", customer_.ToDecimal(), merchant_.ToDecimal()));
+  EXPECT_TRUE(rows[2].ends_with(",1,1")) << rows[2];  // denied and labelled fraud
+  EXPECT_TRUE(rows[1].ends_with(",0,1")) << rows[1];  // challenged, labelled genuine
 }
 
 }  // namespace

@@ -44,6 +44,10 @@ void PaymentsState::Apply(const Event& event, uint64_t sequence, uint64_t timest
   const Id128 notify =
       std::visit([&](const auto& e) { return ApplyOne(e, timestamp_ns); }, event);
   if (!notify.IsZero()) EnqueueWebhook(TypeOf(event), payload, notify, sequence, timestamp_ns);
+  if (const auto* challenged = std::get_if<PaymentChallenged>(&event)) {
+    notices_.emplace(sequence, NoticeItem{sequence, challenged->id, challenged->customer_id,
+                                          challenged->phone_masked, challenged->notice_sealed});
+  }
 }
 
 void PaymentsState::FenceIds() {
@@ -118,6 +122,15 @@ Payment& PaymentsState::MutablePayment(const Id128& id) {
 
 void PaymentsState::SetStatus(Payment& p, PaymentStatus to, uint64_t ts) {
   NETFIN_ASSERT(!IsFinal(p.status));
+  if (p.status == PaymentStatus::kRequiresConfirmation) {
+    auto [lo, hi] = held_by_expiry_.equal_range(p.hold_expires_at_ns);
+    for (auto it = lo; it != hi; ++it) {
+      if (it->second == p.id) {
+        held_by_expiry_.erase(it);
+        break;
+      }
+    }
+  }
   if (p.status == PaymentStatus::kCreated) {
     // Leaves the expiry index: only `created` payments expire.
     auto [lo, hi] = open_by_expiry_.equal_range(p.expires_at_ns);
@@ -279,6 +292,62 @@ Id128 PaymentsState::ApplyOne(const WebhookAbandoned& e, uint64_t) {
   return {};
 }
 
+namespace {
+// Inserts id keeping ids sorted (almost always an append).
+void InsertSorted(std::vector<Id128>& ids, const Id128& id) {
+  ids.insert(std::upper_bound(ids.begin(), ids.end(), id), id);
+}
+}  // namespace
+
+Id128 PaymentsState::ApplyOne(const AttemptScreened& e, uint64_t) {
+  See(e.id);
+  if (e.kind != AttemptKind::kPayment) return {};  // a transfer: the screen observes it
+  Payment& p = MutablePayment(e.id);
+  NETFIN_ASSERT(p.status == PaymentStatus::kCreated);
+  p.client = e.client;
+  p.risk_action = e.action;
+  p.risk_score_ppm = e.score_ppm;
+  p.risk_reasons = e.reasons;
+  p.risk_balance_before = e.balance_before;
+  InsertSorted(screened_, p.id);
+  if (e.action == ScreenAction::kChallenge || e.action == ScreenAction::kDeny) {
+    InsertSorted(cases_, p.id);
+  }
+  return {};
+}
+
+Id128 PaymentsState::ApplyOne(const PaymentChallenged& e, uint64_t ts) {
+  Payment& p = MutablePayment(e.id);
+  NETFIN_ASSERT(p.status == PaymentStatus::kProcessing && p.customer_id == e.customer_id);
+  SetStatus(p, PaymentStatus::kRequiresConfirmation, ts);
+  p.hold_transfer_id = e.hold_transfer_id;
+  p.confirm_code_hash = e.code_hash;
+  p.confirm_attempts = 0;
+  p.hold_expires_at_ns = e.expires_at;
+  held_by_expiry_.emplace(e.expires_at, p.id);
+  return {};
+}
+
+Id128 PaymentsState::ApplyOne(const ConfirmationFailed& e, uint64_t ts) {
+  Payment& p = MutablePayment(e.id);
+  NETFIN_ASSERT(p.status == PaymentStatus::kRequiresConfirmation);
+  p.confirm_attempts = e.attempts;
+  p.updated_at_ns = ts;
+  return {};
+}
+
+Id128 PaymentsState::ApplyOne(const NoticeDelivered& e, uint64_t) {
+  notices_.erase(e.event_sequence);
+  return {};
+}
+
+Id128 PaymentsState::ApplyOne(const CaseLabelled& e, uint64_t ts) {
+  Payment& p = MutablePayment(e.id);
+  p.label = e.label;
+  p.updated_at_ns = ts;
+  return {};
+}
+
 void PaymentsState::CountAllowance(const Id128& customer_id, core::AmountMinor amount,
                                    uint64_t ts) {
   auto it = customers_.find(customer_id);
@@ -400,6 +469,24 @@ std::vector<Id128> PaymentsState::ExpiredPayments(uint64_t now_ns, size_t max) c
     ids.push_back(it->second);
   }
   return ids;
+}
+
+std::vector<Id128> PaymentsState::LapsedHolds(uint64_t now_ns, size_t max) const {
+  std::vector<Id128> ids;
+  for (auto it = held_by_expiry_.begin(); it != held_by_expiry_.end() && ids.size() < max; ++it) {
+    if (it->first > now_ns) break;
+    ids.push_back(it->second);
+  }
+  return ids;
+}
+
+std::vector<NoticeItem> PaymentsState::PendingNotices(size_t max) const {
+  std::vector<NoticeItem> due;
+  for (const auto& [seq, item] : notices_) {
+    if (due.size() >= max) break;
+    due.push_back(item);
+  }
+  return due;
 }
 
 std::vector<OutboxItem> PaymentsState::DueWebhooks(uint64_t now_ns, size_t max) const {

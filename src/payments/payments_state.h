@@ -45,6 +45,15 @@ struct OutboxItem {
   uint64_t next_attempt_ns = 0;
 };
 
+// A safe-transaction reminder not yet delivered (sealed: it holds the code).
+struct NoticeItem {
+  uint64_t event_sequence = 0;  // the PaymentChallenged event's
+  Id128 payment_id;
+  Id128 customer_id;
+  std::string phone_masked;
+  std::string notice_sealed;
+};
+
 // The business date (yyyymmdd) of a moment in China time (UTC+8), which
 // settlement and yearly tier allowances use.
 int32_t ChinaBusinessDate(uint64_t timestamp_ns);
@@ -98,6 +107,15 @@ class PaymentsState {
 
   // Payments in `created` whose expiry passed at now_ns, at most max.
   std::vector<Id128> ExpiredPayments(uint64_t now_ns, size_t max) const;
+  // Challenged payments whose hold lapsed at now_ns, at most max.
+  std::vector<Id128> LapsedHolds(uint64_t now_ns, size_t max) const;
+  // Risk cases (challenged or denied payments) in id order.
+  const std::vector<Id128>& RiskCases() const { return cases_; }
+  // Every screened payment, in id order (the labelled export).
+  const std::vector<Id128>& ScreenedPayments() const { return screened_; }
+  // Reminders not yet delivered, oldest first, at most max.
+  std::vector<NoticeItem> PendingNotices(size_t max) const;
+
   // Outbox items due at now_ns, at most max, oldest first.
   std::vector<OutboxItem> DueWebhooks(uint64_t now_ns, size_t max) const;
   const OutboxItem* FindOutboxItem(uint64_t sequence) const;
@@ -125,6 +143,8 @@ class PaymentsState {
   core::AmountMinor AllowanceUsed(const Customer& customer, uint64_t now_ns) const;
 
   const PaymentsConfig& config() const { return config_; }
+  // The latest timestamp of any event applied.
+  uint64_t LatestTimestampNs() const { return timestamp_max_ns_; }
 
  private:
   void See(const Id128& id);
@@ -148,6 +168,11 @@ class PaymentsState {
   Id128 ApplyOne(const WebhookDelivered& e, uint64_t ts);
   Id128 ApplyOne(const WebhookAttemptFailed& e, uint64_t ts);
   Id128 ApplyOne(const WebhookAbandoned& e, uint64_t ts);
+  Id128 ApplyOne(const AttemptScreened& e, uint64_t ts);
+  Id128 ApplyOne(const PaymentChallenged& e, uint64_t ts);
+  Id128 ApplyOne(const ConfirmationFailed& e, uint64_t ts);
+  Id128 ApplyOne(const NoticeDelivered& e, uint64_t ts);
+  Id128 ApplyOne(const CaseLabelled& e, uint64_t ts);
   Payment& MutablePayment(const Id128& id);
   void CountAllowance(const Id128& customer_id, core::AmountMinor amount, uint64_t ts);
   void EnqueueWebhook(EventType type, std::string_view payload, const Id128& merchant_id,
@@ -179,6 +204,10 @@ class PaymentsState {
   absl::flat_hash_map<std::string, IdempotencyEntry> idempotency_;
   std::deque<std::pair<uint64_t, std::string>> idempotency_by_age_;
   std::map<uint64_t, OutboxItem> outbox_;
+  // Payments in requires_confirmation, by when their hold lapses.
+  std::multimap<uint64_t, Id128> held_by_expiry_;
+  std::vector<Id128> cases_, screened_;
+  std::map<uint64_t, NoticeItem> notices_;
 };
 
 }  // namespace netfin::payments

@@ -9,6 +9,7 @@
 
 #include <memory>
 #include <utility>
+#include <vector>
 
 #include "core/clock.h"
 #include "core/crypto.h"
@@ -39,6 +40,8 @@ class ServiceOnScratchLedger {
   void Open() {
     svc_ = std::make_unique<PaymentsService>(
         config_, key_, PaymentsServiceOptions{.clock = &clock_, .sweeper = false});
+    if (screen_ != nullptr) svc_->SetScreen(screen_);
+    for (NoticeChannel* channel : channels_) svc_->AddNoticeChannel(channel);
     const store::StoreOptions options{.durability = store::Durability::kAsync};
     auto store = backend_ == Backend::kJournal
                      ? store::OpenJournalStore(dir_.File("journal"), options)
@@ -66,6 +69,11 @@ class ServiceOnScratchLedger {
     Open();
   }
 
+  // A risk screen and reminder channels for every service opened from now
+  // on (Restart to apply them to the running one). They outlive this.
+  void UseScreen(PaymentScreen* screen) { screen_ = screen; }
+  void AddNoticeChannel(NoticeChannel* channel) { channels_.push_back(channel); }
+
   PaymentsService& svc() { return *svc_; }
   ledger::LedgerService& ledger() { return *ledger_; }
   core::ManualClock& clock() { return clock_; }
@@ -80,6 +88,8 @@ class ServiceOnScratchLedger {
   core::SecretKey key_ = core::SecretKey::Random();
   std::unique_ptr<PaymentsService> svc_;
   std::unique_ptr<ledger::LedgerService> ledger_;
+  PaymentScreen* screen_ = nullptr;
+  std::vector<NoticeChannel*> channels_;
 };
 
 }  // namespace netfin::payments::test_support

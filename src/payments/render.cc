@@ -177,6 +177,10 @@ std::string ReconciliationJson(const std::vector<Reconciliation>& ledgers) {
   return out + ",\"ledgers\":[" + items + "]}";
 }
 
+std::string MaskedPhone(const Customer& c, const core::SecretKey& key) {
+  return Masked(key, c.personal.phone_sealed, c.id, "phone", core::MaskPhone);
+}
+
 std::string CustomerJson(const Customer& c, const core::SecretKey& key,
                          const std::string& currency) {
   Json j;
@@ -212,7 +216,40 @@ std::string MerchantJson(const Merchant& m, const core::SecretKey& key, const st
   return j.Done();
 }
 
-std::string PaymentJson(const Payment& p, const std::string& currency, const std::string& qr) {
+namespace {
+// The screen's reasons as a JSON array of strings.
+std::string ReasonsJson(std::string_view reasons) {
+  rapidjson::StringBuffer buffer;
+  rapidjson::Writer<rapidjson::StringBuffer> w(buffer);
+  w.StartArray();
+  while (!reasons.empty()) {
+    const size_t comma = reasons.find(',');
+    const std::string_view one = reasons.substr(0, comma);
+    if (!one.empty()) w.String(one.data(), static_cast<rapidjson::SizeType>(one.size()));
+    if (comma == std::string_view::npos) break;
+    reasons.remove_prefix(comma + 1);
+  }
+  w.EndArray();
+  return std::string(buffer.GetString(), buffer.GetSize());
+}
+}  // namespace
+
+std::string RiskJson(const Payment& p, bool full) {
+  Json risk;
+  risk.Str("action", ScreenActionName(p.risk_action));
+  if (!full) return risk.Done();
+  if (p.risk_score_ppm == kNoRiskScore) {
+    risk.Null("score");
+  } else {
+    risk.Raw("score", fmt::format("{}.{:06}", p.risk_score_ppm / 1'000'000, p.risk_score_ppm % 1'000'000));
+  }
+  risk.Raw("reasons", ReasonsJson(p.risk_reasons));
+  risk.Str("label", CaseLabelName(p.label));
+  return risk.Done();
+}
+
+std::string PaymentJson(const Payment& p, const std::string& currency, const std::string& qr,
+                        const PaymentsConfig* config, bool full_risk) {
   Json j;
   j.Id("id", p.id).Str("object", "payment").Id("merchant_id", p.merchant_id);
   j.Id("customer_id", p.customer_id).U64("amount", p.amount).Str("currency", currency);
@@ -226,6 +263,13 @@ std::string PaymentJson(const Payment& p, const std::string& currency, const std
   j.U64("created_at", p.created_at_ns).U64("expires_at", p.expires_at_ns);
   j.U64("paid_at", p.paid_at_ns).U64("updated_at", p.updated_at_ns).Bool("settled", p.settled);
   j.Str("qr_payload", qr);
+  if (p.risk_action != ScreenAction::kNone) j.Raw("risk", RiskJson(p, full_risk));
+  if (p.status == PaymentStatus::kRequiresConfirmation && config != nullptr) {
+    const uint32_t left = p.confirm_attempts >= config->confirmation_attempts_max
+                              ? 0
+                              : config->confirmation_attempts_max - p.confirm_attempts;
+    j.Raw("confirmation", Json().U64("expires_at", p.hold_expires_at_ns).U64("attempts_left", left).Done());
+  }
   return j.Done();
 }
 

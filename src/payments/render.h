@@ -48,6 +48,8 @@ Reconciliation Reconcile(const std::vector<store::Account>& accounts, uint32_t l
                          std::string currency);
 std::string ReconciliationJson(const std::vector<Reconciliation>& ledgers);
 
+// The customer's phone number, masked ("138****5678"; "" if unreadable).
+std::string MaskedPhone(const Customer& c, const core::SecretKey& key);
 std::string CustomerJson(const Customer& c, const core::SecretKey& key, const std::string& currency);
 std::string WalletJson(const Customer& c, const store::Account& wallet, const TierConfig* tier,
                        core::AmountMinor used, core::AmountMinor left, const std::string& currency);
@@ -55,7 +57,11 @@ std::string WalletJson(const Customer& c, const store::Account& wallet, const Ti
 std::string MerchantJson(const Merchant& m, const core::SecretKey& key, const std::string& currency,
                          const store::Account* account,
                          const std::optional<std::string>& webhook_secret);
-std::string PaymentJson(const Payment& p, const std::string& currency, const std::string& qr);
+// full_risk: the operator's view, with the screen's score, reasons and the
+// case label; others see only the action (rules are not for payers or
+// merchants to study). config gives the confirmation block its attempts.
+std::string PaymentJson(const Payment& p, const std::string& currency, const std::string& qr,
+                        const PaymentsConfig* config = nullptr, bool full_risk = false);
 std::string RefundJson(const Refund& r, const std::string& currency);
 std::string MovementJson(const Movement& m, const std::string& currency);
 std::string SettlementJson(const Settlement& s, const std::string& currency);
