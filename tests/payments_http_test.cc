@@ -194,15 +194,22 @@ std::string ChinaDate(int days_back) {
 
 class Platform {
  public:
-  explicit Platform(std::string store = "sqlite")
+  // risk_rules: the text of a rules file for the risk screen (docs/risk.md);
+  // empty: the server's default.
+  explicit Platform(std::string store = "sqlite", std::string_view risk_rules = "")
       : store_(std::move(store)), db_(dir_.File(store_ == "journal" ? "e2e.journal" : "e2e.db")) {
+    if (!risk_rules.empty()) {
+      rules_ = dir_.File("rules.toml");
+      std::ofstream(rules_) << risk_rules;
+    }
     Start();
   }
 
   // Starts (again, after Kill) `netfin serve` on the same database.
   void Start() {
-    server_ = std::make_unique<ServerProcess>(
-        std::vector<std::string>{"--db", db_, "--listen", "127.0.0.1:0", "--store", store_});
+    std::vector<std::string> args{"--db", db_, "--listen", "127.0.0.1:0", "--store", store_};
+    if (!rules_.empty()) args.insert(args.end(), {"--risk-rules", rules_});
+    server_ = std::make_unique<ServerProcess>(args);
     if (operator_ == nullptr) operator_ = testing::OperatorSigner(db_);
     op_ = std::make_unique<Connection>(server_->port());
   }
@@ -266,6 +273,23 @@ class Platform {
   }
   // The reconciliation of the one configured currency.
   Json Reconciliation() { return Json(Must({"GET", "/v1/platform/reconciliation", ""})); }
+  // The one-time code of a challenged payment's reminder, as the SMS channel
+  // writes it to <db>.notices/sms.jsonl (within 10 s), or "".
+  std::string ReminderCode(const std::string& payment_id) const {
+    for (int waited_ms = 0; waited_ms < 10'000; waited_ms += 50) {
+      std::ifstream notices(db_ + ".notices/sms.jsonl");
+      for (std::string line; std::getline(notices, line);) {
+        const Json notice(line);
+        const std::string text = notice.Str("text");
+        const size_t at = text.find("code ");
+        if (notice.Str("payment_id") == payment_id && at != std::string::npos) {
+          return text.substr(at + 5, 6);
+        }
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return "";
+  }
 
  private:
   static std::string Digits(uint64_t n, int width) {
@@ -277,6 +301,7 @@ class Platform {
   core::ScratchDir dir_;
   const std::string store_;
   const std::string db_;
+  std::string rules_;  // the risk rules file; empty for the default
   std::unique_ptr<ServerProcess> server_;
   Signer operator_;
   std::unique_ptr<Connection> op_;
@@ -370,6 +395,13 @@ const RouteCase kRouteCases[] = {
     {"POST", "/v1/settlements/{id}/paid", "/v1/settlements/{S}/paid", "{}", Actor::kOperator, "{S}", kForbidden, kForbidden, "", ""},
     {"GET", "/v1/platform/reconciliation", "/v1/platform/reconciliation", "", Actor::kOperator, "", kForbidden, kForbidden, "", ""},
     {"GET", "/v1/events", "/v1/events", "", Actor::kCustomerA, "", kOwnOnly, kOwnOnly, "{P1}", ""},
+    // Risk: only the payer confirms or declines a challenged payment (with
+    // the code of its reminder); cases are the operator's.
+    {"POST", "/v1/payments/{id}/confirm", "/v1/payments/{P_HELD}/confirm", R"({"code":"{CODE}"})", Actor::kCustomerA, "{P_HELD}", kForbidden, kForbidden, "", ""},
+    {"POST", "/v1/payments/{id}/decline", "/v1/payments/{P_HELD2}/decline", "{}", Actor::kCustomerA, "{P_HELD2}", kForbidden, kForbidden, "", ""},
+    {"GET", "/v1/risk/cases", "/v1/risk/cases", "", Actor::kOperator, "", kForbidden, kForbidden, "", ""},
+    {"POST", "/v1/risk/cases/{id}/label", "/v1/risk/cases/{P_HELD2}/label", R"({"label":"fraud"})", Actor::kOperator, "{P_HELD2}", kForbidden, kForbidden, "", ""},
+    {"GET", "/v1/risk/labels.csv", "/v1/risk/labels.csv", "", Actor::kOperator, "", kForbidden, kForbidden, "", ""},
 };
 // clang-format on
 
@@ -384,6 +416,19 @@ const RouteCase* FindCase(const api::RouteInfo& route) {
   }
   return nullptr;
 }
+
+// The matrix's risk rules: a payment of 1,000 CNY or more is challenged,
+// so that the confirmation routes have held payments to act on.
+constexpr std::string_view kMatrixRiskRules = R"(version = 1
+[[rule]]
+name = "matrix_hold"
+condition = "kind_payment and amount >= 100_000"
+action = "challenge"
+reason = "a payment of 1,000 CNY or more"
+)";
+constexpr uint64_t kMatrixHeldAmount = 100'000;
+// Rules that allow every payment.
+constexpr std::string_view kAllowEverything = "version = 1\n";
 
 // An id no resource has.
 constexpr std::string_view kMissingId = "98765432109876543210987654321";
@@ -431,7 +476,9 @@ struct World {
 // Parties A, B, M, N and their keys; money in A's and B's wallets; an order
 // of M paid by A (P1) and refunded in part; a settlement of M (S); a second
 // paid payment (P2) made after S, so that M can refund it; two open orders;
-// two operator-made ledger accounts with history (H, H2).
+// two operator-made ledger accounts with history (H, H2); two payments of A
+// to M held by the risk screen (P_HELD, whose reminder has CODE, and
+// P_HELD2; see kMatrixRiskRules).
 World MakeWorld(Platform& platform) {
   World w;
   auto& v = w.values;
@@ -478,6 +525,12 @@ World MakeWorld(Platform& platform) {
                  R"([{"id":"900001","ledger":999,"code":1,"flags":["history"]},)"
                  R"({"id":"900002","ledger":999,"code":1,"flags":["history"]}])"});
   v["{YESTERDAY}"] = ChinaDate(1);
+  for (const char* held : {"{P_HELD}", "{P_HELD2}"}) {
+    const Json paid(platform.MustAs(a, DirectPayment(v["{M}"], kMatrixHeldAmount)));
+    EXPECT_EQ(paid.Str("status"), "requires_confirmation") << "the risk rules were not applied";
+    v[held] = paid.Str("id");
+  }
+  v["{CODE}"] = platform.ReminderCode(v["{P_HELD}"]);
   for (const auto& [name, value] : v) EXPECT_FALSE(value.empty()) << name << " was not made";
   return w;
 }
@@ -563,7 +616,7 @@ void ExpectSettlementFileWritten(Platform& platform, const World& w) {
 }
 
 TEST(PaymentsHttpAuth, EveryRouteRefusesOtherPartiesUnsignedForgedAndReplayedRequests) {
-  Platform platform;
+  Platform platform("sqlite", kMatrixRiskRules);
   ASSERT_TRUE(platform.up()) << "netfin serve did not start";
   const World w = MakeWorld(platform);
   ASSERT_FALSE(::testing::Test::HasFailure()) << "the fixture failed";
@@ -860,7 +913,9 @@ TEST_P(PaymentsHttpConcurrency, PayersAndRefundersAtOnceKeepEveryBalanceExact) {
   // Less than the payments would spend: some are refused until refunds
   // bring money back.
   constexpr uint64_t kTopUp = 20'000;
-  Platform platform(GetParam());
+  // Screened by a rules file without rules: the default rules would deny
+  // the small payments in quick succession as card testing.
+  Platform platform(GetParam(), kAllowEverything);
   ASSERT_TRUE(platform.up()) << "netfin serve did not start";
   const std::string m = platform.CreateMerchant();
   const Signer m_key = platform.CreateKey("merchant", m);

@@ -28,7 +28,7 @@ namespace netfin::api {
 class Metrics {
  public:
   // Enough for every route template, with room to grow.
-  static constexpr size_t kRouteLabelsMax = 32;
+  static constexpr size_t kRouteLabelsMax = 64;
   static constexpr size_t kMethodLabels = 8;      // GET HEAD POST PUT DELETE PATCH OPTIONS OTHER
   static constexpr size_t kStatusLabels = 11;     // see kStatuses in metrics.cc, plus "other"
   static constexpr size_t kDurationBuckets = 16;  // 50us .. 5s

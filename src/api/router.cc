@@ -285,6 +285,11 @@ std::optional<HttpResponse> Router::Dispatch(RouteId route, std::string_view par
     case RouteId::kSettlementFile:
     case RouteId::kSettlementPaid:
     case RouteId::kReconciliation:
+    case RouteId::kConfirmPayment:
+    case RouteId::kDeclinePayment:
+    case RouteId::kListRiskCases:
+    case RouteId::kLabelRiskCase:
+    case RouteId::kRiskLabels:
       return DispatchPayments(route, param, query, request, post, respond, label, principal);
   }
   NETFIN_ASSERT(false);  // unreachable: the switch is exhaustive

@@ -58,6 +58,9 @@ struct HttpRequest {
   // The headers of signed requests (api/auth.h) and Idempotency-Key; empty
   // when absent.
   std::string key_id, timestamp, nonce, signature, idempotency_key;
+  // The TCP peer's address as text ("127.0.0.1", "::1"); empty when unknown.
+  // The risk screen's fallback when a payment's body names no client ip.
+  std::string peer_address;
 };
 
 class KeyRegistry;

@@ -2,6 +2,7 @@
 // calls, its Reply out. The role decides everything about money and who may
 // see what; this file only translates.
 
+#include <algorithm>
 #include <charconv>
 #include <set>
 
@@ -46,12 +47,14 @@ unsigned HttpStatusOf(PaymentsError error) {
     case PaymentsError::kUnknownMerchant:
     case PaymentsError::kUnknownPayment:
     case PaymentsError::kUnknownSettlement:
+    case PaymentsError::kUnknownCase:
       return 404;
     case PaymentsError::kIdempotencyKeyReused:
     case PaymentsError::kPaymentNotPayable:
     case PaymentsError::kPaymentNotCancellable:
     case PaymentsError::kPaymentNotRefundable:
     case PaymentsError::kSettlementNotPayable:
+    case PaymentsError::kPaymentNotConfirmable:
     case PaymentsError::kLedgerRefused:
       return 409;
     case PaymentsError::kCurrencyMismatch:
@@ -60,7 +63,10 @@ unsigned HttpStatusOf(PaymentsError error) {
     case PaymentsError::kPaymentExpired:
     case PaymentsError::kRefundExceedsPayment:
     case PaymentsError::kMerchantBalanceInsufficient:
+    case PaymentsError::kConfirmationCodeInvalid:
       return 422;
+    case PaymentsError::kRiskDenied:
+      return 402;
     case PaymentsError::kUnavailable:
       return 503;
   }
@@ -140,6 +146,10 @@ class Body {
     if (!id || id->IsZero()) return Fail(ErrorCode::kInvalidId, name, "a non-zero decimal id"), Id128{};
     return *id;
   }
+  bool failed() const { return error_.has_value(); }
+  // A field's value as it is (nullptr when absent or null), for a field
+  // whose checks are the caller's.
+  const rapidjson::Value* Raw(std::string_view name) { return Take(name, false); }
   // Whether every field was taken and well formed; else *error says why.
   bool Finish(ApiError* error) {
     if (!error_ && doc_.IsObject()) {
@@ -182,6 +192,83 @@ payments::PersonalInput ReadPersonal(Body& body) {
   p.id_number = body.Str("id_number", false, 32);
   p.bank_account = body.Str("bank_account", true, 32);
   return p;
+}
+
+// The bounds of a payment's "client" object (docs/openapi.yaml, ClientInput).
+constexpr size_t kDeviceIdBytesMax = 128;
+constexpr size_t kClientIpBytesMax = 64;
+constexpr size_t kConfirmationCodeDigits = 6;
+
+// Whether text is 1..bytes_max characters of ASCII from first to '~'.
+bool IsPrintable(const rapidjson::Value& v, size_t bytes_max, char first) {
+  if (!v.IsString() || v.GetStringLength() == 0 || v.GetStringLength() > bytes_max) return false;
+  const std::string_view text(v.GetString(), v.GetStringLength());
+  return std::all_of(text.begin(), text.end(), [first](char c) { return c >= first && c <= '~'; });
+}
+
+// A coordinate in degrees, within ±limit_deg; nullopt when malformed.
+std::optional<double> Degrees(const rapidjson::Value& v, double limit_deg) {
+  if (!v.IsNumber()) return std::nullopt;
+  const double deg = v.GetDouble();
+  if (!(deg >= -limit_deg && deg <= limit_deg)) return std::nullopt;  // NaN fails too
+  return deg;
+}
+
+// One member of a "client" object into *client; false when malformed.
+bool ReadClientMember(std::string_view name, const rapidjson::Value& v,
+                      payments::ClientInput* client) {
+  if (name == "device_id") {
+    if (!IsPrintable(v, kDeviceIdBytesMax, ' ')) return false;
+    client->device_id.assign(v.GetString(), v.GetStringLength());
+  } else if (name == "ip") {
+    if (!IsPrintable(v, kClientIpBytesMax, '!')) return false;
+    client->ip.assign(v.GetString(), v.GetStringLength());
+  } else if (name == "lat") {
+    client->lat_deg = Degrees(v, 90.0);
+    return client->lat_deg.has_value();
+  } else if (name == "lon") {
+    client->lon_deg = Degrees(v, 180.0);
+    return client->lon_deg.has_value();
+  } else {
+    return false;
+  }
+  return true;
+}
+
+// The optional "client" object of a payment or transfer: where the
+// customer's app says the request came from. False on anything malformed
+// (the caller answers 400 invalid_field). A body without an ip gets the
+// TCP peer's address.
+bool ReadClient(Body& body, const HttpRequest& request, payments::ClientInput* client) {
+  const rapidjson::Value* v = body.Raw("client");
+  if (v != nullptr) {
+    if (!v->IsObject() || v->MemberCount() > 4) return false;
+    std::set<std::string_view> seen;
+    for (auto it = v->MemberBegin(); it != v->MemberEnd(); ++it) {
+      const std::string_view name(it->name.GetString(), it->name.GetStringLength());
+      if (!seen.insert(name).second || !ReadClientMember(name, it->value, client)) return false;
+    }
+    if (client->lat_deg.has_value() != client->lon_deg.has_value()) return false;
+  }
+  if (client->ip.empty()) client->ip = request.peer_address;
+  return true;
+}
+
+constexpr std::string_view kClientMalformed =
+    "client: an object of device_id (1..128 printable ASCII), ip (1..64), lat (-90..90) "
+    "and lon (-180..180), lat and lon together";
+
+// The one-time code of a confirmation: exactly six ASCII digits.
+std::optional<std::string> ReadConfirmationCode(Body& body) {
+  const rapidjson::Value* v = body.Raw("code");
+  if (v == nullptr || !v->IsString() || v->GetStringLength() != kConfirmationCodeDigits) {
+    return std::nullopt;
+  }
+  const std::string_view code(v->GetString(), v->GetStringLength());
+  if (!std::all_of(code.begin(), code.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+    return std::nullopt;
+  }
+  return std::string(code);
 }
 
 // "limit=10&after=123": the page of a list. False with *error on anything else.
@@ -234,7 +321,9 @@ std::optional<HttpResponse> Router::DispatchPayments(RouteId route, std::string_
     return ErrorResponse({ErrorCode::kServiceUnavailable, "the payments role is not running"}, label);
   }
   const bool is_post = request.method == "POST";
-  if (is_post && !IsJsonMediaType(request.content_type)) {
+  // A decline may come with no body at all; every other POST has a JSON one.
+  const bool no_body = route == RouteId::kDeclinePayment && request.body.empty();
+  if (is_post && !no_body && !IsJsonMediaType(request.content_type)) {
     return ErrorResponse({ErrorCode::kUnsupportedMediaType, "the body must be application/json"}, label);
   }
   payments::Call call;
@@ -258,8 +347,8 @@ std::optional<HttpResponse> Router::DispatchPayments(RouteId route, std::string_
   ApiError error;
   if (!ParsePage(query, &page, &error)) return ErrorResponse(error, label);
 
-  const std::string_view content_type =
-      route == RouteId::kSettlementFile ? "text/csv; charset=utf-8" : "application/json";
+  const bool is_csv = route == RouteId::kSettlementFile || route == RouteId::kRiskLabels;
+  const std::string_view content_type = is_csv ? "text/csv; charset=utf-8" : "application/json";
   ledger_calls_in_flight_.fetch_add(1);
   payments::ReplyFn reply = [this, post, respond, label, content_type](Reply r) {
     try {
@@ -272,7 +361,10 @@ std::optional<HttpResponse> Router::DispatchPayments(RouteId route, std::string_
     ledger_calls_in_flight_.fetch_sub(1);
   };
 
-  Body body(is_post ? request.body : std::string("{}"));
+  Body body(is_post && !no_body ? request.body : std::string("{}"));
+  // A field checked here for the role, refused with the role's code (400
+  // invalid_field) rather than the API's, as the role would refuse it.
+  std::string_view invalid_field;
   switch (route) {
     case RouteId::kCreateCustomer: {
       payments::NewCustomer in;
@@ -317,7 +409,10 @@ std::optional<HttpResponse> Router::DispatchPayments(RouteId route, std::string_
       }
       in.amount = body.Amount("amount", true);
       in.currency = body.Str("currency", true, 8);
-      if (!body.Finish(&error)) break;
+      if (route == RouteId::kWalletTransfer && !ReadClient(body, request, &call.client)) {
+        invalid_field = kClientMalformed;
+      }
+      if (!body.Finish(&error) || !invalid_field.empty()) break;
       if (route == RouteId::kTopUp) svc->TopUp(call, in, std::move(reply));
       if (route == RouteId::kWithdraw) svc->Withdraw(call, in, std::move(reply));
       if (route == RouteId::kWalletTransfer) svc->TransferBetweenWallets(call, in, std::move(reply));
@@ -330,15 +425,39 @@ std::optional<HttpResponse> Router::DispatchPayments(RouteId route, std::string_
       in.currency = body.Str("currency", true, 8);
       in.description = body.Str("description", false, 256);
       in.expires_in_s = body.Uint("expires_in_s", UINT32_MAX);
-      if (!body.Finish(&error)) break;
+      if (!ReadClient(body, request, &call.client)) invalid_field = kClientMalformed;
+      if (!body.Finish(&error) || !invalid_field.empty()) break;
       svc->CreatePayment(call, std::move(in), std::move(reply));
       return std::nullopt;
     }
     case RouteId::kPayPayment:
+      if (!ReadClient(body, request, &call.client)) invalid_field = kClientMalformed;
+      if (!body.Finish(&error) || !invalid_field.empty()) break;
+      svc->PayPayment(call, id, std::move(reply));
+      return std::nullopt;
+    case RouteId::kConfirmPayment: {
+      const std::optional<std::string> code = ReadConfirmationCode(body);
+      if (!code) invalid_field = "code: the six digits of the reminder, as a string";
+      if (!body.Finish(&error) || !invalid_field.empty()) break;
+      svc->ConfirmPayment(call, id, *code, std::move(reply));
+      return std::nullopt;
+    }
+    case RouteId::kLabelRiskCase: {
+      const rapidjson::Value* v = body.Raw("label");
+      payments::CaseLabel case_label = payments::CaseLabel::kNone;
+      if (v == nullptr || !v->IsString() ||
+          !payments::ParseCaseLabel({v->GetString(), v->GetStringLength()}, &case_label)) {
+        invalid_field = "label: fraud or genuine";
+      }
+      if (!body.Finish(&error) || !invalid_field.empty()) break;
+      svc->LabelRiskCase(call, id, case_label, std::move(reply));
+      return std::nullopt;
+    }
+    case RouteId::kDeclinePayment:
     case RouteId::kCancelPayment:
     case RouteId::kSettlementPaid:
       if (!body.Finish(&error)) break;
-      if (route == RouteId::kPayPayment) svc->PayPayment(call, id, std::move(reply));
+      if (route == RouteId::kDeclinePayment) svc->DeclinePayment(call, id, std::move(reply));
       if (route == RouteId::kCancelPayment) svc->CancelPayment(call, id, std::move(reply));
       if (route == RouteId::kSettlementPaid) svc->MarkSettlementPaid(call, id, std::move(reply));
       return std::nullopt;
@@ -401,11 +520,23 @@ std::optional<HttpResponse> Router::DispatchPayments(RouteId route, std::string_
     case RouteId::kReconciliation:
       svc->GetReconciliation(call, std::move(reply));
       return std::nullopt;
+    case RouteId::kListRiskCases:
+      svc->ListRiskCases(call, page, std::move(reply));
+      return std::nullopt;
+    case RouteId::kRiskLabels:
+      svc->ExportRiskLabels(call, std::move(reply));
+      return std::nullopt;
     default:
       NETFIN_ASSERT(false);  // DispatchPayments gets the payments routes only
   }
   // Refused before reaching the role: the reply will never be called.
   ledger_calls_in_flight_.fetch_sub(1);
+  if (!invalid_field.empty() && !body.failed()) {
+    Reply refused;
+    refused.error = PaymentsError::kInvalidField;
+    refused.message = std::string(invalid_field);
+    return FromReply(std::move(refused), label, "");
+  }
   return ErrorResponse(error, label);
 }
 

@@ -5,6 +5,7 @@
 // docs/openapi.yaml must list the same routes (openapi_test checks it).
 // Private to src/api (router.cc and router_payments.cc).
 
+#include <iterator>
 #include <optional>
 #include <string_view>
 
@@ -49,6 +50,12 @@ enum class Router::RouteId : int {
   kSettlementPaid,
   kReconciliation,
   kEvents,
+  // risk: a challenged payment's confirmation, and the operator's cases
+  kConfirmPayment,
+  kDeclinePayment,
+  kListRiskCases,
+  kLabelRiskCase,
+  kRiskLabels,
 };
 
 // Who may call a route. Finer rules (whose wallet, whose payment) are the
@@ -101,7 +108,15 @@ inline constexpr RouteSpec kRoutes[] = {
     {"POST", "/v1/settlements/{id}/paid", Router::RouteId::kSettlementPaid, false, Access::kOperator},
     {"GET", "/v1/platform/reconciliation", Router::RouteId::kReconciliation, false, Access::kOperator},
     {"GET", "/v1/events", Router::RouteId::kEvents, true, Access::kSigned},
+    {"POST", "/v1/payments/{id}/confirm", Router::RouteId::kConfirmPayment, false, Access::kSigned},
+    {"POST", "/v1/payments/{id}/decline", Router::RouteId::kDeclinePayment, false, Access::kSigned},
+    {"GET", "/v1/risk/cases", Router::RouteId::kListRiskCases, true, Access::kOperator},
+    {"POST", "/v1/risk/cases/{id}/label", Router::RouteId::kLabelRiskCase, false, Access::kOperator},
+    {"GET", "/v1/risk/labels.csv", Router::RouteId::kRiskLabels, false, Access::kOperator},
 };
+
+// Every template gets a metrics label, and there are no more templates than routes.
+static_assert(std::size(kRoutes) < Metrics::kRouteLabelsMax);
 
 // Whether a Content-Type is application/json, in any case, with or without
 // parameters (charset=utf-8): what every POST body must be (router.cc).

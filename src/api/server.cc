@@ -191,6 +191,9 @@ class Session : public std::enable_shared_from_this<Session> {
     routed.nonce = header(kNonceHeader);
     routed.signature = header(kSignatureHeader);
     routed.idempotency_key = header("Idempotency-Key");
+    beast::error_code peer_error;
+    const tcp::endpoint peer = stream_.socket().remote_endpoint(peer_error);
+    if (!peer_error) routed.peer_address = peer.address().to_string();
     // The ledger's callback may run on its commit thread: it posts to this
     // strand, and only there is the response built and written.
     Router::Post post = [executor = stream_.get_executor()](std::function<void()> fn) {

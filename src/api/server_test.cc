@@ -693,7 +693,9 @@ TEST_F(ServerTest, MetricsCountRequestsByRouteTemplate) {
 
 TEST_F(ServerTest, RoutesAreIntrospectable) {
   const std::vector<RouteInfo> routes = Router::Routes();
-  EXPECT_EQ(routes.size(), 33u);
+  EXPECT_EQ(routes.size(), 38u);
+  EXPECT_NE(std::find(routes.begin(), routes.end(), RouteInfo{"POST", "/v1/payments/{id}/confirm"}),
+            routes.end());
   EXPECT_NE(std::find(routes.begin(), routes.end(), RouteInfo{"POST", "/v1/transfers"}),
             routes.end());
   EXPECT_NE(std::find(routes.begin(), routes.end(), RouteInfo{"GET", "/v1/accounts/{id}/balances"}),

@@ -26,6 +26,13 @@ struct ServeOptions {
   bool listen_given = false;
   bool threads_given = false;
   bool store_given = false;
+  // Risk (docs/risk.md): on unless no_risk; the default rules unless a
+  // rules file (reloaded when it changes); a fraud model when given.
+  bool no_risk = false;
+  std::string risk_rules_path;
+  std::string fraud_model_path;
+  std::string notice_webhook_url;     // empty: reminders go to DB.notices/*.jsonl
+  std::string notice_webhook_secret;  // signs the webhook's POSTs when set
 };
 
 struct VerifyOptions {
@@ -66,6 +73,9 @@ struct SimulatePaymentsOptions {
   size_t customers = 20;
   size_t merchants = 4;
   size_t payments = 200;
+  // The SMS channel's file of the server (cli/notice_channels.h), where the
+  // demo reads a challenged payment's one-time code as a phone would.
+  std::string notices_path = "netfin.db.notices/sms.jsonl";
 };
 
 struct BenchPaymentsOptions {
@@ -75,6 +85,9 @@ struct BenchPaymentsOptions {
   uint32_t server_threads = 2;
   uint32_t client_threads = 1;  // io threads of the asynchronous load client
   std::string store = "journal";
+  bool risk = false;              // screen every payment (default rules unless --risk-rules)
+  std::string risk_rules_path;    // with risk
+  std::string fraud_model_path;   // with risk
   bool json = false;
 };
 

@@ -31,6 +31,17 @@ int main(int argc, char** argv) {
   serve_cmd->add_option("--store", serve.store, "Storage backend: sqlite or journal")
       ->check(store_kinds)
       ->capture_default_str();
+  serve_cmd->add_flag("--no-risk", serve.no_risk, "Do not screen payments (risk control off)");
+  serve_cmd->add_option("--risk-rules", serve.risk_rules_path,
+                        "Risk rules file (TOML, docs/risk.md; reloaded when it changes; default: "
+                        "the built-in rules)");
+  serve_cmd->add_option("--fraud-model", serve.fraud_model_path,
+                        "Fraud model (`netfin train fraud`); default: rules only");
+  serve_cmd->add_option("--notice-webhook", serve.notice_webhook_url,
+                        "POST safe-transaction reminders to this http:// URL (default: append "
+                        "them to DB.notices/sms.jsonl and push.jsonl)");
+  serve_cmd->add_option("--notice-webhook-secret", serve.notice_webhook_secret,
+                        "Sign reminder POSTs (Netfin-Webhook-Signature) with this secret");
 
   KeysOptions keys;
   CLI::App* keys_cmd = app.add_subcommand("keys", "API keys");
@@ -91,6 +102,9 @@ int main(int argc, char** argv) {
       ->capture_default_str()
       ->check(CLI::Range(1, 64));
   pay_cmd->add_option("--store", pay.store, "Storage backend")->check(store_kinds)->capture_default_str();
+  pay_cmd->add_flag("--risk", pay.risk, "Screen every payment (default rules, no model)");
+  pay_cmd->add_option("--risk-rules", pay.risk_rules_path, "With --risk: this rules file");
+  pay_cmd->add_option("--fraud-model", pay.fraud_model_path, "With --risk: this fraud model");
   pay_cmd->add_flag("--json", pay.json, "Print a final one-line JSON object on stdout");
 
   SimulatePaymentsOptions sim;
@@ -103,6 +117,9 @@ int main(int argc, char** argv) {
   sim_pay_cmd->add_option("--customers", sim.customers)->capture_default_str();
   sim_pay_cmd->add_option("--merchants", sim.merchants)->capture_default_str();
   sim_pay_cmd->add_option("--payments", sim.payments)->capture_default_str();
+  sim_pay_cmd->add_option("--notices", sim.notices_path,
+                          "The server's SMS reminders file (DB.notices/sms.jsonl)")
+      ->capture_default_str();
 
   CLI::App* train_cmd = app.add_subcommand("train", "Train a model from a labelled data file");
   train_cmd->require_subcommand(1);

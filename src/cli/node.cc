@@ -5,11 +5,70 @@
 #include <filesystem>
 #include <thread>
 
+#include <spdlog/spdlog.h>
+
+#include "cli/notice_channels.h"
 #include "cli/open_store.h"
+#include "cli/risk_screen.h"
+#include "risk/default_rules.h"
 
 namespace netfin::cli {
+namespace {
+
+// The risk service (rules checked, model checked) and its screen. A rules
+// file with a mistake or a model of another feature set stops the start
+// here, with the file's line and reason.
+core::Status StartRisk(const NodeRiskOptions& options, Node* node) {
+  risk::RiskServiceOptions risk_options;
+  risk_options.rules_path = options.rules_path;
+  risk_options.model_path = options.model_path;
+  risk_options.on_rules_reload = [path = options.rules_path](const core::Status& status) {
+    if (status.ok()) {
+      spdlog::info("risk: rules reloaded from {}", path);
+    } else {
+      spdlog::error("risk: rules reload refused, the rules in force stay: {}", status.ToString());
+    }
+  };
+  auto service = risk::RiskService::Open(std::move(risk_options));
+  if (!service.ok()) {
+    return core::Status(service.status().code(), "risk: " + service.status().message());
+  }
+  node->risk = std::move(service).value();
+  node->screen = std::make_unique<RiskScreen>(*node->risk);
+  node->risk->StartWatchingRules();
+  spdlog::info("risk: on, rules {}, {}",
+               options.rules_path.empty() ? std::string(risk::kDefaultRulesSource)
+                                          : options.rules_path,
+               options.model_path.empty() ? "no model" : "model " + options.model_path);
+  return core::Status::Ok();
+}
+
+// The reminder channels: sms and push, each a file or the webhook.
+core::Status MakeNoticeChannels(const NodeOptions& options, Node* node) {
+  for (const char* name : {"sms", "push"}) {
+    if (!options.risk.notice_webhook_url.empty()) {
+      auto channel = WebhookNoticeChannel::Make(
+          name, NoticeWebhookOptions{.url = options.risk.notice_webhook_url,
+                                     .secret = options.risk.notice_webhook_secret});
+      if (!channel.ok()) return channel.status();
+      node->notice_channels.push_back(std::move(channel).value());
+      continue;
+    }
+    const std::string dir = NoticeDir(options.db_path);
+    std::error_code error;
+    std::filesystem::create_directories(dir, error);
+    if (error) return core::IoError("cannot create " + dir + ": " + error.message());
+    auto channel = FileNoticeChannel::Open(name, dir + "/" + name + ".jsonl");
+    if (!channel.ok()) return channel.status();
+    node->notice_channels.push_back(std::move(channel).value());
+  }
+  return core::Status::Ok();
+}
+
+}  // namespace
 
 std::string DefaultMasterKeyPath(const std::string& db_path) { return db_path + ".key"; }
+std::string NoticeDir(const std::string& db_path) { return db_path + ".notices"; }
 
 core::Result<std::unique_ptr<Node>> StartNode(const NodeOptions& options) {
   auto node = std::make_unique<Node>();
@@ -26,6 +85,14 @@ core::Result<std::unique_ptr<Node>> StartNode(const NodeOptions& options) {
         (std::filesystem::path(options.db_path).parent_path() / config.settlement_dir).string();
   }
   node->payments = std::make_unique<payments::PaymentsService>(std::move(config), *node->master_key);
+  // Before the ledger opens: recovery feeds the screen every durable attempt.
+  if (options.risk.enabled) {
+    NETFIN_RETURN_IF_ERROR(StartRisk(options.risk, node.get()));
+    node->payments->SetScreen(node->screen.get());
+  }
+  // Even with risk off: reminders of challenges made before still go out.
+  NETFIN_RETURN_IF_ERROR(MakeNoticeChannels(options, node.get()));
+  for (const auto& channel : node->notice_channels) node->payments->AddNoticeChannel(channel.get());
   node->keys = std::make_unique<api::KeyRegistry>(*node->master_key);
   // Nonces live in memory: a request signed before this start could be a
   // replay of one served by the previous process, so it is refused. Times
@@ -70,6 +137,7 @@ void Node::Stop() {
   if (webhooks) webhooks->Stop();
   if (payments) payments->Stop();
   if (ledger) ledger->Stop();
+  if (risk) risk->StopWatchingRules();
 }
 
 }  // namespace netfin::cli

@@ -1,12 +1,15 @@
 #pragma once
 
-// A platform node: the store, the ledger, the payments role, API keys, the
-// webhook dispatcher and the HTTP server, wired in the one order that works
-// (roles replay their events while the ledger recovers, then start). Shared
-// by `serve`, `bench payments` and the tests' in-process servers.
+// A platform node: the store, the ledger, the payments role with its risk
+// screen and reminder channels, API keys, the webhook dispatcher and the
+// HTTP server, wired in the one order that works (the risk screen and the
+// channels are set before anything replays; roles replay their events while
+// the ledger recovers, then start). Shared by `serve`, `bench payments` and
+// the tests' in-process servers.
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "api/api.h"
 #include "api/auth.h"
@@ -15,8 +18,21 @@
 #include "core/crypto.h"
 #include "ledger/ledger_service.h"
 #include "payments/payments_service.h"
+#include "risk/risk_service.h"
 
 namespace netfin::cli {
+
+// The risk role in the payment flow (docs/risk.md, "In the payment flow").
+struct NodeRiskOptions {
+  bool enabled = false;     // `serve` turns it on unless --no-risk
+  std::string rules_path;   // empty: the default rules; reloaded when it changes
+  std::string model_path;   // empty: no model
+  // Reminders (safe-transaction notices): by default each channel (sms,
+  // push) appends to <db>.notices/<channel>.jsonl; with a webhook URL each
+  // POSTs there instead, signed with the secret when one is given.
+  std::string notice_webhook_url;
+  std::string notice_webhook_secret;
+};
 
 struct NodeOptions {
   std::string store = "sqlite";  // "sqlite" or "journal"
@@ -25,10 +41,16 @@ struct NodeOptions {
   payments::PaymentsConfig payments;
   api::ServerOptions server;
   bool webhooks = true;
+  NodeRiskOptions risk;
 };
 
+// Members are destroyed in reverse order: the server and the services stop
+// (Stop) before the risk screen and the channels they call are freed.
 struct Node {
   std::unique_ptr<core::SecretKey> master_key;
+  std::unique_ptr<risk::RiskService> risk;  // null when risk is off
+  std::unique_ptr<payments::PaymentScreen> screen;
+  std::vector<std::unique_ptr<payments::NoticeChannel>> notice_channels;
   std::unique_ptr<payments::PaymentsService> payments;
   std::unique_ptr<api::KeyRegistry> keys;
   std::unique_ptr<api::ReplayGuard> replay;
@@ -48,5 +70,7 @@ core::Result<std::unique_ptr<Node>> StartNode(const NodeOptions& options);
 
 // Where the master key of a database lives by default.
 std::string DefaultMasterKeyPath(const std::string& db_path);
+// Where the default notice channels write: <db>.notices/.
+std::string NoticeDir(const std::string& db_path);
 
 }  // namespace netfin::cli

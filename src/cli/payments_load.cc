@@ -1,9 +1,12 @@
 // netfin simulate payments and netfin bench payments: a small economy of
 // customers and merchants driven through the signed HTTP API.
 
+#include <algorithm>
 #include <atomic>
-#include <ctime>
 #include <chrono>
+#include <ctime>
+#include <fstream>
+#include <optional>
 #include <thread>
 
 #include <fmt/format.h>
@@ -43,24 +46,29 @@ bool Check(const core::Result<ApiAnswer>& r, unsigned want, const char* what) {
   return true;
 }
 
-// Opens customers (tier III, so the demonstration is not held up by the
-// allowance) and merchants, each with an API key.
+// Opens a customer (tier III, so the demonstration is not held up by the
+// allowance) or a merchant, with an API key.
+bool OpenParty(PaymentsClient& op, bool customer, size_t i, Party* p) {
+  const std::string body = fmt::format(
+      R"({{"name":"{} {}","phone":"138{:08}","id_number":"11010119900307{:04}","bank_account":"62220212345{:05}"{}}})",
+      customer ? "Customer" : "Merchant", i, 10'000'000 + i, i % 10000, i % 100000,
+      customer ? R"(,"tier":3)" : R"(,"fee_bps":60)");
+  auto made = op.Post(customer ? "/v1/customers" : "/v1/merchants", body);
+  if (!Check(made, 201, customer ? "create customer" : "create merchant")) return false;
+  p->id = made.value().Str("id");
+  auto key = op.Post("/v1/api-keys", fmt::format(R"({{"role":"{}","party_id":"{}"}})",
+                                                  customer ? "customer" : "merchant", p->id));
+  if (!Check(key, 201, "create api key")) return false;
+  p->key_id = key.value().Str("key_id");
+  p->secret = key.value().Str("secret");
+  return true;
+}
+
 bool OpenEconomy(PaymentsClient& op, size_t customers, size_t merchants, Economy* economy) {
   for (size_t i = 0; i < customers + merchants; ++i) {
     const bool customer = i < customers;
-    const std::string body = fmt::format(
-        R"({{"name":"{} {}","phone":"138{:08}","id_number":"11010119900307{:04}","bank_account":"62220212345{:05}"{}}})",
-        customer ? "Customer" : "Merchant", i, 10'000'000 + i, i % 10000, i % 100000,
-        customer ? R"(,"tier":3)" : R"(,"fee_bps":60)");
-    auto made = op.Post(customer ? "/v1/customers" : "/v1/merchants", body);
-    if (!Check(made, 201, customer ? "create customer" : "create merchant")) return false;
     Party p;
-    p.id = made.value().Str("id");
-    auto key = op.Post("/v1/api-keys", fmt::format(R"({{"role":"{}","party_id":"{}"}})",
-                                                    customer ? "customer" : "merchant", p.id));
-    if (!Check(key, 201, "create api key")) return false;
-    p.key_id = key.value().Str("key_id");
-    p.secret = key.value().Str("secret");
+    if (!OpenParty(op, customer, i, &p)) return false;
     (customer ? economy->customers : economy->merchants).push_back(std::move(p));
   }
   return true;
@@ -76,6 +84,223 @@ bool TopUpAll(const Target& target, const Economy& economy, uint64_t amount) {
   return true;
 }
 
+// Where a customer's app says it is: the signed body's "client" object. A
+// normal customer always pays from the same phone, address and city.
+struct Client {
+  std::string device_id;
+  std::string ip;
+  double lat_deg = 0;
+  double lon_deg = 0;
+};
+
+std::string ClientJson(const Client& c) {
+  return fmt::format(R"("client":{{"device_id":"{}","ip":"{}","lat":{:.4f},"lon":{:.4f}}})",
+                     c.device_id, c.ip, c.lat_deg, c.lon_deg);
+}
+
+// Customer i's own phone, in Shanghai.
+Client HomeClient(const Party& p, size_t i) {
+  return {"phone-" + p.id, fmt::format("198.51.{}.{}", 100 + (i / 250) % 150, 1 + i % 250),
+          31.2304 + 0.001 * static_cast<double>(i % 100),
+          121.4737 + 0.001 * static_cast<double>(i % 100)};
+}
+
+// How the risk screen answered an attempt.
+enum class Screened { kPaid, kChallenged, kDenied, kRefused };
+
+Screened ScreenedOf(const ApiAnswer& a) {
+  const std::string status = a.Str("status");
+  if (status == "succeeded") return Screened::kPaid;
+  if (status == "requires_confirmation") return Screened::kChallenged;
+  if (status == "failed" && a.Str("failure_code") == "risk_denied") return Screened::kDenied;
+  if (a.ErrorCode() == "risk_denied") return Screened::kDenied;
+  if (a.status == 201 && a.json.IsObject() && a.json.HasMember("id") && status.empty()) {
+    return Screened::kPaid;  // a wallet transfer's answer has no status
+  }
+  return Screened::kRefused;
+}
+
+struct Tally {
+  uint64_t paid = 0, challenged = 0, denied = 0, refused = 0;
+  void Add(Screened s) {
+    switch (s) {
+      case Screened::kPaid: ++paid; return;
+      case Screened::kChallenged: ++challenged; return;
+      case Screened::kDenied: ++denied; return;
+      case Screened::kRefused: ++refused; return;
+    }
+  }
+};
+
+// The rules that fired for a payment, as the operator sees them ("" when none).
+std::string RiskReasons(PaymentsClient& op, const std::string& payment_id) {
+  auto p = op.Get("/v1/payments/" + payment_id);
+  if (!p.ok() || p.value().status != 200 || !p.value().json.HasMember("risk")) return "";
+  const auto& risk = p.value().json["risk"];
+  if (!risk.IsObject() || !risk.HasMember("reasons") || !risk["reasons"].IsArray()) return "";
+  std::string out;
+  for (const auto& r : risk["reasons"].GetArray()) {
+    if (!r.IsString()) continue;
+    if (!out.empty()) out += ", ";
+    out += r.GetString();
+  }
+  return out;
+}
+
+// The one-time code of a payment's safe-transaction reminder, read from the
+// SMS channel's file (cli/notice_channels.h) as a phone would receive it.
+// The sweeper delivers a reminder within moments; waits up to 10 s.
+std::optional<std::string> ReminderCode(const std::string& notices_path,
+                                        const std::string& payment_id) {
+  for (int waited_ms = 0; waited_ms < 10'000; waited_ms += 100) {
+    std::ifstream in(notices_path);
+    for (std::string line; std::getline(in, line);) {
+      rapidjson::Document d;
+      d.Parse(line.data(), line.size());
+      if (d.HasParseError() || !d.IsObject() || !d.HasMember("payment_id") ||
+          !d["payment_id"].IsString() || d["payment_id"].GetString() != payment_id ||
+          !d.HasMember("text") || !d["text"].IsString()) {
+        continue;
+      }
+      const std::string text = d["text"].GetString();
+      const size_t at = text.find("code ");
+      if (at == std::string::npos || at + 11 > text.size()) continue;
+      const std::string code = text.substr(at + 5, 6);
+      if (std::all_of(code.begin(), code.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+        return code;
+      }
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  return std::nullopt;
+}
+
+struct DemoClients {
+  std::vector<std::unique_ptr<PaymentsClient>> customers, merchants;
+  std::vector<Client> homes;
+};
+
+bool ConnectAll(const Target& target, const Economy& economy, DemoClients* clients) {
+  for (size_t i = 0; i < economy.customers.size(); ++i) {
+    const Party& p = economy.customers[i];
+    clients->customers.push_back(std::make_unique<PaymentsClient>(p.key_id, p.secret));
+    if (!clients->customers.back()->Connect(target.host, target.port).ok()) return false;
+    clients->homes.push_back(HomeClient(p, i));
+  }
+  for (const Party& p : economy.merchants) {
+    clients->merchants.push_back(std::make_unique<PaymentsClient>(p.key_id, p.secret));
+    if (!clients->merchants.back()->Connect(target.host, target.port).ok()) return false;
+  }
+  return true;
+}
+
+// ---- attack patterns (docs/risk.md, "The demonstration")
+
+// Account takeover: two known customers' accounts pay 50,000.00 CNY from a
+// phone and address never seen, in another city, to a merchant they never
+// paid (ato_new_device_new_payee_large, ato_far_from_usual_location). Both
+// are held for confirmation; the first customer confirms with the code the
+// SMS reminder carried (it was them, on a new phone), the second declines.
+bool AccountTakeover(PaymentsClient& op, const Economy& economy, DemoClients& clients,
+                     const std::string& notices_path) {
+  constexpr uint64_t kAmount = 5'000'000;  // 50,000.00 CNY
+  Party shop;
+  if (!OpenParty(op, false, 900, &shop)) return false;
+  std::vector<std::string> ids;
+  for (size_t v = 0; v < 2; ++v) {
+    PaymentsClient& victim = *clients.customers[v];
+    auto top_up = victim.Post("/v1/top-ups", fmt::format(R"({{"customer_id":"{}","amount":{},"currency":"CNY"}})",
+                                                         economy.customers[v].id, kAmount + 100'000));
+    if (!Check(top_up, 201, "top-up")) return false;
+    const Client stranger{fmt::format("unknown-phone-{}-{}", v, economy.customers[v].id),
+                          fmt::format("203.0.113.{}", 66 + v), 45.8038, 126.5350};  // Harbin
+    auto r = victim.Post("/v1/payments", fmt::format(R"({{"merchant_id":"{}","amount":{},"currency":"CNY",{}}})",
+                                                     shop.id, kAmount, ClientJson(stranger)));
+    if (!r.ok()) return false;
+    const Screened s = ScreenedOf(r.value());
+    const std::string id = r.value().Str("id");
+    fmt::print("  account takeover {}: 50,000.00 CNY from a new phone in Harbin to a new merchant -> {} ({})\n",
+               v + 1, r.value().Str("status").empty() ? r.value().body : r.value().Str("status"),
+               RiskReasons(op, id));
+    if (s != Screened::kChallenged) return true;  // risk off, or other rules: nothing to confirm
+    ids.push_back(id);
+  }
+  const std::optional<std::string> code = ReminderCode(notices_path, ids[0]);
+  if (!code) {
+    fmt::print("  no reminder for payment {} in {} (is the server's database netfin.db?)\n", ids[0], notices_path);
+  } else {
+    auto c = clients.customers[0]->Post("/v1/payments/" + ids[0] + "/confirm",
+                                        fmt::format(R"({{"code":"{}"}})", *code));
+    if (!c.ok()) return false;
+    fmt::print("  customer 1 read code {} in the SMS reminder ({}) and confirmed -> {}\n", *code,
+               notices_path, c.value().Str("status").empty() ? c.value().body : c.value().Str("status"));
+  }
+  auto d = clients.customers[1]->Post("/v1/payments/" + ids[1] + "/decline", "{}");
+  if (!d.ok()) return false;
+  fmt::print("  customer 2 did not make it and declined -> {} ({})\n",
+             d.value().Str("status").empty() ? d.value().body : d.value().Str("status"),
+             d.value().Str("failure_code"));
+  return true;
+}
+
+// Card testing: a stolen account tries 15 payments of 1.00 CNY within a
+// minute (card_testing_customer_burst denies from the 10th).
+bool CardTesting(PaymentsClient& op, const Target& target, const Economy& economy) {
+  constexpr size_t kAttempts = 15;
+  Party tester;
+  if (!OpenParty(op, true, 901, &tester)) return false;
+  PaymentsClient client(tester.key_id, tester.secret);
+  if (!client.Connect(target.host, target.port).ok()) return false;
+  auto top_up = client.Post("/v1/top-ups", fmt::format(R"({{"customer_id":"{}","amount":50000,"currency":"CNY"}})", tester.id));
+  if (!Check(top_up, 201, "top-up")) return false;
+  const Client device{"emulator-" + tester.id, "203.0.113.99", 22.5431, 114.0579};
+  Tally tally;
+  size_t first_denied = 0;
+  std::string denied_id;
+  for (size_t i = 0; i < kAttempts; ++i) {
+    auto r = client.Post("/v1/payments", fmt::format(R"({{"merchant_id":"{}","amount":100,"currency":"CNY",{}}})",
+                                                     economy.merchants[i % economy.merchants.size()].id, ClientJson(device)));
+    if (!r.ok()) return false;
+    const Screened s = ScreenedOf(r.value());
+    tally.Add(s);
+    if (s == Screened::kDenied && first_denied == 0) {
+      first_denied = i + 1;
+      denied_id = r.value().Str("id");
+    }
+  }
+  fmt::print("  card testing: {} payments of 1.00 CNY within a minute: {} paid, {} denied (risk_denied){}{}\n",
+             kAttempts, tally.paid, tally.denied,
+             first_denied ? fmt::format(" from attempt {}", first_denied) : "",
+             denied_id.empty() ? "" : " (" + RiskReasons(op, denied_id) + ")");
+  return true;
+}
+
+// A mule wallet: twelve customers each send it 50.00 CNY within the hour
+// (mule_fan_in_hour refuses transfers from the 10th distinct payer on).
+bool MuleFanIn(PaymentsClient& op, const Economy& economy, DemoClients& clients) {
+  Party mule;
+  if (!OpenParty(op, true, 902, &mule)) return false;
+  const size_t payers = std::min<size_t>(12, economy.customers.size() - 2);
+  Tally tally;
+  size_t first_denied = 0;
+  for (size_t k = 0; k < payers; ++k) {
+    const size_t c = 2 + k;  // customers 1 and 2 are the takeover's
+    auto t = clients.customers[c]->Post(
+        "/v1/wallet-transfers",
+        fmt::format(R"({{"from_customer_id":"{}","to_customer_id":"{}","amount":5000,"currency":"CNY",{}}})",
+                    economy.customers[c].id, mule.id, ClientJson(clients.homes[c])));
+    if (!t.ok()) return false;
+    const Screened s = ScreenedOf(t.value());
+    tally.Add(s);
+    if (s == Screened::kDenied && first_denied == 0) first_denied = k + 1;
+  }
+  fmt::print("  mule wallet: transfers of 50.00 CNY from {} payers within the hour: {} accepted, {} refused "
+             "(HTTP 402 risk_denied){}\n",
+             payers, tally.paid, tally.denied,
+             first_denied ? fmt::format(" from payer {}", first_denied) : "");
+  return true;
+}
+
 }  // namespace
 
 int RunSimulatePayments(const SimulatePaymentsOptions& options) {
@@ -84,49 +309,62 @@ int RunSimulatePayments(const SimulatePaymentsOptions& options) {
     fmt::print(stderr, "simulate payments: --target wants http://HOST:PORT\n");
     return 2;
   }
+  if (options.customers < 4 || options.merchants < 1) {
+    fmt::print(stderr, "simulate payments: need --customers >= 4 and --merchants >= 1\n");
+    return 2;
+  }
   PaymentsClient op(std::string(api::kOperatorKeyId), options.operator_secret);
   if (!op.Connect(target->host, target->port).ok()) return 1;
   Economy economy;
   if (!OpenEconomy(op, options.customers, options.merchants, &economy)) return 1;
   if (!TopUpAll(*target, economy, 500'000)) return 1;  // 5,000.00 CNY each
 
-  std::vector<std::unique_ptr<PaymentsClient>> customers, merchants;
-  for (const Party& p : economy.customers) {
-    customers.push_back(std::make_unique<PaymentsClient>(p.key_id, p.secret));
-    if (!customers.back()->Connect(target->host, target->port).ok()) return 1;
-  }
-  for (const Party& p : economy.merchants) {
-    merchants.push_back(std::make_unique<PaymentsClient>(p.key_id, p.secret));
-    if (!merchants.back()->Connect(target->host, target->port).ok()) return 1;
-  }
-  uint64_t paid = 0, paid_amount = 0, refunds = 0, refunded = 0, refused = 0, transfers = 0;
+  DemoClients clients;
+  if (!ConnectAll(*target, economy, &clients)) return 1;
+  auto& customers = clients.customers;
+  auto& merchants = clients.merchants;
+  // Normal customers: each pays from their own phone, 15.00 .. 214.99 CNY
+  // (above the card-testing rules' 10.00), to their usual merchants, and
+  // now and then sends a friend 20.00 CNY.
+  Tally normal;
+  uint64_t paid_amount = 0, refunds = 0, refunded = 0, transfers = 0;
   std::vector<std::string> payment_ids;
   for (size_t i = 0; i < options.payments; ++i) {
     const size_t c = i % customers.size(), m = (i * 7) % merchants.size();
-    const uint64_t amount = 100 + (i * 7919) % 20'000;  // 1.00 .. 200.99 CNY
+    const uint64_t amount = 1'500 + (i * 7919) % 20'000;
+    const std::string client = ClientJson(clients.homes[c]);
     core::Result<ApiAnswer> r = core::Internal("unset");
     if (i % 2 == 0) {
       // The merchant shows a code; the customer scans it and pays.
       auto order = merchants[m]->Post("/v1/payments", fmt::format(R"({{"amount":{},"currency":"CNY","description":"order {}"}})", amount, i));
       if (!Check(order, 201, "create order")) return 1;
-      r = customers[c]->Post("/v1/payments/" + order.value().Str("id") + "/pay", "{}");
+      r = customers[c]->Post("/v1/payments/" + order.value().Str("id") + "/pay", "{" + client + "}");
     } else {
-      r = customers[c]->Post("/v1/payments", fmt::format(R"({{"merchant_id":"{}","amount":{},"currency":"CNY"}})", economy.merchants[m].id, amount));
+      r = customers[c]->Post("/v1/payments", fmt::format(R"({{"merchant_id":"{}","amount":{},"currency":"CNY",{}}})", economy.merchants[m].id, amount, client));
     }
     if (!r.ok()) return 1;
-    if (r.value().status == 200 || r.value().status == 201) {
-      ++paid;
+    const Screened s = ScreenedOf(r.value());
+    normal.Add(s);
+    if (s == Screened::kPaid) {
       paid_amount += amount;
       payment_ids.push_back(r.value().Str("id"));
-    } else {
-      ++refused;
     }
     if (i % 10 == 9) {
-      const size_t to = (c + 1) % customers.size();
-      auto t = customers[c]->Post("/v1/wallet-transfers", fmt::format(R"({{"from_customer_id":"{}","to_customer_id":"{}","amount":500,"currency":"CNY"}})", economy.customers[c].id, economy.customers[to].id));
+      // 20.00 CNY to a friend; the senders take turns.
+      const size_t from = (i / 10) % customers.size(), to = (from + 1) % customers.size();
+      auto t = customers[from]->Post("/v1/wallet-transfers", fmt::format(R"({{"from_customer_id":"{}","to_customer_id":"{}","amount":2000,"currency":"CNY",{}}})", economy.customers[from].id, economy.customers[to].id, ClientJson(clients.homes[from])));
+      if (t.ok()) normal.Add(ScreenedOf(t.value()));
       if (t.ok() && t.value().status == 201) ++transfers;
     }
   }
+  fmt::print("normal customers (own phone, usual merchants and friends): {} payments and transfers "
+             "passed, {} challenged, {} denied, {} refused otherwise\n",
+             normal.paid, normal.challenged, normal.denied, normal.refused);
+  fmt::print("attack patterns, screened by the server's risk rules:\n");
+  if (!AccountTakeover(op, economy, clients, options.notices_path)) return 1;
+  if (!CardTesting(op, *target, economy)) return 1;
+  if (!MuleFanIn(op, economy, clients)) return 1;
+
   // Refund every fifth payment, half of them in part.
   for (size_t i = 0; i < payment_ids.size(); i += 5) {
     auto p = op.Get("/v1/payments/" + payment_ids[i]);
@@ -152,10 +390,10 @@ int RunSimulatePayments(const SimulatePaymentsOptions& options) {
   auto recon = op.Get("/v1/platform/reconciliation");
   if (!Check(recon, 200, "reconciliation")) return 1;
   const bool balanced = recon.value().json["balanced"].GetBool();
-  fmt::print("payments demo: {} customers, {} merchants; {} payments ({:.2f} CNY), {} refused; "
+  fmt::print("payments demo: {} customers, {} merchants; {} normal payments ({:.2f} CNY); "
              "{} wallet transfers; {} refunds ({:.2f} CNY); {} settlements ({:.2f} CNY to "
              "merchants' banks); reserve {}\n",
-             economy.customers.size(), economy.merchants.size(), paid, paid_amount / 100.0, refused,
+             economy.customers.size(), economy.merchants.size(), payment_ids.size(), paid_amount / 100.0,
              transfers, refunds, refunded / 100.0, settlements, settled_amount / 100.0,
              balanced ? "reconciled to the fen" : "NOT RECONCILED");
   return balanced ? 0 : 1;
@@ -168,6 +406,9 @@ int RunBenchPayments(const BenchPaymentsOptions& options) {
   node_options.db_path = dir.path() + "/bench.db";
   node_options.server = api::ServerOptions{"127.0.0.1", 0, options.server_threads};
   node_options.webhooks = false;
+  node_options.risk.enabled = options.risk;
+  node_options.risk.rules_path = options.risk_rules_path;
+  node_options.risk.model_path = options.fraud_model_path;
   auto node = StartNode(node_options);
   if (!node.ok()) {
     fmt::print(stderr, "bench payments: {}\n", node.status().ToString());
@@ -178,7 +419,9 @@ int RunBenchPayments(const BenchPaymentsOptions& options) {
   if (!op.Connect(target.host, target.port).ok()) return 1;
   Economy economy;
   if (!OpenEconomy(op, options.connections, options.merchants, &economy)) return 1;
-  const uint64_t amount = 100;
+  // 15.00 CNY: above the card-testing rules' 10.00, so that with --risk
+  // every payment is screened and allowed, as a normal customer's is.
+  const uint64_t amount = 1'500;
   if (!TopUpAll(target, economy, amount * (options.payments / options.connections + 1))) return 1;
 
   // Each connection is one customer paying one merchant, every request
@@ -188,8 +431,9 @@ int RunBenchPayments(const BenchPaymentsOptions& options) {
   for (uint32_t c = 0; c < options.connections; ++c) {
     signers.push_back(std::make_unique<api::RequestSigner>(economy.customers[c].key_id,
                                                            economy.customers[c].secret));
-    bodies.push_back(fmt::format(R"({{"merchant_id":"{}","amount":{},"currency":"CNY"}})",
-                                 economy.merchants[c % economy.merchants.size()].id, amount));
+    bodies.push_back(fmt::format(R"({{"merchant_id":"{}","amount":{},"currency":"CNY",{}}})",
+                                 economy.merchants[c % economy.merchants.size()].id, amount,
+                                 ClientJson(HomeClient(economy.customers[c], c))));
   }
   LoadOptions load;
   load.host = target.host;
@@ -221,17 +465,25 @@ int RunBenchPayments(const BenchPaymentsOptions& options) {
   const double rate = static_cast<double>(result.done - result.failed) / result.seconds;
   const double p50 = PercentileMs(result.latencies_ns, 50);
   const double p99 = PercentileMs(result.latencies_ns, 99);
+  // With --risk: what the screen decided, top-ups included.
+  const risk::RiskStats screened = (*node)->risk ? (*node)->risk->Stats() : risk::RiskStats{};
+  const std::string risk_text =
+      (*node)->risk ? fmt::format("risk on ({} allowed, {} challenged, {} denied)", screened.allow,
+                                  screened.challenge, screened.deny)
+                    : "risk off";
   if (options.json) {
     fmt::print("{{\"bench\":\"payments\",\"store\":\"{}\",\"payments\":{},\"failed\":{},\"connections\":{},"
                "\"server_threads\":{},\"client_threads\":{},\"seconds\":{:.3f},\"payments_per_s\":{:.0f},"
-               "\"latency_p50_ms\":{:.3f},\"latency_p99_ms\":{:.3f},\"fsyncs\":{},\"reconciled\":{}}}\n",
+               "\"latency_p50_ms\":{:.3f},\"latency_p99_ms\":{:.3f},\"fsyncs\":{},\"reconciled\":{},"
+               "\"risk\":{},\"risk_allow\":{},\"risk_challenge\":{},\"risk_deny\":{}}}\n",
                options.store, result.done, result.failed, options.connections, options.server_threads,
-               options.client_threads, result.seconds, rate, p50, p99, fsyncs, balanced);
+               options.client_threads, result.seconds, rate, p50, p99, fsyncs, balanced,
+               (*node)->risk != nullptr, screened.allow, screened.challenge, screened.deny);
   } else {
-    fmt::print("bench payments ({} store, {} connections): {} signed payments in {:.2f} s = {:.0f}/s; "
+    fmt::print("bench payments ({} store, {} connections, {}): {} signed payments in {:.2f} s = {:.0f}/s; "
                "latency p50 {:.3f} ms, p99 {:.3f} ms; {} fsyncs; {} failed; reserve {}\n",
-               options.store, options.connections, result.done, result.seconds, rate, p50, p99, fsyncs,
-               result.failed, balanced ? "reconciled" : "NOT RECONCILED");
+               options.store, options.connections, risk_text, result.done, result.seconds, rate, p50,
+               p99, fsyncs, result.failed, balanced ? "reconciled" : "NOT RECONCILED");
   }
   return result.failed == 0 && result.done == options.payments && balanced ? 0 : 1;
 }

@@ -20,6 +20,47 @@
 namespace netfin::cli {
 namespace {
 
+// The config file's [risk] table (docs/risk.md), under the flags: enabled
+// (default true), rules, model, notice_webhook, notice_webhook_secret.
+bool ApplyRiskConfig(const toml::table& config, const std::string& path, ServeOptions* options) {
+  if (!config.contains("risk")) return true;
+  const toml::table* risk = config["risk"].as_table();
+  if (risk == nullptr) {
+    fmt::print(stderr, "netfin serve: {}: risk must be a table ([risk])\n", path);
+    return false;
+  }
+  const auto text = [&](std::string_view key, std::string* out) {
+    const toml::node* node = risk->get(key);
+    if (node == nullptr) return true;
+    if (!node->is_string()) {
+      fmt::print(stderr, "netfin serve: {}: risk.{} must be a string\n", path, key);
+      return false;
+    }
+    if (out->empty()) *out = node->value_or(std::string());
+    return true;
+  };
+  for (const auto& [key, value] : *risk) {
+    if (key != "enabled" && key != "rules" && key != "model" && key != "notice_webhook" &&
+        key != "notice_webhook_secret") {
+      fmt::print(stderr,
+                 "netfin serve: {}: unknown key 'risk.{}' (known: enabled, rules, model, "
+                 "notice_webhook, notice_webhook_secret)\n",
+                 path, key.str());
+      return false;
+    }
+  }
+  if (const toml::node* enabled = risk->get("enabled")) {
+    if (!enabled->is_boolean()) {
+      fmt::print(stderr, "netfin serve: {}: risk.enabled must be true or false\n", path);
+      return false;
+    }
+    if (!enabled->value_or(true)) options->no_risk = true;
+  }
+  return text("rules", &options->risk_rules_path) && text("model", &options->fraud_model_path) &&
+         text("notice_webhook", &options->notice_webhook_url) &&
+         text("notice_webhook_secret", &options->notice_webhook_secret);
+}
+
 // Applies the TOML config file under the flags given on the command line.
 bool ApplyConfig(ServeOptions* options, payments::PaymentsConfig* payments_config) {
   if (options->config_path.empty()) return true;
@@ -33,14 +74,15 @@ bool ApplyConfig(ServeOptions* options, payments::PaymentsConfig* payments_confi
   }
   for (const auto& [key, value] : config) {
     if (key != "db" && key != "listen" && key != "threads" && key != "store" &&
-        key != "master_key" && key != "payments") {
+        key != "master_key" && key != "payments" && key != "risk") {
       fmt::print(stderr,
                  "netfin serve: {}: unknown key '{}' (known: db, listen, threads, store, "
-                 "master_key, [payments])\n",
+                 "master_key, [payments], [risk])\n",
                  options->config_path, key.str());
       return false;
     }
   }
+  if (!ApplyRiskConfig(config, options->config_path, options)) return false;
   if (!options->master_key_given) {
     options->master_key_path = config["master_key"].value_or(options->master_key_path);
   }
@@ -81,6 +123,10 @@ bool ParseListen(const std::string& listen, std::string* host, uint16_t* port) {
 }  // namespace
 
 int RunServe(const ServeOptions& flags) {
+  if (flags.no_risk && (!flags.risk_rules_path.empty() || !flags.fraud_model_path.empty())) {
+    fmt::print(stderr, "netfin serve: --risk-rules and --fraud-model need risk on (not --no-risk)\n");
+    return 2;
+  }
   ServeOptions options = flags;
   NodeOptions node_options;
   if (!ApplyConfig(&options, &node_options.payments)) return 2;
@@ -92,6 +138,11 @@ int RunServe(const ServeOptions& flags) {
   node_options.store = options.store;
   node_options.db_path = options.db_path;
   node_options.master_key_path = options.master_key_path;
+  node_options.risk = NodeRiskOptions{.enabled = !options.no_risk,
+                                      .rules_path = options.risk_rules_path,
+                                      .model_path = options.fraud_model_path,
+                                      .notice_webhook_url = options.notice_webhook_url,
+                                      .notice_webhook_secret = options.notice_webhook_secret};
 
   // Logs go to stderr: stdout carries only the "listening" line that scripts
   // read. A peer that goes away must never kill the server with SIGPIPE.
@@ -116,11 +167,22 @@ int RunServe(const ServeOptions& flags) {
   std::fflush(stdout);
   spdlog::info("recovered {} batches from {}", (*node)->ledger->store().Head().batch_number,
                options.db_path);
+  if ((*node)->risk != nullptr) {
+    const risk::RiskStats stats = (*node)->risk->Stats();
+    spdlog::info("risk: {} past attempts observed in recovery; reminders to {}", stats.observed,
+                 options.notice_webhook_url.empty() ? NoticeDir(options.db_path)
+                                                    : options.notice_webhook_url);
+  }
 
   int signal_number = 0;
   sigwait(&signals, &signal_number);
   spdlog::info("signal {}: draining and stopping", signal_number);
   (*node)->Stop();
+  if ((*node)->risk != nullptr) {
+    const risk::RiskStats stats = (*node)->risk->Stats();
+    spdlog::info("risk: {} allowed, {} challenged, {} denied; {} rule reloads refused",
+                 stats.allow, stats.challenge, stats.deny, stats.rules_reload_failures);
+  }
   return 0;
 }
 

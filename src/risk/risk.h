@@ -18,5 +18,6 @@
 #include "risk/fraud_model.h"
 #include "risk/payment_event.h"
 #include "risk/paysim.h"
+#include "risk/risk_service.h"
 #include "risk/rule_engine.h"
 #include "risk/rule_set.h"
