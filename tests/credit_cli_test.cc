@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 #include <rapidjson/document.h>
 
+#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -13,6 +14,7 @@
 #include <fstream>
 #include <string>
 
+#include "core/civil_date.h"
 #include "core/scratch_dir.h"
 #include "tests/netfin_process.h"
 
@@ -31,6 +33,35 @@ rapidjson::Document Json(const std::string& text) {
   rapidjson::Document d;
   d.Parse(text.c_str());
   return d;
+}
+
+TEST(CreditCli, RunDayOnADatabaseIsIdempotentAndNeverGoesBack) {
+  core::ScratchDir dir;
+  const std::string db = dir.File("netfin.db");
+  // The credit books open on the first start's China date: its day-end runs.
+  const uint64_t now_ns = static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                                    std::chrono::system_clock::now().time_since_epoch())
+                                                    .count());
+  const std::string today = core::ChinaDate(now_ns).ToString();
+  const Ran first = Netfin("credit run-day --db " + db + " --date " + today);
+  ASSERT_EQ(first.exit_code, 0) << first.output;
+  const rapidjson::Document d = Json(first.output);
+  ASSERT_TRUE(d.IsObject()) << first.output;
+  EXPECT_EQ(std::string(d["date"].GetString()), today);
+  EXPECT_TRUE(d["finished"].GetBool());
+  EXPECT_EQ(d["loans_run"].GetUint(), 0u);
+  EXPECT_TRUE(d["buckets"].HasMember("M3+"));
+  const Ran again = Netfin("credit run-day --db " + db + " --date " + today);
+  ASSERT_EQ(again.exit_code, 0) << again.output;
+  EXPECT_EQ(again.output, first.output);
+  const Ran back = Netfin("credit run-day --db " + db + " --date 2020-01-01");
+  EXPECT_EQ(back.exit_code, 1);
+  EXPECT_EQ(std::string(Json(back.output)["error"]["code"].GetString()), "date_before_last_run") << back.output;
+  const Ran bad = Netfin("credit run-day --db " + db + " --date 2026-13-01");
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_EQ(std::string(Json(bad.output)["error"]["code"].GetString()), "invalid_field") << bad.output;
+  // The journal behind it still verifies.
+  EXPECT_EQ(Netfin("verify --db " + db).exit_code, 0);
 }
 
 TEST(CreditCli, OfferShowsTheIssueExampleAt13Point03Percent) {

@@ -16,6 +16,8 @@
 #include <vector>
 
 #include "cli/model_training.h"
+#include "core/status.h"
+#include "credit/credit_config.h"
 
 namespace netfin::cli {
 
@@ -59,7 +61,19 @@ struct EvalCreditOptions {
   bool json = false;
 };
 
+// `netfin credit run-day`: the day-end on a node's database (same store
+// options as `serve` and `verify`).
+struct CreditRunDayOptions {
+  std::string date;  // YYYY-MM-DD
+  std::string db_path = "netfin.db";
+  std::string store = "sqlite";
+  std::string config_path;  // TOML with a [credit] section; empty: the defaults
+};
+
 int RunCreditOffer(const CreditOfferOptions& options);
+int RunCreditRunDay(const CreditRunDayOptions& options);
+// The [credit] policy of a TOML file, or the defaults for an empty path; validated.
+core::Result<credit::CreditPolicy> LoadPolicy(const std::string& config_path);
 int RunBenchCredit(const BenchCreditOptions& options);
 int RunTrainCredit(const TrainCreditOptions& options);
 int RunEvalCredit(const EvalCreditOptions& options);

@@ -112,6 +112,8 @@ std::string RefusalReason(CreditResult result, const credit::Product& product,
   return "unknown result";
 }
 
+}  // namespace
+
 core::Result<credit::CreditPolicy> LoadPolicy(const std::string& config_path) {
   if (config_path.empty()) {
     credit::CreditPolicy policy;
@@ -122,6 +124,8 @@ core::Result<credit::CreditPolicy> LoadPolicy(const std::string& config_path) {
   if (!text.ok()) return text.status();
   return credit::ParseCreditConfig(*text);
 }
+
+namespace {
 
 void PrintRefusal(const std::string& code_name, int code, const std::string& reason, bool json) {
   if (!json) {
@@ -308,6 +312,20 @@ void AddOfferCommand(const CommandParents& parents, CLI::App& credit_cmd) {
   parents.RunWhenParsed(*cmd, [options] { return RunCreditOffer(*options); });
 }
 
+void AddRunDayCommand(const CommandParents& parents, CLI::App& credit_cmd) {
+  auto options = std::make_shared<CreditRunDayOptions>();
+  CLI::App* cmd = credit_cmd.add_subcommand(
+      "run-day", "Run the credit day-end of a date on a node's database; print its JSON summary");
+  cmd->add_option("--date", options->date, "The business day, YYYY-MM-DD")->required();
+  cmd->add_option("--db", options->db_path, "Database (SQLite) or journal file")->capture_default_str();
+  cmd->add_option("--store", options->store, "Storage backend: sqlite or journal")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"sqlite", "journal"}));
+  cmd->add_option("--config", options->config_path,
+                  "TOML file whose [credit] section sets the day-end rules");
+  parents.RunWhenParsed(*cmd, [options] { return RunCreditRunDay(*options); });
+}
+
 void AddBenchCommand(const CommandParents& parents) {
   auto options = std::make_shared<BenchCreditOptions>();
   CLI::App* cmd = parents.bench.add_subcommand(
@@ -362,6 +380,7 @@ void AddCreditCommands(const CommandParents& parents) {
   CLI::App* credit_cmd = parents.app.add_subcommand("credit", "The credit role: offers, loans");
   credit_cmd->require_subcommand(1);
   AddOfferCommand(parents, *credit_cmd);
+  AddRunDayCommand(parents, *credit_cmd);
   AddBenchCommand(parents);
   AddTrainCommand(parents);
   AddEvalCommand(parents);

@@ -35,6 +35,7 @@ namespace netfin::ledger {
 enum class Role : uint16_t {
   kAuth = 1,      // API keys (src/api)
   kPayments = 2,  // wallets, merchants, payments (src/payments)
+  kCredit = 3,    // loans, their day-ends and the credit books (src/credit)
 };
 
 class CommandContext {

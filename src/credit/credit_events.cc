@@ -1,0 +1,422 @@
+#include "credit/credit_events.h"
+
+#include <limits>
+#include <type_traits>
+
+#include <rapidjson/document.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+namespace netfin::credit {
+namespace {
+
+using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
+using Value = rapidjson::Value;
+
+// ---- writing: ids as decimal strings, dates as days since the epoch,
+// enums and amounts as integers.
+
+void Key(Writer& w, std::string_view k) { w.Key(k.data(), static_cast<rapidjson::SizeType>(k.size())); }
+void Str(Writer& w, std::string_view k, std::string_view v) {
+  Key(w, k);
+  w.String(v.data(), static_cast<rapidjson::SizeType>(v.size()));
+}
+void U(Writer& w, std::string_view k, uint64_t v) { Key(w, k); w.Uint64(v); }
+void I(Writer& w, std::string_view k, int64_t v) { Key(w, k); w.Int64(v); }
+void B(Writer& w, std::string_view k, bool v) { Key(w, k); w.Bool(v); }
+void Id(Writer& w, std::string_view k, const Id128& v) { Str(w, k, v.ToDecimal()); }
+void D(Writer& w, std::string_view k, CivilDate v) { I(w, k, v.days_since_epoch()); }
+
+void WriteBooks(Writer& w, const CreditBooks& b) {
+  U(w, "ledger", b.ledger);
+  Id(w, "lending_funds", b.lending_funds);
+  Id(w, "receivable", b.receivable);
+  Id(w, "interest_income", b.interest_income);
+  Id(w, "fee_income", b.fee_income);
+  Id(w, "penalty_income", b.penalty_income);
+  Id(w, "loss_provision", b.loss_provision);
+  Id(w, "provision_expense", b.provision_expense);
+  Id(w, "written_off", b.written_off);
+}
+
+void WriteInstalment(Writer& w, const LoanInstalment& i) {
+  // An array, not an object: a 60-instalment loan stays well inside a role
+  // event's 64 KiB.
+  w.StartArray();
+  const Instalment& s = i.scheduled;
+  for (int64_t v : {int64_t{s.number}, int64_t{s.period_start.days_since_epoch()},
+                    int64_t{s.due_date.days_since_epoch()}, int64_t(s.principal_minor),
+                    int64_t(s.interest_minor), int64_t(s.fee_minor), int64_t(s.balance_after_minor),
+                    int64_t{i.statement_date.days_since_epoch()}, int64_t(i.principal_paid_minor),
+                    int64_t(i.interest_paid_minor), int64_t(i.fee_paid_minor),
+                    int64_t(i.interest_waived_minor), int64_t(i.fee_waived_minor)}) {
+    w.Int64(v);
+  }
+  w.EndArray();
+}
+
+void WriteLoan(Writer& w, const Loan& l) {
+  w.StartObject();
+  U(w, "kind", static_cast<uint64_t>(l.kind));
+  U(w, "principal", l.terms.principal_minor);
+  U(w, "terms", l.terms.terms);
+  U(w, "method", static_cast<uint64_t>(l.terms.method));
+  U(w, "annual_interest_bps", l.terms.annual_interest_bps);
+  U(w, "monthly_fee_bps", l.terms.monthly_fee_bps);
+  U(w, "interest_basis", static_cast<uint64_t>(l.terms.interest_basis));
+  U(w, "day_count", static_cast<uint64_t>(l.terms.day_count));
+  D(w, "start_date", l.terms.start_date);
+  D(w, "first_due_date", l.terms.first_due_date);
+  U(w, "penalty_daily_ppm", l.penalty_daily_ppm);
+  Key(w, "instalments");
+  w.StartArray();
+  for (const LoanInstalment& i : l.instalments) WriteInstalment(w, i);
+  w.EndArray();
+  U(w, "penalty_accrued", l.penalty_accrued_minor);
+  U(w, "penalty_paid", l.penalty_paid_minor);
+  U(w, "penalty_carry", l.penalty_carry_fen_ppm);
+  U(w, "interest_accrued", l.interest_accrued_minor);
+  D(w, "last_run_date", l.last_run_date);
+  U(w, "statements_issued", l.statements_issued);
+  U(w, "status", static_cast<uint64_t>(l.status));
+  D(w, "closed_date", l.closed_date);
+  U(w, "days_past_due", l.days_past_due);
+  U(w, "bucket", static_cast<uint64_t>(l.bucket));
+  U(w, "class", static_cast<uint64_t>(l.loan_class));
+  U(w, "provision_target", l.provision_target_minor);
+  w.EndObject();
+}
+
+void WriteRecord(Writer& w, const LoanRecord& r) {
+  w.StartObject();
+  Id(w, "id", r.id);
+  Id(w, "borrower_id", r.borrower_id);
+  Id(w, "destination_account_id", r.destination_account_id);
+  U(w, "ledger", r.ledger);
+  Str(w, "product", r.product);
+  U(w, "disbursement", static_cast<uint64_t>(r.disbursement));
+  I(w, "apr_ppm", r.apr_ppm);
+  I(w, "apr_effective_ppm", r.apr_effective_ppm);
+  D(w, "opened_date", r.opened_date);
+  U(w, "interest_recognised", r.interest_recognised_minor);
+  U(w, "fee_recognised", r.fee_recognised_minor);
+  U(w, "receivable", r.receivable_minor);
+  U(w, "provision", r.provision_minor);
+  Key(w, "loan");
+  WriteLoan(w, r.loan);
+  w.EndObject();
+}
+
+void WriteEntry(Writer& w, const LoanEntry& e) {
+  w.StartArray();
+  for (int64_t v : {int64_t{e.date.days_since_epoch()}, int64_t(e.kind), int64_t(e.amount_minor),
+                    int64_t(e.allocation.penalty_minor), int64_t(e.allocation.fee_minor),
+                    int64_t(e.allocation.interest_minor), int64_t(e.allocation.principal_minor),
+                    int64_t{e.instalment}, int64_t{e.due_date.days_since_epoch()}}) {
+    w.Int64(v);
+  }
+  w.EndArray();
+}
+
+void WriteChange(Writer& w, const LoanChanged& c) {
+  Key(w, "record");
+  WriteRecord(w, c.record);
+  Key(w, "entries");
+  w.StartArray();
+  for (const LoanEntry& e : c.entries) WriteEntry(w, e);
+  w.EndArray();
+  B(w, "day_end", c.day_end);
+  D(w, "day_end_date", c.day_end_date);
+  U(w, "bucket_before", static_cast<uint64_t>(c.bucket_before));
+  U(w, "class_before", static_cast<uint64_t>(c.class_before));
+  U(w, "provision_before", c.provision_before_minor);
+}
+
+void WriteFields(Writer& w, const BooksOpened& e) {
+  WriteBooks(w, e.books);
+  D(w, "first_business_date", e.first_business_date);
+}
+void WriteFields(Writer& w, const LoanOpened& e) { WriteChange(w, e.change); }
+void WriteFields(Writer& w, const LoanChanged& e) { WriteChange(w, e); }
+void WriteFields(Writer& w, const DayEndStarted& e) { D(w, "date", e.date); }
+void WriteFields(Writer& w, const DayEndFinished& e) { D(w, "date", e.date); }
+void WriteFields(Writer& w, const BorrowerLimitSet& e) {
+  Id(w, "borrower_id", e.borrower_id);
+  U(w, "limit", e.limit_minor);
+}
+void WriteFields(Writer& w, const CreditIdempotencyRecorded& e) {
+  Str(w, "key_id", e.key_id);
+  Str(w, "key", e.key);
+  Str(w, "fingerprint", e.fingerprint);
+  U(w, "status", e.status);
+  Str(w, "body", e.body);
+}
+
+// ---- reading: the first missing or mistyped field fails the event.
+
+class Reader {
+ public:
+  bool ok() const { return ok_; }
+  const std::string& bad() const { return bad_; }
+
+  const Value* Member(const Value& o, std::string_view k) {
+    if (!ok_) return nullptr;
+    if (!o.IsObject()) return Fail(k);
+    auto it = o.FindMember(Value(rapidjson::StringRef(k.data(), k.size())));
+    if (it == o.MemberEnd()) return Fail(k);
+    return &it->value;
+  }
+  template <typename T>
+  void Num(const Value& o, std::string_view k, T* out) {
+    const Value* v = Member(o, k);
+    if (v == nullptr) return;
+    if constexpr (std::is_enum_v<T>) {
+      using Under = std::underlying_type_t<T>;
+      Under u{};
+      Int(*v, k, &u);
+      *out = static_cast<T>(u);
+    } else {
+      Int(*v, k, out);
+    }
+  }
+  template <typename T>
+  void Int(const Value& v, std::string_view k, T* out) {
+    if (!ok_) return;
+    if (!v.IsInt64()) {
+      Fail(k);
+      return;
+    }
+    const int64_t x = v.GetInt64();
+    if constexpr (std::is_unsigned_v<T>) {
+      if (x < 0 || static_cast<uint64_t>(x) > std::numeric_limits<T>::max()) {
+        Fail(k);
+        return;
+      }
+    } else {
+      if (x < std::numeric_limits<T>::min() || x > std::numeric_limits<T>::max()) {
+        Fail(k);
+        return;
+      }
+    }
+    *out = static_cast<T>(x);
+  }
+  void Date(const Value& o, std::string_view k, CivilDate* out) {
+    int32_t days = 0;
+    Num(o, k, &days);
+    *out = CivilDate::FromDaysSinceEpoch(days);
+  }
+  void DateAt(const Value& v, std::string_view k, CivilDate* out) {
+    int32_t days = 0;
+    Int(v, k, &days);
+    *out = CivilDate::FromDaysSinceEpoch(days);
+  }
+  void IdOf(const Value& o, std::string_view k, Id128* out) {
+    const Value* v = Member(o, k);
+    if (v == nullptr) return;
+    if (!v->IsString()) return (void)Fail(k);
+    auto id = Id128::ParseDecimal({v->GetString(), v->GetStringLength()});
+    if (!id) return (void)Fail(k);
+    *out = *id;
+  }
+  void Text(const Value& o, std::string_view k, std::string* out) {
+    const Value* v = Member(o, k);
+    if (v == nullptr) return;
+    if (!v->IsString()) return (void)Fail(k);
+    out->assign(v->GetString(), v->GetStringLength());
+  }
+  void Bool(const Value& o, std::string_view k, bool* out) {
+    const Value* v = Member(o, k);
+    if (v == nullptr) return;
+    if (!v->IsBool()) return (void)Fail(k);
+    *out = v->GetBool();
+  }
+  // An array of exactly n elements.
+  const Value* Array(const Value& v, std::string_view k, size_t n) {
+    if (!ok_) return nullptr;
+    if (!v.IsArray() || v.Size() != n) return Fail(k);
+    return &v;
+  }
+  const Value* Fail(std::string_view k) {
+    if (ok_) bad_ = k;
+    ok_ = false;
+    return nullptr;
+  }
+
+ private:
+  bool ok_ = true;
+  std::string bad_;
+};
+
+void ReadBooks(Reader& r, const Value& o, CreditBooks* b) {
+  r.Num(o, "ledger", &b->ledger);
+  r.IdOf(o, "lending_funds", &b->lending_funds);
+  r.IdOf(o, "receivable", &b->receivable);
+  r.IdOf(o, "interest_income", &b->interest_income);
+  r.IdOf(o, "fee_income", &b->fee_income);
+  r.IdOf(o, "penalty_income", &b->penalty_income);
+  r.IdOf(o, "loss_provision", &b->loss_provision);
+  r.IdOf(o, "provision_expense", &b->provision_expense);
+  r.IdOf(o, "written_off", &b->written_off);
+}
+
+void ReadInstalment(Reader& r, const Value& v, LoanInstalment* i) {
+  const Value* a = r.Array(v, "instalment", 13);
+  if (a == nullptr) return;
+  Instalment& s = i->scheduled;
+  r.Int((*a)[0], "number", &s.number);
+  r.DateAt((*a)[1], "period_start", &s.period_start);
+  r.DateAt((*a)[2], "due_date", &s.due_date);
+  r.Int((*a)[3], "principal", &s.principal_minor);
+  r.Int((*a)[4], "interest", &s.interest_minor);
+  r.Int((*a)[5], "fee", &s.fee_minor);
+  r.Int((*a)[6], "balance_after", &s.balance_after_minor);
+  r.DateAt((*a)[7], "statement_date", &i->statement_date);
+  r.Int((*a)[8], "principal_paid", &i->principal_paid_minor);
+  r.Int((*a)[9], "interest_paid", &i->interest_paid_minor);
+  r.Int((*a)[10], "fee_paid", &i->fee_paid_minor);
+  r.Int((*a)[11], "interest_waived", &i->interest_waived_minor);
+  r.Int((*a)[12], "fee_waived", &i->fee_waived_minor);
+}
+
+void ReadLoan(Reader& r, const Value& o, Loan* l) {
+  r.Num(o, "kind", &l->kind);
+  r.Num(o, "principal", &l->terms.principal_minor);
+  r.Num(o, "terms", &l->terms.terms);
+  r.Num(o, "method", &l->terms.method);
+  r.Num(o, "annual_interest_bps", &l->terms.annual_interest_bps);
+  r.Num(o, "monthly_fee_bps", &l->terms.monthly_fee_bps);
+  r.Num(o, "interest_basis", &l->terms.interest_basis);
+  r.Num(o, "day_count", &l->terms.day_count);
+  r.Date(o, "start_date", &l->terms.start_date);
+  r.Date(o, "first_due_date", &l->terms.first_due_date);
+  r.Num(o, "penalty_daily_ppm", &l->penalty_daily_ppm);
+  const Value* inst = r.Member(o, "instalments");
+  if (inst != nullptr && !inst->IsArray()) r.Fail("instalments");
+  if (r.ok()) {
+    l->instalments.resize(inst->Size());
+    for (rapidjson::SizeType k = 0; k < inst->Size(); ++k) ReadInstalment(r, (*inst)[k], &l->instalments[k]);
+  }
+  r.Num(o, "penalty_accrued", &l->penalty_accrued_minor);
+  r.Num(o, "penalty_paid", &l->penalty_paid_minor);
+  r.Num(o, "penalty_carry", &l->penalty_carry_fen_ppm);
+  r.Num(o, "interest_accrued", &l->interest_accrued_minor);
+  r.Date(o, "last_run_date", &l->last_run_date);
+  r.Num(o, "statements_issued", &l->statements_issued);
+  r.Num(o, "status", &l->status);
+  r.Date(o, "closed_date", &l->closed_date);
+  r.Num(o, "days_past_due", &l->days_past_due);
+  r.Num(o, "bucket", &l->bucket);
+  r.Num(o, "class", &l->loan_class);
+  r.Num(o, "provision_target", &l->provision_target_minor);
+}
+
+void ReadRecord(Reader& r, const Value& o, LoanRecord* rec) {
+  r.IdOf(o, "id", &rec->id);
+  r.IdOf(o, "borrower_id", &rec->borrower_id);
+  r.IdOf(o, "destination_account_id", &rec->destination_account_id);
+  r.Num(o, "ledger", &rec->ledger);
+  r.Text(o, "product", &rec->product);
+  r.Num(o, "disbursement", &rec->disbursement);
+  r.Num(o, "apr_ppm", &rec->apr_ppm);
+  r.Num(o, "apr_effective_ppm", &rec->apr_effective_ppm);
+  r.Date(o, "opened_date", &rec->opened_date);
+  r.Num(o, "interest_recognised", &rec->interest_recognised_minor);
+  r.Num(o, "fee_recognised", &rec->fee_recognised_minor);
+  r.Num(o, "receivable", &rec->receivable_minor);
+  r.Num(o, "provision", &rec->provision_minor);
+  if (const Value* loan = r.Member(o, "loan")) ReadLoan(r, *loan, &rec->loan);
+}
+
+void ReadEntry(Reader& r, const Value& v, LoanEntry* e) {
+  const Value* a = r.Array(v, "entry", 9);
+  if (a == nullptr) return;
+  r.DateAt((*a)[0], "date", &e->date);
+  uint8_t kind = 0;
+  r.Int((*a)[1], "kind", &kind);
+  e->kind = static_cast<EntryKind>(kind);
+  r.Int((*a)[2], "amount", &e->amount_minor);
+  r.Int((*a)[3], "penalty", &e->allocation.penalty_minor);
+  r.Int((*a)[4], "fee", &e->allocation.fee_minor);
+  r.Int((*a)[5], "interest", &e->allocation.interest_minor);
+  r.Int((*a)[6], "principal", &e->allocation.principal_minor);
+  r.Int((*a)[7], "instalment", &e->instalment);
+  r.DateAt((*a)[8], "due_date", &e->due_date);
+}
+
+void ReadChange(Reader& r, const Value& o, LoanChanged* c) {
+  if (const Value* rec = r.Member(o, "record")) ReadRecord(r, *rec, &c->record);
+  const Value* entries = r.Member(o, "entries");
+  if (entries != nullptr && !entries->IsArray()) r.Fail("entries");
+  if (r.ok()) {
+    c->entries.resize(entries->Size());
+    for (rapidjson::SizeType k = 0; k < entries->Size(); ++k) ReadEntry(r, (*entries)[k], &c->entries[k]);
+  }
+  r.Bool(o, "day_end", &c->day_end);
+  r.Date(o, "day_end_date", &c->day_end_date);
+  r.Num(o, "bucket_before", &c->bucket_before);
+  r.Num(o, "class_before", &c->class_before);
+  r.Num(o, "provision_before", &c->provision_before_minor);
+}
+
+void ReadFields(Reader& r, const Value& o, BooksOpened* e) {
+  ReadBooks(r, o, &e->books);
+  r.Date(o, "first_business_date", &e->first_business_date);
+}
+void ReadFields(Reader& r, const Value& o, LoanOpened* e) { ReadChange(r, o, &e->change); }
+void ReadFields(Reader& r, const Value& o, LoanChanged* e) { ReadChange(r, o, e); }
+void ReadFields(Reader& r, const Value& o, DayEndStarted* e) { r.Date(o, "date", &e->date); }
+void ReadFields(Reader& r, const Value& o, DayEndFinished* e) { r.Date(o, "date", &e->date); }
+void ReadFields(Reader& r, const Value& o, BorrowerLimitSet* e) {
+  r.IdOf(o, "borrower_id", &e->borrower_id);
+  r.Num(o, "limit", &e->limit_minor);
+}
+void ReadFields(Reader& r, const Value& o, CreditIdempotencyRecorded* e) {
+  r.Text(o, "key_id", &e->key_id);
+  r.Text(o, "key", &e->key);
+  r.Text(o, "fingerprint", &e->fingerprint);
+  r.Num(o, "status", &e->status);
+  r.Text(o, "body", &e->body);
+}
+
+template <size_t I = 0>
+core::Result<CreditEvent> DecodeAlternative(size_t index, const Value& object) {
+  if constexpr (I == std::variant_size_v<CreditEvent>) {
+    (void)index;
+    (void)object;
+    return core::Corruption("unknown credit event type");
+  } else {
+    if (index != I) return DecodeAlternative<I + 1>(index, object);
+    std::variant_alternative_t<I, CreditEvent> event;
+    Reader reader;
+    ReadFields(reader, object, &event);
+    if (!reader.ok()) return core::Corruption("credit event: bad field " + reader.bad());
+    return CreditEvent(std::move(event));
+  }
+}
+
+}  // namespace
+
+CreditEventType TypeOf(const CreditEvent& event) {
+  return static_cast<CreditEventType>(event.index() + 1);
+}
+
+std::string EncodeCreditEvent(const CreditEvent& event) {
+  rapidjson::StringBuffer buffer;
+  Writer w(buffer);
+  w.StartObject();
+  std::visit([&w](const auto& e) { WriteFields(w, e); }, event);
+  w.EndObject();
+  return std::string(buffer.GetString(), buffer.GetSize());
+}
+
+core::Result<CreditEvent> DecodeCreditEvent(uint16_t type, std::string_view payload) {
+  if (type == 0 || type > std::variant_size_v<CreditEvent>) {
+    return core::Corruption("unknown credit event type " + std::to_string(type));
+  }
+  rapidjson::Document d;
+  d.Parse(payload.data(), payload.size());
+  if (d.HasParseError() || !d.IsObject()) return core::Corruption("credit event: not a JSON object");
+  return DecodeAlternative(type - 1, d);
+}
+
+}  // namespace netfin::credit

@@ -1,0 +1,225 @@
+#include "credit/credit_render.h"
+
+#include <fmt/format.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+namespace netfin::credit {
+namespace {
+
+using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
+
+void Key(Writer& w, std::string_view k) { w.Key(k.data(), static_cast<rapidjson::SizeType>(k.size())); }
+void Str(Writer& w, std::string_view k, std::string_view v) {
+  Key(w, k);
+  w.String(v.data(), static_cast<rapidjson::SizeType>(v.size()));
+}
+void U(Writer& w, std::string_view k, uint64_t v) { Key(w, k); w.Uint64(v); }
+void Date(Writer& w, std::string_view k, CivilDate d) { Str(w, k, d.ToString()); }
+// A rate in ppm as percent text to 0.01% ("13.03%"): what the borrower reads.
+std::string PercentText(int64_t ppm) {
+  const int64_t bps = (ppm + (ppm >= 0 ? 50 : -50)) / 100;
+  return fmt::format("{}.{:02}%", bps / 100, (bps < 0 ? -bps : bps) % 100);
+}
+void Rate(Writer& w, std::string_view k, int64_t ppm) {
+  Key(w, std::string(k) + "_ppm");
+  w.Int64(ppm);
+  Str(w, std::string(k) + "_text", PercentText(ppm));
+}
+void AllocationFields(Writer& w, const Allocation& a) {
+  U(w, "penalty", a.penalty_minor);
+  U(w, "fee", a.fee_minor);
+  U(w, "interest", a.interest_minor);
+  U(w, "principal", a.principal_minor);
+  U(w, "total", a.total_minor());
+}
+
+void ScheduleJson(Writer& w, const std::vector<LoanInstalment>& instalments) {
+  Key(w, "instalments");
+  w.StartArray();
+  for (const LoanInstalment& i : instalments) {
+    w.StartObject();
+    U(w, "number", i.scheduled.number);
+    Date(w, "statement_date", i.statement_date);
+    Date(w, "due_date", i.scheduled.due_date);
+    U(w, "principal", i.scheduled.principal_minor);
+    U(w, "interest", i.scheduled.interest_minor);
+    U(w, "fee", i.scheduled.fee_minor);
+    U(w, "principal_paid", i.principal_paid_minor);
+    U(w, "interest_paid", i.interest_paid_minor);
+    U(w, "fee_paid", i.fee_paid_minor);
+    U(w, "interest_waived", i.interest_waived_minor);
+    U(w, "fee_waived", i.fee_waived_minor);
+    w.EndObject();
+  }
+  w.EndArray();
+}
+
+std::string Done(rapidjson::StringBuffer& b) { return std::string(b.GetString(), b.GetSize()); }
+
+}  // namespace
+
+std::string LoanJson(const LoanRecord& r, CivilDate open_date) {
+  rapidjson::StringBuffer b;
+  Writer w(b);
+  const Loan& l = r.loan;
+  w.StartObject();
+  Str(w, "id", r.id.ToDecimal());
+  Str(w, "borrower_id", r.borrower_id.ToDecimal());
+  Str(w, "product", r.product);
+  Str(w, "kind", ProductKindName(l.kind));
+  Str(w, "disbursement", DisbursementKindName(r.disbursement));
+  Str(w, "destination_account_id", r.destination_account_id.ToDecimal());
+  U(w, "ledger", r.ledger);
+  U(w, "principal", l.terms.principal_minor);
+  U(w, "terms", l.terms.terms);
+  Str(w, "method", ScheduleMethodName(l.terms.method));
+  Rate(w, "apr", r.apr_ppm);
+  Rate(w, "apr_effective", r.apr_effective_ppm);
+  Date(w, "opened_date", r.opened_date);
+  Str(w, "status", LoanStatusName(l.status));
+  Date(w, "last_run_date", l.last_run_date);
+  U(w, "days_past_due", l.days_past_due);
+  Str(w, "bucket", BucketName(l.bucket));
+  Str(w, "class", LoanClassName(l.loan_class));
+  U(w, "principal_outstanding", OutstandingPrincipalMinor(l));
+  U(w, "penalty_unpaid", PenaltyUnpaidMinor(l));
+  U(w, "receivable", r.receivable_minor);
+  U(w, "provision", r.provision_minor);
+  if (l.status == LoanStatus::kActive) {
+    Key(w, "amount_due");
+    w.StartObject();
+    AllocationFields(w, AmountDue(l, open_date));
+    w.EndObject();
+    Key(w, "payoff_quote");
+    w.StartObject();
+    AllocationFields(w, PayoffQuote(l, open_date));
+    w.EndObject();
+    Date(w, "as_of", open_date);
+  }
+  ScheduleJson(w, l.instalments);
+  w.EndObject();
+  return Done(b);
+}
+
+std::string OfferJson(const Offer& o) {
+  rapidjson::StringBuffer b;
+  Writer w(b);
+  w.StartObject();
+  Str(w, "product", o.product_name);
+  Str(w, "kind", ProductKindName(o.kind));
+  U(w, "principal", o.terms.principal_minor);
+  U(w, "terms", o.terms.terms);
+  Str(w, "method", ScheduleMethodName(o.terms.method));
+  Date(w, "start_date", o.terms.start_date);
+  U(w, "interest_total", o.schedule.interest_total_minor);
+  U(w, "fee_total", o.schedule.fee_total_minor);
+  U(w, "repay_total", o.schedule.total_minor());
+  U(w, "penalty_daily_ppm", o.penalty_daily_ppm);
+  Rate(w, "apr", o.apr.NominalPpm());
+  Rate(w, "apr_effective", static_cast<int64_t>(o.apr.effective * 1e6 + 0.5));
+  Rate(w, "apr_daily", o.apr_daily.NominalPpm());
+  Key(w, "instalments");
+  w.StartArray();
+  for (const Instalment& i : o.schedule.instalments) {
+    w.StartObject();
+    U(w, "number", i.number);
+    Date(w, "due_date", i.due_date);
+    U(w, "principal", i.principal_minor);
+    U(w, "interest", i.interest_minor);
+    U(w, "fee", i.fee_minor);
+    U(w, "total", i.total_minor());
+    w.EndObject();
+  }
+  w.EndArray();
+  w.EndObject();
+  return Done(b);
+}
+
+std::string LoanListJson(const std::vector<std::string>& items, std::optional<Id128> next) {
+  std::string out = "{\"data\":[";
+  for (size_t k = 0; k < items.size(); ++k) {
+    if (k > 0) out += ',';
+    out += items[k];
+  }
+  out += "],\"next_cursor\":";
+  out += next ? "\"" + next->ToDecimal() + "\"" : "null";
+  out += '}';
+  return out;
+}
+
+std::string DaySummaryJson(CivilDate date, const DayTally& t, const CreditState& state) {
+  constexpr Bucket kBuckets[] = {Bucket::kM0, Bucket::kM1, Bucket::kM2, Bucket::kM3, Bucket::kM3Plus};
+  constexpr LoanClass kClasses[] = {LoanClass::kNormal, LoanClass::kSpecialMention,
+                                    LoanClass::kSubstandard, LoanClass::kDoubtful, LoanClass::kLoss};
+  uint32_t by_bucket[5] = {}, by_class[5] = {}, active = 0;
+  AmountMinor provision_held = 0, receivable = 0;
+  for (const Id128& id : state.AllLoans()) {
+    const LoanRecord& r = *state.FindLoan(id);
+    provision_held += r.provision_minor;
+    receivable += r.receivable_minor;
+    if (r.loan.status != LoanStatus::kActive) continue;
+    ++active;
+    by_bucket[static_cast<size_t>(r.loan.bucket)] += 1;
+    by_class[static_cast<size_t>(r.loan.loan_class) - 1] += 1;
+  }
+  rapidjson::StringBuffer b;
+  Writer w(b);
+  w.StartObject();
+  Date(w, "date", date);
+  Key(w, "finished");
+  w.Bool(t.finished);
+  U(w, "loans_run", t.loans_run);
+  U(w, "loans_active", active);
+  U(w, "statements", t.statements);
+  Key(w, "accrued");
+  w.StartObject();
+  U(w, "interest", t.interest_minor);
+  U(w, "penalty", t.penalty_minor);
+  U(w, "fees", t.fees_minor);
+  w.EndObject();
+  Key(w, "provisions");
+  w.StartObject();
+  U(w, "charged", t.provision_charged_minor);
+  U(w, "released", t.provision_released_minor);
+  U(w, "held", provision_held);
+  w.EndObject();
+  U(w, "written_off", t.written_off_minor);
+  U(w, "written_off_loans", t.written_off_loans);
+  U(w, "receivable", receivable);
+  Key(w, "buckets");
+  w.StartObject();
+  for (Bucket k : kBuckets) U(w, BucketName(k), by_bucket[static_cast<size_t>(k)]);
+  w.EndObject();
+  Key(w, "classes");
+  w.StartObject();
+  for (LoanClass c : kClasses) U(w, LoanClassName(c), by_class[static_cast<size_t>(c) - 1]);
+  w.EndObject();
+  Key(w, "transitions");
+  w.StartArray();
+  for (size_t from = 0; from < 5; ++from) {
+    for (size_t to = 0; to < 5; ++to) {
+      if (t.bucket_moves[from][to] > 0) {
+        w.StartObject();
+        Str(w, "kind", "bucket");
+        Str(w, "from", BucketName(kBuckets[from]));
+        Str(w, "to", BucketName(kBuckets[to]));
+        U(w, "loans", t.bucket_moves[from][to]);
+        w.EndObject();
+      }
+      if (t.class_moves[from][to] > 0) {
+        w.StartObject();
+        Str(w, "kind", "class");
+        Str(w, "from", LoanClassName(kClasses[from]));
+        Str(w, "to", LoanClassName(kClasses[to]));
+        U(w, "loans", t.class_moves[from][to]);
+        w.EndObject();
+      }
+    }
+  }
+  w.EndArray();
+  w.EndObject();
+  return Done(b);
+}
+
+}  // namespace netfin::credit

@@ -1,0 +1,722 @@
+#include "credit/credit_service.h"
+
+#include <algorithm>
+#include <future>
+#include <memory>
+
+#include <fmt/format.h>
+
+#include "core/assert.h"
+#include "credit/credit_limits.h"
+#include "credit/credit_render.h"
+#include "ledger/results.h"
+
+namespace netfin::credit {
+
+using store::Account;
+using store::Transfer;
+
+namespace {
+
+constexpr size_t kIdempotencyKeyBytesMax = 255;
+
+CreditReply Error(CreditError error, std::string message) {
+  CreditReply r;
+  r.error = error;
+  r.message = std::move(message);
+  return r;
+}
+
+CreditReply Refused(CreditResult refusal, std::string message = "") {
+  CreditReply r;
+  r.error = CreditError::kRefused;
+  r.refusal = refusal;
+  r.message = message.empty() ? std::string(CreditResultName(refusal)) : std::move(message);
+  return r;
+}
+
+CreditReply Ok(std::string body, uint16_t status = 200) {
+  CreditReply r;
+  r.http_status = status;
+  r.body = std::move(body);
+  return r;
+}
+
+bool ValidIdempotencyKey(const std::string& key) {
+  if (key.empty() || key.size() > kIdempotencyKeyBytesMax) return false;
+  return std::all_of(key.begin(), key.end(), [](char c) { return c >= 0x21 && c <= 0x7e; });
+}
+
+// The role's ledger accounts: derived from the ledger, so they are stable
+// and need no lookup table.
+Id128 DerivedId(const core::SecretKey& key, std::string_view kind, uint32_t ledger) {
+  const auto h = core::KeyedHash128(key, kind, "credit/" + std::to_string(ledger));
+  return Id128{h[0], h[1] == 0 ? 1 : h[1]};
+}
+
+// What a credit-normal account (a wallet, a merchant account) can give.
+AmountMinor Available(const Account& a) {
+  const AmountMinor out = a.debits_posted + a.debits_pending;
+  return a.credits_posted > out ? a.credits_posted - out : 0;
+}
+
+struct Paid {
+  AmountMinor interest = 0, fee = 0, fee_billed = 0;
+};
+Paid PaidOf(const Loan& loan) {
+  Paid p;
+  for (size_t k = 0; k < loan.instalments.size(); ++k) {
+    const LoanInstalment& i = loan.instalments[k];
+    p.interest += i.interest_paid_minor;
+    p.fee += i.fee_paid_minor;
+    if (k < loan.statements_issued) p.fee_billed += i.scheduled.fee_minor;
+  }
+  return p;
+}
+
+}  // namespace
+
+std::string_view CreditErrorName(CreditError error) {
+  switch (error) {
+    case CreditError::kOk: return "ok";
+    case CreditError::kRefused: return "refused";
+    case CreditError::kInvalidField: return "invalid_field";
+    case CreditError::kUnknownProduct: return "unknown_product";
+    case CreditError::kUnknownLoan: return "unknown_loan";
+    case CreditError::kUnknownAccount: return "unknown_account";
+    case CreditError::kNoCreditBooks: return "no_credit_books";
+    case CreditError::kInsufficientBalance: return "insufficient_balance";
+    case CreditError::kDayEndRunning: return "day_end_running";
+    case CreditError::kForbidden: return "forbidden";
+    case CreditError::kIdempotencyKeyReused: return "idempotency_key_reused";
+    case CreditError::kIdempotencyKeyInvalid: return "idempotency_key_invalid";
+    case CreditError::kLedgerRefused: return "ledger_refused";
+    case CreditError::kUnavailable: return "unavailable";
+  }
+  return "?";
+}
+
+std::string_view CreditReply::code() const {
+  return error == CreditError::kRefused ? CreditResultName(refusal) : CreditErrorName(error);
+}
+
+// One command's view: the context, the state and helpers to book a loan's change.
+class CreditService::Op {
+ public:
+  Op(CreditService& service, ledger::CommandContext& ctx, const CreditCall& call)
+      : s_(service), ctx_(ctx), call_(call) {}
+
+  CreditState& state() { return s_.state_; }
+  const CreditCall& call() const { return call_; }
+  bool IsOperator() const { return call_.role == CallerRole::kOperator; }
+  // Whether the caller may act on a borrower's loans.
+  bool MaySee(const Id128& borrower_id) const {
+    return IsOperator() || (call_.role == CallerRole::kCustomer && call_.party_id == borrower_id);
+  }
+  uint64_t now() const { return ctx_.now_ns(); }
+  Id128 NewId() { return s_.state_.NextId(ctx_.now_ns()); }
+  const Account* Ledger(const Id128& id) { return ctx_.LookupAccount(id); }
+
+  void Emit(const CreditEvent& event, const Id128& subject) {
+    const store::RoleEvent& stored = ctx_.AppendEvent(
+        ledger::Role::kCredit, static_cast<uint16_t>(TypeOf(event)), subject, Id128{},
+        EncodeCreditEvent(event));
+    s_.state_.Apply(event, stored.timestamp);
+  }
+
+  void Leg(const Id128& debit, const Id128& credit, AmountMinor amount, CreditTransferCode code) {
+    if (amount == 0) return;
+    Transfer t;
+    t.debit_account_id = debit;
+    t.credit_account_id = credit;
+    t.amount = amount;
+    t.code = static_cast<uint16_t>(code);
+    legs_.push_back(t);
+  }
+
+  // Moves the legs gathered as one linked chain. Empty on success; else the
+  // ledger's result of the first failing leg (nothing moved).
+  std::string Move(uint32_t ledger, const Id128& loan_id) {
+    if (legs_.empty()) return "";
+    for (size_t i = 0; i < legs_.size(); ++i) {
+      legs_[i].id = NewId();
+      legs_[i].ledger = ledger;
+      legs_[i].user_data_128 = loan_id;
+      if (i + 1 < legs_.size()) legs_[i].flags |= static_cast<uint16_t>(store::TransferFlag::kLinked);
+    }
+    ctx_.CreateTransfers(legs_, &outcomes_);
+    legs_.clear();
+    for (const auto& o : outcomes_) {
+      if (o.result != ledger::CreateTransferResult::kOk &&
+          o.result != ledger::CreateTransferResult::kLinkedEventFailed) {
+        return std::string(ledger::ResultName(o.result));
+      }
+    }
+    return "";
+  }
+
+  bool CreateAccounts(const std::vector<Account>& accounts) {
+    std::vector<ledger::AccountOutcome> outcomes;
+    ctx_.CreateAccounts(accounts, &outcomes);
+    return std::all_of(outcomes.begin(), outcomes.end(), [](const auto& o) {
+      return o.result == ledger::CreateAccountResult::kOk;
+    });
+  }
+
+  // Brings what is recognised for the loan (interest, fees, penalty) to
+  // what its new state calls for, gathering the legs and history lines:
+  // recognised interest is the day-end's accrual, or what was paid when a
+  // bill was paid before accrual reached it; on closing, exactly what was
+  // paid (the rest is reversed). Penalty is recognised as it accrues.
+  // `positive` gathers recognitions, `reversals` the opposite legs, which a
+  // repayment books after its payment.
+  void Recognise(const CreditBooks& b, const Loan& before, LoanRecord* r, CivilDate date,
+                 std::vector<LoanEntry>* entries, std::vector<Transfer>* reversals) {
+    const Loan& l = r->loan;
+    const Paid paid = PaidOf(l);
+    const bool closed = l.status == LoanStatus::kPaidOff || l.status == LoanStatus::kConverted;
+    const AmountMinor interest_target = closed ? paid.interest : std::max(l.interest_accrued_minor, paid.interest);
+    const AmountMinor fee_target = closed ? paid.fee : std::max(paid.fee_billed, paid.fee);
+    NETFIN_ASSERT(l.penalty_accrued_minor >= before.penalty_accrued_minor);
+    const AmountMinor penalty = l.penalty_accrued_minor - before.penalty_accrued_minor;
+    auto book = [&](AmountMinor* recognised, AmountMinor target, const Id128& income,
+                    CreditTransferCode up, CreditTransferCode down, EntryKind kind) {
+      if (target > *recognised) {
+        const AmountMinor d = target - *recognised;
+        Leg(b.receivable, income, d, up);
+        r->receivable_minor += d;
+        entries->push_back({date, kind, d, {}, 0, {}});
+      } else if (target < *recognised) {
+        const AmountMinor d = *recognised - target;
+        Transfer t;
+        t.debit_account_id = income;
+        t.credit_account_id = b.receivable;
+        t.amount = d;
+        t.code = static_cast<uint16_t>(down);
+        reversals->push_back(t);
+        NETFIN_ASSERT(r->receivable_minor >= d);
+        r->receivable_minor -= d;
+        entries->push_back({date, EntryKind::kReversal, d, {}, 0, {}});
+      }
+      *recognised = target;
+    };
+    book(&r->interest_recognised_minor, interest_target, b.interest_income,
+         CreditTransferCode::kInterestAccrued, CreditTransferCode::kInterestReversed, EntryKind::kInterest);
+    book(&r->fee_recognised_minor, fee_target, b.fee_income, CreditTransferCode::kFeeBilled,
+         CreditTransferCode::kFeeReversed, EntryKind::kFee);
+    if (penalty > 0) {
+      Leg(b.receivable, b.penalty_income, penalty, CreditTransferCode::kPenaltyAccrued);
+      r->receivable_minor += penalty;
+      entries->push_back({date, EntryKind::kPenalty, penalty, {}, 0, {}});
+    }
+  }
+
+  void AppendLegs(const std::vector<Transfer>& legs) { legs_.insert(legs_.end(), legs.begin(), legs.end()); }
+
+ private:
+  CreditService& s_;
+  ledger::CommandContext& ctx_;
+  const CreditCall& call_;
+  std::vector<Transfer> legs_;
+  std::vector<ledger::TransferOutcome> outcomes_;
+};
+
+CreditService::CreditService(CreditPolicy policy, const core::SecretKey& master_key,
+                             CreditServiceOptions options)
+    : policy_(std::move(policy)),
+      master_key_(master_key),
+      options_(std::move(options)),
+      clock_(options_.clock != nullptr ? options_.clock : &system_clock_) {}
+
+CreditService::~CreditService() { Stop(); }
+
+void CreditService::Replay(const store::RoleEvent& event) {
+  if (event.role != static_cast<uint16_t>(ledger::Role::kCredit)) return;
+  auto decoded = DecodeCreditEvent(event.type, event.payload);
+  // A durable event that no longer decodes is corruption the chain check
+  // would have caught; stop rather than serve a wrong state.
+  NETFIN_ASSERT(decoded.ok());
+  state_.Apply(decoded.value(), event.timestamp);
+}
+
+// ---------------------------------------------------------------------------
+// Plumbing: commands, idempotency, start and stop.
+
+void CreditService::Submit(const CreditCall& call, uint32_t ledger_events_max,
+                           bool records_idempotency, std::function<CreditReply(Op&)> body,
+                           CreditReplyFn reply) {
+  if (records_idempotency && !ValidIdempotencyKey(call.idempotency_key)) {
+    reply(Error(CreditError::kIdempotencyKeyInvalid,
+                "every POST needs an Idempotency-Key header of 1..255 printable ASCII characters"));
+    return;
+  }
+  if (ledger_ == nullptr) {
+    reply(Error(CreditError::kUnavailable, "credit is not started"));
+    return;
+  }
+  auto result = std::make_shared<CreditReply>();
+  ledger::Command command;
+  command.ledger_events_max = ledger_events_max;
+  command.apply = [this, call, records_idempotency, body = std::move(body),
+                   result](ledger::CommandContext& ctx) {
+    Op op(*this, ctx, call);
+    if (records_idempotency) {
+      if (const auto* seen = state_.FindIdempotency(call.key_id, call.idempotency_key)) {
+        if (!core::ConstantTimeEqual(seen->fingerprint, call.fingerprint)) {
+          *result = Error(CreditError::kIdempotencyKeyReused,
+                          "this Idempotency-Key was used with a different request");
+          return;
+        }
+        *result = Ok(seen->body, seen->status);
+        result->replayed = true;
+        return;
+      }
+    }
+    *result = body(op);
+    if (result->ok() && records_idempotency) {
+      op.Emit(CreditIdempotencyRecorded{call.key_id, call.idempotency_key, call.fingerprint,
+                                        result->http_status, result->body},
+              Id128{});
+    }
+  };
+  command.done = [result, reply = std::move(reply)](core::Status status) {
+    if (!status.ok()) {
+      reply(Error(CreditError::kUnavailable, status.message()));
+      return;
+    }
+    reply(std::move(*result));
+  };
+  ledger_->SubmitCommand(std::move(command));
+}
+
+void CreditService::Read(const CreditCall& call, std::function<CreditReply(Op&)> body,
+                         CreditReplyFn reply) {
+  Submit(call, 0, false, std::move(body), std::move(reply));
+}
+
+CreditReply CreditService::Await(const std::function<void(CreditReplyFn)>& start) {
+  std::promise<CreditReply> promise;
+  auto future = promise.get_future();
+  start([&promise](CreditReply r) { promise.set_value(std::move(r)); });
+  return future.get();
+}
+
+core::Status CreditService::EnsureBooks(ledger::LedgerService& ledger) {
+  const CivilDate first = options_.first_business_date.value_or(core::ChinaDate(clock_->NowNs()));
+  return ledger.RunCommand(
+      [this, first](ledger::CommandContext& ctx) {
+        const CreditCall platform;
+        Op op(*this, ctx, platform);
+        for (uint32_t l : options_.ledgers) {
+          if (state_.Books(l) != nullptr) continue;
+          BooksOpened opened{{l,
+                              DerivedId(master_key_, "lending_funds", l),
+                              DerivedId(master_key_, "receivable", l),
+                              DerivedId(master_key_, "interest_income", l),
+                              DerivedId(master_key_, "fee_income", l),
+                              DerivedId(master_key_, "penalty_income", l),
+                              DerivedId(master_key_, "loss_provision", l),
+                              DerivedId(master_key_, "provision_expense", l),
+                              DerivedId(master_key_, "written_off", l)},
+                             first};
+          const CreditBooks& b = opened.books;
+          constexpr auto kDebitNormal = store::AccountFlag::kCreditsMustNotExceedDebits;
+          constexpr auto kCreditNormal = store::AccountFlag::kDebitsMustNotExceedCredits;
+          const std::pair<Id128, CreditAccountCode> accounts[] = {
+              {b.lending_funds, CreditAccountCode::kLendingFunds},
+              {b.receivable, CreditAccountCode::kLoanReceivable},
+              {b.interest_income, CreditAccountCode::kInterestIncome},
+              {b.fee_income, CreditAccountCode::kFeeIncome},
+              {b.penalty_income, CreditAccountCode::kPenaltyIncome},
+              {b.loss_provision, CreditAccountCode::kLossProvision},
+              {b.provision_expense, CreditAccountCode::kProvisionExpense},
+              {b.written_off, CreditAccountCode::kWrittenOff}};
+          std::vector<Account> made;
+          for (const auto& [id, code] : accounts) {
+            Account a;
+            a.id = id;
+            a.ledger = l;
+            a.code = static_cast<uint16_t>(code);
+            // Assets and expenses hold debit balances, income and the
+            // provision credit balances: the ledger itself then refuses a
+            // booking that would turn one negative. Lending funds is a
+            // clearing account and balances to zero within each chain.
+            switch (code) {
+              case CreditAccountCode::kLendingFunds:
+                break;
+              case CreditAccountCode::kLoanReceivable:
+              case CreditAccountCode::kProvisionExpense:
+              case CreditAccountCode::kWrittenOff:
+                a.flags = static_cast<uint16_t>(kDebitNormal);
+                break;
+              case CreditAccountCode::kInterestIncome:
+              case CreditAccountCode::kFeeIncome:
+              case CreditAccountCode::kPenaltyIncome:
+              case CreditAccountCode::kLossProvision:
+                a.flags = static_cast<uint16_t>(kCreditNormal);
+                break;
+            }
+            made.push_back(a);
+          }
+          // One batch holds the accounts and the event: either both are
+          // durable or neither, so an existing account here is a clash.
+          NETFIN_ASSERT(op.CreateAccounts(made));
+          op.Emit(opened, Id128{});
+        }
+      },
+      static_cast<uint32_t>(8 * options_.ledgers.size()));
+}
+
+core::Status CreditService::Start(ledger::LedgerService& ledger) {
+  NETFIN_ASSERT(ledger_ == nullptr);
+  state_.FenceIds();  // replay is over; no command has run yet
+  NETFIN_RETURN_IF_ERROR(EnsureBooks(ledger));
+  ledger_ = &ledger;
+  // A day-end a crash interrupted is finished before anything else: until
+  // then repayments would be refused as day_end_running.
+  if (!state_.day_end_finished()) {
+    const CreditCall operator_call;
+    const CreditReply r = RunDay(operator_call, state_.LastRunDate());
+    if (!r.ok()) return core::Unavailable("credit: finishing the interrupted day-end: " + r.message);
+  }
+  return core::Status::Ok();
+}
+
+void CreditService::Stop() {}
+
+// ---------------------------------------------------------------------------
+// Loans.
+
+// Every check of a loan request, and its offer. An empty error means ok.
+CreditReply CreditService::CheckLoanRequest(Op& op, const LoanRequest& in, Offer* offer) {
+  if (!op.MaySee(in.borrower_id)) return Error(CreditError::kForbidden, "a customer borrows for themselves only");
+  if (in.borrower_id.IsZero()) return Error(CreditError::kInvalidField, "borrower_id: required");
+  const Product* product = policy_.FindProduct(in.product);
+  if (product == nullptr) return Error(CreditError::kUnknownProduct, "no product named " + in.product);
+  // Credit lines and receivable financing have their own flows (a limit and
+  // bills; an advance against a receivable), not an offer's single disbursement.
+  if (product->kind == ProductKind::kCreditLine || product->kind == ProductKind::kReceivableFinancing) {
+    return Refused(CreditResult::kWrongProductKind,
+                   fmt::format("{} is a {} product, not opened from an offer", product->name,
+                               ProductKindName(product->kind)));
+  }
+  const Account* dest = op.Ledger(in.destination_account_id);
+  if (dest == nullptr) return Error(CreditError::kUnknownAccount, "destination_account_id: no such ledger account");
+  if (state_.Books(dest->ledger) == nullptr) return Error(CreditError::kNoCreditBooks, fmt::format("ledger {} has no credit books", dest->ledger));
+  if (!state_.day_end_finished()) return Error(CreditError::kDayEndRunning, "a day-end is running; retry shortly");
+  const CreditResult offered = MakeOffer(*product, policy_.caps,
+                                         {in.amount_minor, in.terms, state_.OpenDate()}, offer);
+  if (offered != CreditResult::kOk) {
+    return Refused(offered, offered == CreditResult::kAprAboveCap
+                                ? fmt::format("the APR {} ppm is above the cap of {} bps",
+                                              offer->apr.NominalPpm(), policy_.caps.EffectiveAprCapBps())
+                                : std::string(CreditResultName(offered)));
+  }
+  const AmountMinor outstanding = state_.OutstandingPrincipalOf(in.borrower_id);
+  const CreditResult capped = CheckPersonCap(policy_.caps, in.annual_income_minor, outstanding, in.amount_minor);
+  if (capped != CreditResult::kOk) {
+    return Refused(capped, fmt::format("outstanding {} + {} would pass the person cap of {}", outstanding,
+                                       in.amount_minor, PersonCapMinor(policy_.caps, in.annual_income_minor)));
+  }
+  const AmountMinor limit = state_.LimitOf(in.borrower_id);
+  if (limit > 0 && (outstanding > limit || in.amount_minor > limit - outstanding)) {
+    return Refused(CreditResult::kOverCreditLimit,
+                   fmt::format("the borrower's limit is {}, {} of it in use", limit, outstanding));
+  }
+  return CreditReply{};
+}
+
+void CreditService::Quote(const CreditCall& call, LoanRequest in, CreditReplyFn reply) {
+  Read(call, [this, in = std::move(in)](Op& op) -> CreditReply {
+    Offer offer;
+    CreditReply refused = CheckLoanRequest(op, in, &offer);
+    if (!refused.ok()) return refused;
+    return Ok(OfferJson(offer));
+  }, std::move(reply));
+}
+
+void CreditService::OpenLoan(const CreditCall& call, LoanRequest in, CreditReplyFn reply) {
+  Submit(call, 2, true, [this, in = std::move(in)](Op& op) -> CreditReply {
+    Offer offer;
+    CreditReply refused = CheckLoanRequest(op, in, &offer);
+    if (!refused.ok()) return refused;
+    const uint32_t ledger = op.Ledger(in.destination_account_id)->ledger;
+    const CreditBooks& b = *state_.Books(ledger);
+    LoanOpened opened;
+    LoanRecord& r = opened.change.record;
+    r.id = op.NewId();
+    r.borrower_id = in.borrower_id;
+    r.destination_account_id = in.destination_account_id;
+    r.ledger = ledger;
+    r.product = offer.product_name;
+    r.disbursement = in.disbursement;
+    r.apr_ppm = offer.apr.NominalPpm();
+    r.apr_effective_ppm = static_cast<int64_t>(offer.apr.effective * 1e6 + 0.5);
+    r.opened_date = state_.OpenDate();
+    r.loan = LoanFromOffer(offer);
+    r.receivable_minor = in.amount_minor;
+    opened.change.entries.push_back({r.opened_date, EntryKind::kDisbursed, in.amount_minor, {}, 0, {}});
+    // Point of no return.
+    op.Leg(b.lending_funds, in.destination_account_id, in.amount_minor, CreditTransferCode::kDisbursement);
+    op.Leg(b.receivable, b.lending_funds, in.amount_minor, CreditTransferCode::kDisbursementClaim);
+    const std::string moved = op.Move(ledger, r.id);
+    if (!moved.empty()) return Error(CreditError::kLedgerRefused, "the ledger refused the disbursement: " + moved);
+    const Id128 id = r.id;
+    op.Emit(opened, in.borrower_id);
+    CreditReply ok = Ok(LoanJson(*state_.FindLoan(id), state_.OpenDate()), 201);
+    ok.loan_id = id;
+    return ok;
+  }, std::move(reply));
+}
+
+void CreditService::Repay(const CreditCall& call, RepaymentRequest in, CreditReplyFn reply) {
+  Submit(call, kLoanLegsMax, true, [this, in](Op& op) -> CreditReply {
+    const LoanRecord* found = state_.FindLoan(in.loan_id);
+    if (found == nullptr) return Error(op.IsOperator() ? CreditError::kUnknownLoan : CreditError::kForbidden, "no such loan of yours");
+    if (!op.MaySee(found->borrower_id)) return Error(CreditError::kForbidden, "no such loan of yours");
+    const Account* source = op.Ledger(in.source_account_id);
+    if (source == nullptr) return Error(CreditError::kUnknownAccount, "source_account_id: no such ledger account");
+    if (source->ledger != found->ledger) return Error(CreditError::kInvalidField, "source_account_id: not in the loan's ledger");
+    if (!state_.day_end_finished()) return Error(CreditError::kDayEndRunning, "a day-end is running; retry shortly");
+    LoanRecord r = *found;
+    r.entries.clear();
+    const Loan before = r.loan;
+    Allocation applied;
+    const CivilDate date = state_.OpenDate();
+    const CreditResult result = ApplyRepayment({date, in.amount_minor, in.kind}, &r.loan, &applied);
+    if (result != CreditResult::kOk) return Refused(result);
+    if (Available(*source) < in.amount_minor) return Error(CreditError::kInsufficientBalance, "the source account holds less than the amount");
+    // Point of no return.
+    const CreditBooks& b = *state_.Books(r.ledger);
+    LoanChanged change;
+    std::vector<Transfer> reversals;
+    op.Recognise(b, before, &r, date, &change.entries, &reversals);
+    op.Leg(in.source_account_id, b.lending_funds, in.amount_minor, CreditTransferCode::kRepayment);
+    op.Leg(b.lending_funds, b.receivable, in.amount_minor, CreditTransferCode::kRepaymentClaim);
+    op.AppendLegs(reversals);
+    NETFIN_ASSERT(r.receivable_minor >= in.amount_minor);
+    r.receivable_minor -= in.amount_minor;
+    change.entries.push_back({date, EntryKind::kRepayment, in.amount_minor, applied, 0, {}});
+    // A loan repaid in full holds nothing, and needs no provision any more.
+    if (r.loan.status != LoanStatus::kActive) {
+      NETFIN_ASSERT(r.receivable_minor == 0);
+      op.Leg(b.loss_provision, b.provision_expense, r.provision_minor, CreditTransferCode::kProvisionReleased);
+      r.provision_minor = 0;
+      r.loan.provision_target_minor = 0;
+    } else {
+      NETFIN_ASSERT(r.receivable_minor == BookedBalanceMinor(r));
+    }
+    const std::string moved = op.Move(r.ledger, r.id);
+    if (!moved.empty()) return Error(CreditError::kLedgerRefused, "the ledger refused the repayment: " + moved);
+    change.record = std::move(r);
+    const Id128 id = in.loan_id;
+    op.Emit(change, change.record.borrower_id);
+    CreditReply ok = Ok(LoanJson(*state_.FindLoan(id), state_.OpenDate()), 201);
+    ok.loan_id = id;
+    return ok;
+  }, std::move(reply));
+}
+
+void CreditService::GetLoan(const CreditCall& call, Id128 loan_id, CreditReplyFn reply) {
+  Read(call, [this, loan_id](Op& op) -> CreditReply {
+    const LoanRecord* r = state_.FindLoan(loan_id);
+    if (r == nullptr || !op.MaySee(r->borrower_id)) {
+      return op.IsOperator() ? Error(CreditError::kUnknownLoan, "no such loan")
+                             : Error(CreditError::kForbidden, "no such loan of yours");
+    }
+    CreditReply ok = Ok(LoanJson(*r, state_.OpenDate()));
+    ok.loan_id = loan_id;
+    return ok;
+  }, std::move(reply));
+}
+
+void CreditService::ListLoans(const CreditCall& call, Id128 after, uint32_t limit, CreditReplyFn reply) {
+  Read(call, [this, after, limit](Op& op) -> CreditReply {
+    if (limit == 0 || limit > kListLimitMax) return Error(CreditError::kInvalidField, fmt::format("limit: 1..{}", kListLimitMax));
+    if (!op.IsOperator() && op.call().role != CallerRole::kCustomer) return Error(CreditError::kForbidden, "loans are their borrowers' and the operator's");
+    const std::vector<Id128>* ids = op.IsOperator() ? &state_.AllLoans() : state_.LoansOf(op.call().party_id);
+    std::vector<std::string> items;
+    std::optional<Id128> next;
+    if (ids != nullptr) {
+      auto it = std::upper_bound(ids->begin(), ids->end(), after);
+      for (; it != ids->end() && items.size() < limit; ++it) items.push_back(LoanJson(*state_.FindLoan(*it), state_.OpenDate()));
+      if (it != ids->end() && !items.empty()) next = *(it - 1);
+    }
+    return Ok(LoanListJson(items, next));
+  }, std::move(reply));
+}
+
+void CreditService::SetBorrowerLimit(const CreditCall& call, Id128 borrower_id, AmountMinor limit,
+                                     CreditReplyFn reply) {
+  Submit(call, 0, true, [this, borrower_id, limit](Op& op) -> CreditReply {
+    if (!op.IsOperator()) return Error(CreditError::kForbidden, "only the operator sets limits");
+    if (borrower_id.IsZero()) return Error(CreditError::kInvalidField, "borrower_id: required");
+    op.Emit(BorrowerLimitSet{borrower_id, limit}, borrower_id);
+    return Ok(fmt::format(R"({{"borrower_id":"{}","limit":{},"outstanding":{}}})",
+                          borrower_id.ToDecimal(), limit, state_.OutstandingPrincipalOf(borrower_id)));
+  }, std::move(reply));
+}
+
+// ---------------------------------------------------------------------------
+// The day-end.
+
+CreditReply CreditService::StartDayEnd(const CreditCall& call, CivilDate date, bool* run) {
+  return Await([&](CreditReplyFn done) {
+    Submit(call, 0, false, [this, date, run](Op& op) -> CreditReply {
+      if (!op.IsOperator()) return Error(CreditError::kForbidden, "only the operator runs the day-end");
+      const CivilDate last = state_.LastRunDate();
+      if (date < last) {
+        return Refused(CreditResult::kDateBeforeLastRun,
+                       fmt::format("the day-end of {} has run; {} is earlier", last.ToString(), date.ToString()));
+      }
+      if (date == last) {
+        *run = !state_.day_end_finished();  // finish an interrupted one; else nothing to do
+        return CreditReply{};
+      }
+      if (!state_.day_end_finished()) return Error(CreditError::kDayEndRunning, "the day-end of " + last.ToString() + " is still running");
+      if (DaysBetween(last, date) > static_cast<int32_t>(kRunDayCatchUpDaysMax)) {
+        return Refused(CreditResult::kCatchUpTooLong, fmt::format("at most {} days at once", kRunDayCatchUpDaysMax));
+      }
+      *run = true;
+      op.Emit(DayEndStarted{date}, Id128{});
+      return CreditReply{};
+    }, std::move(done));
+  });
+}
+
+// Runs up to kDayEndLoansPerCommand loans to the end of `date` in one
+// command; *done when none was left behind (then the day is finished).
+CreditReply CreditService::RunDayEndChunk(CivilDate date, bool* done) {
+  const CreditCall platform;
+  return Await([&](CreditReplyFn reply) {
+    Submit(platform, kDayEndLegsPerLoan * kDayEndLoansPerCommand, false, [this, date, done](Op& op) -> CreditReply {
+      const std::vector<Id128> ids = state_.LoansBehind(date, kDayEndLoansPerCommand);
+      *done = ids.empty();
+      if (*done) {
+        op.Emit(DayEndFinished{date}, Id128{});
+        return CreditReply{};
+      }
+      for (const Id128& id : ids) {
+        LoanRecord r = *state_.FindLoan(id);
+        r.entries.clear();
+        const Loan before = r.loan;
+        DayEvents events;
+        const CreditResult result = credit::RunDay(policy_.day_end, date, &r.loan, &events);
+        // The state's calendar only moves forward and loans are behind it,
+        // so the pure run cannot refuse.
+        NETFIN_ASSERT(result == CreditResult::kOk);
+        const CreditBooks& b = *state_.Books(r.ledger);
+        LoanChanged change;
+        change.day_end = true;
+        change.day_end_date = date;
+        change.bucket_before = before.bucket;
+        change.class_before = before.loan_class;
+        change.provision_before_minor = r.provision_minor;
+        for (const StatementEvent& s : events.statements) {
+          change.entries.push_back({s.statement_date, EntryKind::kStatement, s.amount_due_minor, {}, s.instalment_number, s.due_date});
+        }
+        std::vector<Transfer> reversals;
+        op.Recognise(b, before, &r, date, &change.entries, &reversals);
+        NETFIN_ASSERT(reversals.empty());  // a day-end never closes a loan as paid
+        if (r.loan.status == LoanStatus::kWrittenOff && before.status == LoanStatus::kActive) {
+          // The whole booked balance goes, against the provision released below.
+          op.Leg(b.written_off, b.receivable, r.receivable_minor, CreditTransferCode::kWrittenOff);
+          change.entries.push_back({date, EntryKind::kWriteOff, r.receivable_minor, {}, 0, {}});
+          r.receivable_minor = 0;
+        } else {
+          NETFIN_ASSERT(r.receivable_minor == BookedBalanceMinor(r));
+        }
+        const AmountMinor target = r.loan.provision_target_minor;
+        if (target > r.provision_minor) {
+          op.Leg(b.provision_expense, b.loss_provision, target - r.provision_minor, CreditTransferCode::kProvisionCharged);
+        } else {
+          op.Leg(b.loss_provision, b.provision_expense, r.provision_minor - target, CreditTransferCode::kProvisionReleased);
+        }
+        r.provision_minor = target;
+        const std::string moved = op.Move(r.ledger, r.id);
+        // Every leg was sized from the role's own accounts; a refusal is a bug.
+        NETFIN_ASSERT(moved.empty());
+        change.record = std::move(r);
+        op.Emit(change, change.record.borrower_id);
+      }
+      return CreditReply{};
+    }, std::move(reply));
+  });
+}
+
+CreditReply CreditService::DaySummary(CivilDate date) {
+  const CreditCall platform;
+  return Await([&](CreditReplyFn reply) {
+    Read(platform, [this, date](Op&) -> CreditReply {
+      const DayTally* t = state_.Tally(date);
+      return Ok(DaySummaryJson(date, t != nullptr ? *t : DayTally{}, state_));
+    }, std::move(reply));
+  });
+}
+
+CreditReply CreditService::RunDay(const CreditCall& call, CivilDate date) {
+  std::lock_guard lock(day_end_mutex_);
+  bool run = false;
+  CreditReply started = StartDayEnd(call, date, &run);
+  if (!started.ok()) return started;
+  // Each chunk runs up to kDayEndLoansPerCommand loans, and loans opened
+  // meanwhile are dated after `date`: the loop ends within loans/chunk + 1 rounds.
+  for (bool done = !run; !done;) {
+    CreditReply chunk = RunDayEndChunk(date, &done);
+    if (!chunk.ok()) return chunk;
+  }
+  return DaySummary(date);
+}
+
+// ---------------------------------------------------------------------------
+// Blocking reads.
+
+std::optional<LoanRecord> CreditService::LoanSnapshot(const Id128& loan_id) {
+  std::optional<LoanRecord> out;
+  const CreditCall platform;
+  Await([&](CreditReplyFn reply) {
+    Read(platform, [&](Op&) -> CreditReply {
+      if (const LoanRecord* r = state_.FindLoan(loan_id)) out = *r;
+      return CreditReply{};
+    }, std::move(reply));
+  });
+  return out;
+}
+
+std::vector<LoanRecord> CreditService::AllLoanSnapshots() {
+  std::vector<LoanRecord> out;
+  const CreditCall platform;
+  Await([&](CreditReplyFn reply) {
+    Read(platform, [&](Op&) -> CreditReply {
+      for (const Id128& id : state_.AllLoans()) out.push_back(*state_.FindLoan(id));
+      return CreditReply{};
+    }, std::move(reply));
+  });
+  return out;
+}
+
+std::optional<CreditBooks> CreditService::Books(uint32_t ledger) {
+  std::optional<CreditBooks> out;
+  const CreditCall platform;
+  Await([&](CreditReplyFn reply) {
+    Read(platform, [&](Op&) -> CreditReply {
+      if (const CreditBooks* b = state_.Books(ledger)) out = *b;
+      return CreditReply{};
+    }, std::move(reply));
+  });
+  return out;
+}
+
+CivilDate CreditService::OpenDate() {
+  CivilDate out;
+  const CreditCall platform;
+  Await([&](CreditReplyFn reply) {
+    Read(platform, [&](Op&) -> CreditReply {
+      out = state_.OpenDate();
+      return CreditReply{};
+    }, std::move(reply));
+  });
+  return out;
+}
+
+}  // namespace netfin::credit

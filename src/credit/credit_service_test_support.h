@@ -1,0 +1,119 @@
+#pragma once
+
+// The credit service tests' system under test: a CreditService on a ledger
+// on a store in a scratch directory, with a manual clock, plain ledger
+// accounts standing in for wallets and merchants (the payments role is not
+// needed: the credit role only sees account ids), and a restart that
+// recovers from the same files. Test-only.
+
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <utility>
+
+#include "core/clock.h"
+#include "core/crypto.h"
+#include "core/scratch_dir.h"
+#include "credit/credit_service.h"
+#include "ledger/ledger_service.h"
+#include "store/store.h"
+
+namespace netfin::credit::test_support {
+
+// 2026-11-25T02:00:00Z.
+inline constexpr uint64_t kT0 = 1'795'572'000'000'000'000ull;
+inline constexpr uint32_t kLedger = 156;
+
+inline CivilDate Day(const char* text) { return CivilDate::Parse(text).value(); }
+
+class CreditOnScratchLedger {
+ public:
+  explicit CreditOnScratchLedger(CreditPolicy policy = {}, CivilDate first = Day("2026-01-01"))
+      : policy_(std::move(policy)), first_(first) {
+    Open();
+  }
+  ~CreditOnScratchLedger() { Close(); }
+
+  void Open() {
+    svc_ = std::make_unique<CreditService>(
+        policy_, key_,
+        CreditServiceOptions{.clock = &clock_, .ledgers = {kLedger}, .first_business_date = first_});
+    auto store = store::OpenSqliteStore(dir_.File("netfin.db"), {.durability = store::Durability::kAsync});
+    ASSERT_TRUE(store.ok()) << store.status().ToString();
+    CreditService* svc = svc_.get();
+    auto ledger = ledger::LedgerService::Open(
+        std::move(store).value(),
+        {.clock = &clock_, .replay_event = [svc](const store::RoleEvent& e) { svc->Replay(e); }});
+    ASSERT_TRUE(ledger.ok()) << ledger.status().ToString();
+    ledger_ = std::move(ledger).value();
+    const core::Status started = svc_->Start(*ledger_);
+    ASSERT_TRUE(started.ok()) << started.ToString();
+  }
+  void Close() {
+    if (svc_) svc_->Stop();
+    if (ledger_) ledger_->Stop();
+    ledger_.reset();
+    svc_.reset();
+  }
+  void Restart() {
+    Close();
+    Open();
+  }
+
+  // The source of test money (no balance rule) and credit-normal accounts
+  // that stand for wallets and merchant accounts.
+  static Id128 Funding() { return Id128{1, 1}; }
+  static Id128 Account(uint64_t n) { return Id128{2, n}; }
+  void OpenAccounts(uint64_t count) {
+    std::vector<store::Account> accounts;
+    store::Account funding;
+    funding.id = Funding();
+    funding.ledger = kLedger;
+    funding.code = 1;
+    accounts.push_back(funding);
+    for (uint64_t n = 1; n <= count; ++n) {
+      store::Account a;
+      a.id = Account(n);
+      a.ledger = kLedger;
+      a.code = 2001;
+      a.flags = static_cast<uint16_t>(store::AccountFlag::kDebitsMustNotExceedCredits);
+      accounts.push_back(a);
+    }
+    auto out = ledger_->CreateAccounts(std::move(accounts));
+    ASSERT_TRUE(out.ok());
+  }
+  void Fund(const Id128& account, core::AmountMinor amount) {
+    store::Transfer t;
+    t.id = Id128{3, ++transfers_};
+    t.debit_account_id = Funding();
+    t.credit_account_id = account;
+    t.amount = amount;
+    t.ledger = kLedger;
+    t.code = 1;
+    auto out = ledger_->CreateTransfers({t});
+    ASSERT_TRUE(out.ok());
+    ASSERT_EQ(out.value()[0].result, ledger::CreateTransferResult::kOk);
+  }
+  // Posted balance of a credit-normal account (credits - debits), or the
+  // debit-normal one (debits - credits); signed.
+  int64_t CreditBalance(const Id128& id) {
+    auto a = ledger_->store().LookupAccount(id);
+    return static_cast<int64_t>(a.value()->credits_posted) - static_cast<int64_t>(a.value()->debits_posted);
+  }
+
+  CreditService& svc() { return *svc_; }
+  ledger::LedgerService& ledger() { return *ledger_; }
+  core::ManualClock& clock() { return clock_; }
+
+ private:
+  core::ScratchDir dir_;
+  CreditPolicy policy_;
+  CivilDate first_;
+  core::ManualClock clock_{kT0};
+  core::SecretKey key_ = core::SecretKey::Random();
+  std::unique_ptr<CreditService> svc_;
+  std::unique_ptr<ledger::LedgerService> ledger_;
+  uint64_t transfers_ = 0;
+};
+
+}  // namespace netfin::credit::test_support
