@@ -19,6 +19,7 @@
 #include "core/clock.h"
 #include "core/civil_date.h"
 #include "core/crypto.h"
+#include "core/money.h"
 
 namespace netfin::cli {
 namespace {
@@ -390,11 +391,12 @@ int RunSimulatePayments(const SimulatePaymentsOptions& options) {
   auto recon = op.Get("/v1/platform/reconciliation");
   if (!Check(recon, 200, "reconciliation")) return 1;
   const bool balanced = recon.value().json["balanced"].GetBool();
-  fmt::print("payments demo: {} customers, {} merchants; {} normal payments ({:.2f} CNY); "
-             "{} wallet transfers; {} refunds ({:.2f} CNY); {} settlements ({:.2f} CNY to "
+  fmt::print("payments demo: {} customers, {} merchants; {} normal payments ({} CNY); "
+             "{} wallet transfers; {} refunds ({} CNY); {} settlements ({} CNY to "
              "merchants' banks); reserve {}\n",
-             economy.customers.size(), economy.merchants.size(), payment_ids.size(), paid_amount / 100.0,
-             transfers, refunds, refunded / 100.0, settlements, settled_amount / 100.0,
+             economy.customers.size(), economy.merchants.size(), payment_ids.size(), core::FormatMinorUnits(paid_amount),
+             transfers, refunds, core::FormatMinorUnits(refunded), settlements,
+             core::FormatMinorUnits(settled_amount),
              balanced ? "reconciled to the fen" : "NOT RECONCILED");
   return balanced ? 0 : 1;
 }

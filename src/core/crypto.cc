@@ -421,6 +421,11 @@ std::array<uint64_t, 2> KeyedHash128(const SecretKey& key, std::string_view firs
   return ToWords(digest);
 }
 
+Id128 KeyedId(const SecretKey& key, std::string_view first, std::string_view second) {
+  const auto h = KeyedHash128(key, first, second);
+  return Id128{h[0], h[1] == 0 ? 1 : h[1]};
+}
+
 // ---- Random -------------------------------------------------------------------
 
 std::string RandomHex(size_t bytes) {

@@ -15,6 +15,7 @@
 #include <string>
 #include <string_view>
 
+#include "core/id.h"
 #include "core/status.h"
 
 namespace netfin::core {
@@ -115,6 +116,10 @@ std::array<uint64_t, 2> KeyedHash128(const SecretKey& key, std::string_view data
 // ("a", "bc") differ. Allocates nothing.
 std::array<uint64_t, 2> KeyedHash128(const SecretKey& key, std::string_view first,
                                      std::string_view second);
+// That hash as an id that is never zero (zero means "none"): ids derived
+// from what they name, stable without a lookup table (a party's ledger
+// accounts, the key of a client's device or address).
+Id128 KeyedId(const SecretKey& key, std::string_view first, std::string_view second);
 
 // ---------------------------------------------------------------------------
 // Random values (the operating system's generator, via libsodium).

@@ -32,4 +32,12 @@ bool MultiplyRateRoundHalfEven(AmountMinor amount, uint64_t rate, uint64_t scale
   return true;
 }
 
+std::string FormatMinorUnits(AmountMinor amount, uint32_t exponent) {
+  std::string digits = std::to_string(amount);
+  if (exponent == 0) return digits;
+  if (digits.size() <= exponent) digits.insert(0, exponent + 1 - digits.size(), '0');
+  digits.insert(digits.size() - exponent, 1, '.');
+  return digits;
+}
+
 }  // namespace netfin::core

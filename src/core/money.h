@@ -13,6 +13,7 @@
 
 #include <cstdint>
 #include <limits>
+#include <string>
 
 namespace netfin::core {
 
@@ -49,5 +50,10 @@ inline constexpr AmountMinor kAmountMax = static_cast<AmountMinor>(INT64_MAX);
 // netfin: ties go to the even neighbour, so rounding errors do not drift in
 // one direction over many operations. REQUIRES: denominator > 0.
 uint64_t DivideRoundHalfEven(uint64_t numerator, uint64_t denominator);
+
+// An amount in major units for people to read, exactly, from its integer
+// minor units: FormatMinorUnits(123456, 2) is "1234.56", (5, 2) is "0.05",
+// (7, 0) is "7". Never through a double. REQUIRES: exponent <= 18.
+std::string FormatMinorUnits(AmountMinor amount, uint32_t exponent = 2);
 
 }  // namespace netfin::core

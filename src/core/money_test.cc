@@ -55,5 +55,15 @@ TEST(Money, RateMultiplicationRoundsOnceAndChecksOverflow) {
   EXPECT_FALSE(MultiplyRateRoundHalfEven(kAmountMax, 10001, 10000, &fee));
 }
 
+TEST(FormatMinorUnitsTest, ExactDecimalText) {
+  EXPECT_EQ(FormatMinorUnits(123456), "1234.56");
+  EXPECT_EQ(FormatMinorUnits(5), "0.05");
+  EXPECT_EQ(FormatMinorUnits(50), "0.50");
+  EXPECT_EQ(FormatMinorUnits(0), "0.00");
+  EXPECT_EQ(FormatMinorUnits(7, 0), "7");
+  EXPECT_EQ(FormatMinorUnits(12345, 4), "1.2345");
+  EXPECT_EQ(FormatMinorUnits(kAmountMax), "92233720368547758.07");
+}
+
 }  // namespace
 }  // namespace netfin::core

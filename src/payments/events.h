@@ -113,17 +113,17 @@ struct PaymentProcessing {
 // movement has), with all the screen needs to observe it again in
 // recovery. Kept out of the feed: rules are not for merchants to read.
 struct AttemptScreened {
-  Id128 id;
+  Id128 id{};
   AttemptKind kind = AttemptKind::kPayment;
-  Id128 customer_id;
-  Id128 payee_id;
-  Id128 merchant_id;
+  Id128 customer_id{};
+  Id128 payee_id{};
+  Id128 merchant_id{};
   AmountMinor amount = 0;
   AmountMinor balance_before = 0;
-  ClientContext client;
+  ClientContext client{};  // default initializers: built with designated fields
   ScreenAction action = ScreenAction::kAllow;
   uint32_t score_ppm = kNoRiskScore;
-  std::string reasons;
+  std::string reasons{};
   template <typename F> void Fields(F& f) {
     f("id", id); f("kind", kind); f("customer_id", customer_id); f("payee_id", payee_id);
     f("merchant_id", merchant_id); f("amount", amount); f("balance_before", balance_before);

@@ -49,13 +49,6 @@ std::string_view KeyBytes(const core::SecretKey& key) {
   return {reinterpret_cast<const char*>(key.data()), key.size()};
 }
 
-// Ledger account ids of the role: derived from the party (or the ledger),
-// so they are stable and need no lookup table.
-Id128 DerivedId(const core::SecretKey& key, std::string_view kind, const std::string& owner) {
-  const auto h = core::KeyedHash128(key, kind, owner);
-  return Id128{h[0], h[1] == 0 ? 1 : h[1]};
-}
-
 bool ValidIdempotencyKey(const std::string& key) {
   if (key.empty() || key.size() > kIdempotencyKeyBytesMax) return false;
   for (char c : key) {
@@ -166,6 +159,16 @@ class PaymentsService::Op {
     t.amount = amount;
     t.ledger = ledger;
     t.code = static_cast<uint16_t>(code);
+    return t;
+  }
+
+  // A payment's wallet-to-merchant leg: paid at once (no flags), held
+  // (pending), or the post or void of its hold.
+  static Transfer PaymentLeg(const Payment& p, const Customer& c, const Merchant& m,
+                             std::optional<store::TransferFlag> flag = {}) {
+    Transfer t = Leg(c.wallet_account_id, m.merchant_account_id, p.amount, p.ledger, TransferCode::kPayment);
+    if (flag) t.flags = static_cast<uint16_t>(*flag);
+    if (flag == store::TransferFlag::kPostPendingTransfer || flag == store::TransferFlag::kVoidPendingTransfer) t.pending_id = p.hold_transfer_id;
     return t;
   }
 
@@ -322,8 +325,8 @@ core::Status PaymentsService::EnsurePlatform(ledger::LedgerService& ledger) {
           if (state_.Platform(c.ledger) != nullptr) continue;
           PlatformOpened opened;
           opened.ledger = c.ledger;
-          opened.reserve_account_id = DerivedId(master_key_, "reserve", std::to_string(c.ledger));
-          opened.fee_account_id = DerivedId(master_key_, "fee_income", std::to_string(c.ledger));
+          opened.reserve_account_id = core::KeyedId(master_key_, "reserve", std::to_string(c.ledger));
+          opened.fee_account_id = core::KeyedId(master_key_, "fee_income", std::to_string(c.ledger));
           Account reserve, fees;
           reserve.id = opened.reserve_account_id;
           reserve.ledger = c.ledger;
@@ -456,7 +459,7 @@ void PaymentsService::CreateCustomer(const Call& call, NewCustomer in, ReplyFn r
     CustomerCreated e;
     Customer& c = e.customer;
     c.id = op.NewId();
-    c.wallet_account_id = DerivedId(master_key_, "wallet", c.id.ToDecimal());
+    c.wallet_account_id = core::KeyedId(master_key_, "wallet", c.id.ToDecimal());
     c.ledger = currency->ledger;
     c.tier = in.tier;
     c.personal = op.SealPersonal(c.id, in.personal);
@@ -498,8 +501,8 @@ void PaymentsService::CreateMerchant(const Call& call, NewMerchant in, ReplyFn r
     MerchantCreated e;
     Merchant& m = e.merchant;
     m.id = op.NewId();
-    m.merchant_account_id = DerivedId(master_key_, "merchant", m.id.ToDecimal());
-    m.payable_account_id = DerivedId(master_key_, "payable", m.id.ToDecimal());
+    m.merchant_account_id = core::KeyedId(master_key_, "merchant", m.id.ToDecimal());
+    m.payable_account_id = core::KeyedId(master_key_, "payable", m.id.ToDecimal());
     m.ledger = currency->ledger;
     m.fee_bps = fee_bps;
     m.webhook_url = in.webhook_url;
@@ -648,37 +651,22 @@ void PaymentsService::TransferBetweenWallets(const Call& call, MoneyInput in, Re
     if (left < in.amount) return Error(PaymentsError::kTierLimitExceeded, fmt::format("the tier allowance left is {}", left));
     const AmountMinor available = AvailableBalance(*op.Ledger(from->wallet_account_id));
     if (available < in.amount) return Error(PaymentsError::kInsufficientBalance, "the wallet holds less than the amount");
-    ClientContext client;
-    if (std::string why = ClientKeys(op.client(), &client); !why.empty()) return Error(PaymentsError::kInvalidField, why);
+    if (std::string why = CheckClient(op.client()); !why.empty()) return Error(PaymentsError::kInvalidField, why);
     MovementSucceeded e;
     e.movement = {op.NewId(), MovementKind::kWalletTransfer, from->id, to->id, from->ledger, in.amount, 0};
-    if (screen_ != nullptr) {
-      ScreenAttempt attempt;
-      attempt.timestamp_ns = op.now();
-      attempt.customer_id = from->id;
-      attempt.payee_id = to->id;
-      attempt.kind = AttemptKind::kTransfer;
-      attempt.amount = in.amount;
-      attempt.balance_before = available;
-      attempt.client = client;
-      const ScreenDecision d = screen_->Screen(attempt);
-      AttemptScreened screened{e.movement.id, AttemptKind::kTransfer, from->id, to->id, Id128{}, in.amount, available, client, d.action, d.score_ppm, d.reasons};
-      if (d.action == ScreenAction::kDeny || d.action == ScreenAction::kChallenge) {
-        // A wallet transfer has no order to hold for confirmation yet: a
-        // challenge refuses it too. The refusal is recorded (the screen
-        // counts it as a failed attempt, also after a restart); the reasons
-        // stay with the operator.
-        screened.action = ScreenAction::kDeny;
-        op.Emit(screened);
-        return Error(PaymentsError::kRiskDenied, "the transfer was refused by risk control; contact customer service if it is yours");
-      }
-      const std::string refused = op.Move({Op::Leg(from->wallet_account_id, to->wallet_account_id, in.amount, from->ledger, TransferCode::kWalletTransfer)}, e.movement.id);
-      if (!refused.empty()) return Error(PaymentsError::kLedgerRefused, "the ledger refused the transfer: " + refused);
-      op.Emit(screened);
-    } else {
-      const std::string refused = op.Move({Op::Leg(from->wallet_account_id, to->wallet_account_id, in.amount, from->ledger, TransferCode::kWalletTransfer)}, e.movement.id);
-      if (!refused.empty()) return Error(PaymentsError::kLedgerRefused, "the ledger refused the transfer: " + refused);
+    std::optional<AttemptScreened> screened = Screen(op, {.id = e.movement.id, .kind = AttemptKind::kTransfer, .customer_id = from->id, .payee_id = to->id, .amount = in.amount, .balance_before = available});
+    if (screened && screened->action != ScreenAction::kAllow) {
+      // A wallet transfer has no order to hold for confirmation yet: a
+      // challenge refuses it too. The refusal is recorded (the screen counts
+      // it as a failed attempt, also after a restart); the reasons stay with
+      // the operator.
+      screened->action = ScreenAction::kDeny;
+      op.Emit(*screened);
+      return Error(PaymentsError::kRiskDenied, "the transfer was refused by risk control; contact customer service if it is yours");
     }
+    const std::string refused = op.Move({Op::Leg(from->wallet_account_id, to->wallet_account_id, in.amount, from->ledger, TransferCode::kWalletTransfer)}, e.movement.id);
+    if (!refused.empty()) return Error(PaymentsError::kLedgerRefused, "the ledger refused the transfer: " + refused);
+    if (screened) op.Emit(*screened);
     op.Emit(e);
     return Ok(MovementJson(*state_.FindMovement(e.movement.id), in.currency), 201);
   }, std::move(reply));
@@ -701,31 +689,14 @@ Reply PaymentsService::ChargePayment(Op& op, const Payment& p, const Customer& c
   if (left < p.amount) return Error(PaymentsError::kTierLimitExceeded, fmt::format("the tier allowance left is {}", left));
   const AmountMinor available = AvailableBalance(*op.Ledger(c.wallet_account_id));
   if (available < p.amount) return Error(PaymentsError::kInsufficientBalance, "the wallet holds less than the amount");
-  ClientContext client;
-  if (std::string why = ClientKeys(op.client(), &client); !why.empty()) return Error(PaymentsError::kInvalidField, why);
+  if (std::string why = CheckClient(op.client()); !why.empty()) return Error(PaymentsError::kInvalidField, why);
   const Merchant* m = state_.FindMerchant(p.merchant_id);
   const Id128 id = p.id;  // p is not to be used after Emit
-  std::optional<AttemptScreened> screened;
-  if (screen_ != nullptr) {
-    ScreenAttempt attempt;
-    attempt.timestamp_ns = op.now();
-    attempt.customer_id = c.id;
-    attempt.payee_id = m->id;
-    attempt.merchant_id = m->id;
-    attempt.kind = AttemptKind::kPayment;
-    attempt.amount = p.amount;
-    attempt.balance_before = available;
-    attempt.client = client;
-    const ScreenDecision decision = screen_->Screen(attempt);
-    NETFIN_ASSERT(decision.action != ScreenAction::kNone);
-    screened = AttemptScreened{id, AttemptKind::kPayment, c.id, m->id, m->id, p.amount, available,
-                               client, decision.action, decision.score_ppm, decision.reasons};
-  }
+  const std::optional<AttemptScreened> screened = Screen(op, {.id = id, .kind = AttemptKind::kPayment, .customer_id = c.id, .payee_id = m->id, .merchant_id = m->id, .amount = p.amount, .balance_before = available});
   const ScreenAction action = screened ? screened->action : ScreenAction::kNone;
   if (action == ScreenAction::kChallenge) {
-    Transfer hold = Op::Leg(c.wallet_account_id, m->merchant_account_id, p.amount, p.ledger, TransferCode::kPayment);
+    Transfer hold = Op::PaymentLeg(p, c, *m, store::TransferFlag::kPending);
     hold.id = op.NewId();
-    hold.flags = static_cast<uint16_t>(store::TransferFlag::kPending);
     const std::string refused = op.Move({hold}, id);
     if (!refused.empty()) return Error(PaymentsError::kLedgerRefused, "the ledger refused the hold: " + refused);
     op.Emit(*screened);
@@ -734,10 +705,7 @@ Reply PaymentsService::ChargePayment(Op& op, const Payment& p, const Customer& c
   }
   AmountMinor fee = 0;
   if (action != ScreenAction::kDeny) {
-    NETFIN_ASSERT(core::MultiplyRateRoundHalfEven(p.amount, m->fee_bps, kBpsScale, &fee) && fee <= p.amount);
-    std::vector<Transfer> legs = {Op::Leg(c.wallet_account_id, m->merchant_account_id, p.amount, p.ledger, TransferCode::kPayment)};
-    if (fee > 0) legs.push_back(Op::Leg(m->merchant_account_id, state_.Platform(p.ledger)->fee_account_id, fee, p.ledger, TransferCode::kPaymentFee));
-    const std::string refused = op.Move(std::move(legs), id);
+    const std::string refused = op.Move(WithFee(Op::PaymentLeg(p, c, *m), p, *m, &fee), id);
     if (!refused.empty()) return Error(PaymentsError::kLedgerRefused, "the ledger refused the payment: " + refused);
   }
   if (screened) op.Emit(*screened);
@@ -759,13 +727,6 @@ std::string ConfirmationCodeHash(const core::SecretKey& key, const Id128& paymen
   return fmt::format("{:016x}{:016x}", h[0], h[1]);
 }
 
-std::string MajorUnits(AmountMinor amount, uint32_t exponent) {
-  uint64_t scale = 1;
-  for (uint32_t i = 0; i < exponent; ++i) scale *= 10;
-  if (exponent == 0) return std::to_string(amount);
-  return fmt::format("{}.{:0{}}", static_cast<uint64_t>(amount) / scale,
-                     static_cast<uint64_t>(amount) % scale, exponent);
-}
 }  // namespace
 
 // A challenged payment: the amount is held (the pending transfer hold_id,
@@ -780,7 +741,7 @@ Reply PaymentsService::HoldPayment(Op& op, const Payment& p, const Customer& c, 
       "[netfin] Safe-transaction reminder: a payment of {} {} to {} is waiting for your "
       "confirmation. If you made it, confirm it with code {} within {} minute{}. If you did "
       "not, decline it and change your password. Never tell anyone this code.",
-      MajorUnits(p.amount, currency ? currency->exponent : 2), currency ? currency->code : "",
+      core::FormatMinorUnits(p.amount, currency ? currency->exponent : 2), currency ? currency->code : "",
       "merchant " + m->id.ToDecimal(), code, minutes, minutes == 1 ? "" : "s");
   PaymentChallenged e;
   e.id = p.id;
@@ -803,27 +764,63 @@ Reply PaymentsService::ReleaseHold(Op& op, const Payment& p, std::string failure
   NETFIN_ASSERT(p.status == PaymentStatus::kRequiresConfirmation);
   const Customer* c = state_.FindCustomer(p.customer_id);
   const Merchant* m = state_.FindMerchant(p.merchant_id);
-  Transfer release = Op::Leg(c->wallet_account_id, m->merchant_account_id, p.amount, p.ledger, TransferCode::kPayment);
-  release.pending_id = p.hold_transfer_id;
-  release.flags = static_cast<uint16_t>(store::TransferFlag::kVoidPendingTransfer);
   const Id128 id = p.id;
-  const std::string refused = op.Move({release}, id);
+  const std::string refused = op.Move({Op::PaymentLeg(p, *c, *m, store::TransferFlag::kVoidPendingTransfer)}, id);
   if (!refused.empty()) return Error(PaymentsError::kLedgerRefused, "the ledger refused to release the hold: " + refused);
   op.Emit(PaymentFailed{id, std::move(failure_code)});
   return Ok(op.PaymentView(*state_.FindPayment(id)));
 }
 
-ScreenAttempt PaymentsService::AttemptOf(const Payment& p, uint64_t now_ns) const {
+namespace {
+// What the screen is told of an attempt its event recorded: a transfer's
+// outcome is its decision (a transfer allowed moves at once).
+ScreenAttempt AttemptOf(const AttemptScreened& e, uint64_t timestamp_ns) {
   ScreenAttempt a;
-  a.timestamp_ns = now_ns;
+  a.timestamp_ns = timestamp_ns;
+  a.customer_id = e.customer_id;
+  a.payee_id = e.payee_id;
+  a.merchant_id = e.merchant_id;
+  a.kind = e.kind;
+  a.amount = e.amount;
+  a.balance_before = e.balance_before;
+  a.client = e.client;
+  a.succeeded = e.action != ScreenAction::kDeny;
+  return a;
+}
+
+// A payment's attempt, once it ended.
+ScreenAttempt AttemptOf(const Payment& p) {
+  ScreenAttempt a;
+  a.timestamp_ns = p.updated_at_ns;
   a.customer_id = p.customer_id;
   a.payee_id = p.merchant_id;
   a.merchant_id = p.merchant_id;
   a.kind = AttemptKind::kPayment;
   a.amount = p.amount;
+  a.balance_before = p.risk_balance_before;
   a.client = p.client;
   a.succeeded = p.status == PaymentStatus::kSucceeded;
   return a;
+}
+}  // namespace
+
+std::optional<AttemptScreened> PaymentsService::Screen(Op& op, AttemptScreened attempt) {
+  if (screen_ == nullptr) return std::nullopt;
+  attempt.client = ClientKeys(op.client());
+  const ScreenDecision decision = screen_->Screen(AttemptOf(attempt, op.now()));
+  NETFIN_ASSERT(decision.action != ScreenAction::kNone);
+  attempt.action = decision.action;
+  attempt.score_ppm = decision.score_ppm;
+  attempt.reasons = decision.reasons;
+  return attempt;
+}
+
+std::vector<Transfer> PaymentsService::WithFee(Transfer first, const Payment& p, const Merchant& m,
+                                               AmountMinor* fee) {
+  NETFIN_ASSERT(core::MultiplyRateRoundHalfEven(p.amount, m.fee_bps, kBpsScale, fee) && *fee <= p.amount);
+  std::vector<Transfer> legs = {first};
+  if (*fee > 0) legs.push_back(Op::Leg(m.merchant_account_id, state_.Platform(p.ledger)->fee_account_id, *fee, p.ledger, TransferCode::kPaymentFee));
+  return legs;
 }
 
 // Tells the screen how an attempt ended, from the event that ended it:
@@ -832,18 +829,8 @@ ScreenAttempt PaymentsService::AttemptOf(const Payment& p, uint64_t now_ns) cons
 void PaymentsService::ObserveOutcome(const Event& event) {
   if (screen_ == nullptr) return;
   if (const auto* e = std::get_if<AttemptScreened>(&event)) {
-    if (e->kind == AttemptKind::kPayment) return;  // observed when the payment ends
-    ScreenAttempt a;
-    a.customer_id = e->customer_id;
-    a.payee_id = e->payee_id;
-    a.merchant_id = e->merchant_id;
-    a.kind = e->kind;
-    a.amount = e->amount;
-    a.balance_before = e->balance_before;
-    a.client = e->client;
-    a.succeeded = e->action != ScreenAction::kDeny;
-    a.timestamp_ns = state_.LatestTimestampNs();
-    screen_->Observe(a);
+    // A payment is observed when it ends; a transfer ends as it is screened.
+    if (e->kind != AttemptKind::kPayment) screen_->Observe(AttemptOf(*e, state_.LatestTimestampNs()));
     return;
   }
   Id128 id;
@@ -852,11 +839,10 @@ void PaymentsService::ObserveOutcome(const Event& event) {
   if (id.IsZero()) return;
   const Payment* p = state_.FindPayment(id);
   if (p == nullptr || p->risk_action == ScreenAction::kNone) return;
-  screen_->Observe(AttemptOf(*p, p->updated_at_ns));
+  screen_->Observe(AttemptOf(*p));
 }
 
-std::string PaymentsService::ClientKeys(const ClientInput& in, ClientContext* out) const {
-  *out = ClientContext{};
+std::string PaymentsService::CheckClient(const ClientInput& in) {
   auto printable = [](const std::string& v, size_t max) {
     if (v.size() > max) return false;
     for (unsigned char ch : v) {
@@ -867,26 +853,29 @@ std::string PaymentsService::ClientKeys(const ClientInput& in, ClientContext* ou
   if (!printable(in.device_id, 128)) return "client.device_id: at most 128 printable characters";
   if (!printable(in.ip, 64)) return "client.ip: at most 64 printable characters";
   if (in.lat_deg.has_value() != in.lon_deg.has_value()) return "client: lat and lon go together";
-  if (in.lat_deg) {
-    const double lat = *in.lat_deg, lon = *in.lon_deg;
-    if (!(lat >= -90 && lat <= 90) || !(lon >= -180 && lon <= 180)) return "client: lat -90..90, lon -180..180";
-    out->has_location = true;
-    out->lat_micro_deg = static_cast<int32_t>(std::lround(lat * 1e6));
-    out->lon_micro_deg = static_cast<int32_t>(std::lround(lon * 1e6));
+  if (in.lat_deg && (!(*in.lat_deg >= -90 && *in.lat_deg <= 90) || !(*in.lon_deg >= -180 && *in.lon_deg <= 180))) {
+    return "client: lat -90..90, lon -180..180";
   }
-  auto key = [&](std::string_view kind, std::string_view text) {
-    const auto h = core::KeyedHash128(master_key_, kind, text);
-    return Id128{h[0], h[1] == 0 ? 1 : h[1]};
-  };
-  if (!in.device_id.empty()) out->device_key = key("client_device", in.device_id);
+  return "";
+}
+
+// Keyed hashes: only the screen needs them, so they are made only for it.
+ClientContext PaymentsService::ClientKeys(const ClientInput& in) const {
+  ClientContext out;
+  if (in.lat_deg) {
+    out.has_location = true;
+    out.lat_micro_deg = static_cast<int32_t>(std::lround(*in.lat_deg * 1e6));
+    out.lon_micro_deg = static_cast<int32_t>(std::lround(*in.lon_deg * 1e6));
+  }
+  if (!in.device_id.empty()) out.device_key = core::KeyedId(master_key_, "client_device", in.device_id);
   if (!in.ip.empty()) {
     // One address, one key: IPv4 and its IPv6-mapped spelling agree.
     std::string ip = in.ip;
     for (char& ch : ip) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
     if (ip.starts_with("::ffff:") && ip.find('.') != std::string::npos) ip.erase(0, 7);
-    out->ip_key = key("client_ip", ip);
+    out.ip_key = core::KeyedId(master_key_, "client_ip", ip);
   }
-  return "";
+  return out;
 }
 
 void PaymentsService::CreatePayment(const Call& call, NewPayment in, ReplyFn reply) {
@@ -991,13 +980,7 @@ void PaymentsService::ConfirmPayment(const Call& call, Id128 id, std::string cod
     const Customer* c = state_.FindCustomer(p->customer_id);
     const Merchant* m = state_.FindMerchant(p->merchant_id);
     AmountMinor fee = 0;
-    NETFIN_ASSERT(core::MultiplyRateRoundHalfEven(p->amount, m->fee_bps, kBpsScale, &fee) && fee <= p->amount);
-    Transfer post = Op::Leg(c->wallet_account_id, m->merchant_account_id, p->amount, p->ledger, TransferCode::kPayment);
-    post.pending_id = p->hold_transfer_id;
-    post.flags = static_cast<uint16_t>(store::TransferFlag::kPostPendingTransfer);
-    std::vector<Transfer> legs = {post};
-    if (fee > 0) legs.push_back(Op::Leg(m->merchant_account_id, state_.Platform(p->ledger)->fee_account_id, fee, p->ledger, TransferCode::kPaymentFee));
-    const std::string refused = op.Move(std::move(legs), id);
+    const std::string refused = op.Move(WithFee(Op::PaymentLeg(*p, *c, *m, store::TransferFlag::kPostPendingTransfer), *p, *m, &fee), id);
     if (!refused.empty()) return Error(PaymentsError::kLedgerRefused, "the ledger refused the confirmation: " + refused);
     op.Emit(PaymentSucceeded{id, c->id, m->id, p->amount, fee});
     return Ok(op.PaymentView(*state_.FindPayment(id)));
@@ -1049,8 +1032,8 @@ void PaymentsService::ExportRiskLabels(const Call& call, ReplyFn reply) {
       const uint64_t step = (p.created_at_ns - std::min(first_ns, p.created_at_ns)) / (3600 * core::kNanosPerSecond) + 1;
       const AmountMinor before = p.risk_balance_before;
       const AmountMinor after = p.status == PaymentStatus::kSucceeded && before >= p.amount ? before - p.amount : before;
-      csv += fmt::format("{},PAYMENT,{},C{},{},{},M{},0,0,{},{}\n", step, MajorUnits(p.amount, exponent),
-                         p.customer_id.ToDecimal(), MajorUnits(before, exponent), MajorUnits(after, exponent),
+      csv += fmt::format("{},PAYMENT,{},C{},{},{},M{},0,0,{},{}\n", step, core::FormatMinorUnits(p.amount, exponent),
+                         p.customer_id.ToDecimal(), core::FormatMinorUnits(before, exponent), core::FormatMinorUnits(after, exponent),
                          p.merchant_id.ToDecimal(), p.label == CaseLabel::kFraud ? 1 : 0,
                          p.risk_action == ScreenAction::kChallenge || p.risk_action == ScreenAction::kDeny ? 1 : 0);
     }
@@ -1078,25 +1061,28 @@ void PaymentsService::DeliverNotices() {
     }, std::move(done));
   });
   if (r.error != PaymentsError::kOk) return;
+  // Every channel in the same order, so the channels are the same text for all.
+  std::string channels;
+  for (NoticeChannel* channel : notice_channels_) channels += (channels.empty() ? "" : ",") + std::string(channel->name());
+  std::vector<NoticeDelivered> delivered;
   for (const Notice& notice : notices) {
-    std::string channels;
     bool all = true;
     for (NoticeChannel* channel : notice_channels_) {
       if (!channel->Deliver(notice).ok()) {
         all = false;
         break;
       }
-      if (!channels.empty()) channels += ',';
-      channels += channel->name();
     }
-    if (!all) continue;
-    Await([&](ReplyFn done) {
-      Submit(call, 0, false, [&](Op& op) {
-        op.Emit(NoticeDelivered{notice.sequence, notice.payment_id, notice.customer_id, notice.phone_masked, channels});
-        return Ok("");
-      }, std::move(done));
-    });
+    if (all) delivered.push_back({notice.sequence, notice.payment_id, notice.customer_id, notice.phone_masked, channels});
   }
+  if (delivered.empty()) return;
+  // One batch records them all.
+  Await([&](ReplyFn done) {
+    Submit(call, 0, false, [&](Op& op) {
+      for (const NoticeDelivered& d : delivered) op.Emit(d);
+      return Ok("");
+    }, std::move(done));
+  });
 }
 
 namespace {

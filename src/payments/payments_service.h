@@ -252,10 +252,18 @@ class PaymentsService {
   Reply HoldPayment(Op& op, const Payment& payment, const Customer& customer,
                     const Id128& hold_id);
   Reply ReleaseHold(Op& op, const Payment& payment, std::string failure_code);
-  ScreenAttempt AttemptOf(const Payment& payment, uint64_t now_ns) const;
+  // The screen's decision on an attempt (the client's keys filled in), as
+  // the event that records it; nullopt without a screen.
+  std::optional<AttemptScreened> Screen(Op& op, AttemptScreened attempt);
+  // first (a payment's wallet-to-merchant leg, or the post of its hold) and
+  // the merchant's fee, rounded half-even on its rate, into *fee.
+  std::vector<store::Transfer> WithFee(store::Transfer first, const Payment& payment,
+                                       const Merchant& merchant, AmountMinor* fee);
   void ObserveOutcome(const Event& event);
-  // The keys of the client a request names; a message when it is malformed.
-  std::string ClientKeys(const ClientInput& in, ClientContext* out) const;
+  // Why a request's client object is malformed; "" when it is not.
+  static std::string CheckClient(const ClientInput& in);
+  // The keys of a (checked) client.
+  ClientContext ClientKeys(const ClientInput& in) const;
   void DeliverNotices();
   Reply SettleMerchant(Op& op, const Merchant& merchant, int32_t business_date,
                        std::vector<std::string>* made);
