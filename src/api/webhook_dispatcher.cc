@@ -7,21 +7,13 @@
 #include "api/http_client.h"
 
 namespace netfin::api {
-namespace {
 
-struct Url {
-  std::string host;
-  uint16_t port = 80;
-  std::string target = "/";
-};
-
-// http://host[:port][/path]; nothing else (merchant URLs are checked when
-// the merchant is created).
-std::optional<Url> ParseUrl(std::string_view url) {
+// Nothing but http:// (merchant URLs are checked when the merchant is created).
+std::optional<HttpUrl> ParseHttpUrl(std::string_view url) {
   constexpr std::string_view kScheme = "http://";
   if (url.substr(0, kScheme.size()) != kScheme) return std::nullopt;
   url.remove_prefix(kScheme.size());
-  Url out;
+  HttpUrl out;
   const size_t slash = url.find('/');
   std::string_view authority = url.substr(0, slash);
   if (slash != std::string_view::npos) out.target = std::string(url.substr(slash));
@@ -36,8 +28,6 @@ std::optional<Url> ParseUrl(std::string_view url) {
   out.host = std::string(authority);
   return out;
 }
-
-}  // namespace
 
 WebhookDispatcher::WebhookDispatcher(payments::PaymentsService& payments,
                                      WebhookDispatcherOptions options)
@@ -71,7 +61,7 @@ size_t WebhookDispatcher::DeliverDue() {
   for (const auto& d : due) {
     std::string error;
     bool delivered = false;
-    if (auto url = ParseUrl(d.url)) {
+    if (auto url = ParseHttpUrl(d.url)) {
       HttpClient client(HttpClientOptions{.timeout_ms = payments_.config().webhook_timeout_ms});
       core::Status connected = client.Connect(url->host, url->port);
       if (connected.ok()) {

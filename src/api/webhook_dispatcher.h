@@ -13,12 +13,25 @@
 // deduplicates by the event id.
 
 #include <condition_variable>
+#include <cstdint>
 #include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
 #include <thread>
 
 #include "payments/payments_service.h"
 
 namespace netfin::api {
+
+// A webhook URL, parsed: http://host[:port][/path] and nothing else. The
+// node's notice webhook (cli/notice_channels.h) parses its URL with it too.
+struct HttpUrl {
+  std::string host;
+  uint16_t port = 80;
+  std::string target = "/";
+};
+std::optional<HttpUrl> ParseHttpUrl(std::string_view url);
 
 struct WebhookDispatcherOptions {
   uint32_t poll_interval_ms = 200;

@@ -4,7 +4,6 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <charconv>
 #include <cstring>
 #include <ctime>
 #include <optional>
@@ -16,6 +15,7 @@
 
 #include "api/auth.h"
 #include "api/http_client.h"
+#include "api/webhook_dispatcher.h"
 #include "core/assert.h"
 
 namespace netfin::cli {
@@ -29,33 +29,6 @@ void WriteString(rapidjson::Writer<rapidjson::StringBuffer>& w, std::string_view
 
 core::Status Errno(std::string_view what, const std::string& path) {
   return core::IoError(fmt::format("{} {}: {}", what, path, std::strerror(errno)));
-}
-
-struct Url {
-  std::string host;
-  uint16_t port = 80;
-  std::string target = "/";
-};
-
-// http://host[:port][/path]; nothing else.
-std::optional<Url> ParseUrl(std::string_view url) {
-  constexpr std::string_view kScheme = "http://";
-  if (!url.starts_with(kScheme)) return std::nullopt;
-  url.remove_prefix(kScheme.size());
-  Url out;
-  const size_t slash = url.find('/');
-  std::string_view authority = url.substr(0, slash);
-  if (slash != std::string_view::npos) out.target = std::string(url.substr(slash));
-  const size_t colon = authority.rfind(':');
-  if (colon != std::string_view::npos) {
-    const std::string_view port = authority.substr(colon + 1);
-    auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), out.port);
-    if (ec != std::errc() || end != port.data() + port.size() || out.port == 0) return std::nullopt;
-    authority = authority.substr(0, colon);
-  }
-  if (authority.empty()) return std::nullopt;
-  out.host = std::string(authority);
-  return out;
 }
 
 }  // namespace
@@ -102,8 +75,9 @@ core::Status FileNoticeChannel::Deliver(const payments::Notice& notice) {
 
 core::Result<std::unique_ptr<WebhookNoticeChannel>> WebhookNoticeChannel::Make(
     std::string name, NoticeWebhookOptions options) {
-  std::optional<Url> url = ParseUrl(options.url);
-  if (!url) {
+  // Port 0 parses but can never be connected to: refused here, once.
+  std::optional<api::HttpUrl> url = api::ParseHttpUrl(options.url);
+  if (!url || url->port == 0) {
     return core::InvalidArgument(
         fmt::format("notice webhook '{}' is not http://host[:port][/path]", options.url));
   }

@@ -43,8 +43,6 @@ constexpr uint64_t kMeanGapNs = 1'000'000'000ull;
 constexpr size_t kTrainingEvents = 40'000;
 // Mule wallets receiving the takeovers' money (a small pool, so fan-in shows).
 constexpr uint64_t kMuleCount = 50;
-// Reasons reported for a payment that is not allowed.
-constexpr size_t kReasonsK = 3;
 
 struct Customer {
   Id128 id;
@@ -245,7 +243,8 @@ core::Status DecideOne(const LabelledPayment& payment, risk::FeatureEngine& engi
   s.takeovers_stopped += payment.fraud && decision.action() != risk::Action::kAllow;
   if (decision.action() == risk::Action::kAllow) return core::Status::Ok();
   const uint64_t r0 = core::MonotonicNowNs();
-  const core::Result<std::vector<ml::Reason>> reasons = model.Reasons(features, kReasonsK);
+  const core::Result<std::vector<ml::Reason>> reasons =
+      model.Reasons(features, risk::kModelReasonsMax);
   if (!reasons.ok()) return reasons.status();
   s.reasons.push_back(core::MonotonicNowNs() - r0);
   return core::Status::Ok();
@@ -278,7 +277,7 @@ void PrintText(const BenchRiskOptions& o, const risk::FraudModel& model, const M
   fmt::print(
       "decisions: {} allow, {} challenge, {} deny; reasons for those not allowed "
       "(top {} SHAP contributions): p50 {:.0f} us, p99 {:.0f} us\n",
-      s.allow, s.challenge, s.deny, kReasonsK, Us(s.reasons, 50), Us(s.reasons, 99));
+      s.allow, s.challenge, s.deny, risk::kModelReasonsMax, Us(s.reasons, 50), Us(s.reasons, 99));
   fmt::print("account takeovers in the stream: {}, of which {} challenged or denied\n", s.takeovers,
              s.takeovers_stopped);
   const double p99 = Us(s.decision, 99);

@@ -28,6 +28,7 @@
 #include "ml/csv_reader.h"
 #include "ml/ml.h"
 #include "ml/model_files.h"
+#include "risk/default_rules.h"
 #include "risk/fraud_model.h"
 #include "risk/paysim.h"
 
@@ -39,8 +40,8 @@ using risk::FraudFeatureSet;
 // The false positive rate at which recall is reported (issue 4).
 constexpr double kReportFpr = 0.01;
 // The default rules' model thresholds (src/risk/default_rules.toml).
-constexpr float kChallengeScore = 0.5f;
-constexpr float kDenyScore = 0.9f;
+constexpr float kChallengeScore = static_cast<float>(risk::kDefaultModelChallengeScore);
+constexpr float kDenyScore = static_cast<float>(risk::kDefaultModelDenyScore);
 
 // The fraud model's training record (cli/model_training.h).
 const RecordSchema& FraudRecord() {

@@ -4,13 +4,22 @@
 #include "cli/risk_screen.h"
 
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <poll.h>
 #include <rapidjson/document.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
+#include <cctype>
 #include <cmath>
+#include <ctime>
 #include <fstream>
 #include <limits>
+#include <map>
 #include <string>
+#include <thread>
 
+#include "api/auth.h"
 #include "cli/notice_channels.h"
 #include "core/assert.h"
 #include "core/scratch_dir.h"
@@ -172,6 +181,136 @@ TEST(NoticeChannelsTest, TheWebhookAdapterWantsAnHttpUrlAndReportsAFailedDeliver
   ASSERT_TRUE(channel.ok()) << channel.status().ToString();
   EXPECT_EQ((*channel)->name(), "push");
   EXPECT_FALSE((*channel)->Deliver(MakeNotice(1)).ok());
+}
+
+// One request as a gateway received it: the request line's method and
+// target, the headers (names in lower case) and the body.
+struct GatewayRequest {
+  std::string method;
+  std::string target;
+  std::map<std::string, std::string> headers;
+  std::string body;
+};
+
+// A gateway on 127.0.0.1 that answers one request with the given status
+// from a thread of its own; Wait() returns what it received.
+class OneShotGateway {
+ public:
+  explicit OneShotGateway(unsigned status) : status_(status) {
+    listen_fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t length = sizeof address;
+    EXPECT_EQ(::bind(listen_fd_, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
+    EXPECT_EQ(::listen(listen_fd_, 1), 0);
+    EXPECT_EQ(::getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&address), &length), 0);
+    port_ = ntohs(address.sin_port);
+    thread_ = std::thread([this] { Serve(); });
+  }
+  ~OneShotGateway() {
+    if (thread_.joinable()) thread_.join();
+    ::close(listen_fd_);
+  }
+
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_) + "/notices"; }
+  GatewayRequest Wait() {
+    thread_.join();
+    return received_;
+  }
+
+ private:
+  void Serve() {
+    pollfd waiting{listen_fd_, POLLIN, 0};
+    if (::poll(&waiting, 1, 10'000) != 1) return;
+    const int fd = ::accept(listen_fd_, nullptr, nullptr);
+    if (fd < 0) return;
+    std::string data;
+    size_t head_end = std::string::npos;
+    while ((head_end = data.find("\r\n\r\n")) == std::string::npos && ReadMore(fd, &data)) {
+    }
+    if (head_end != std::string::npos) {
+      ParseHead(data.substr(0, head_end));
+      const size_t body_bytes = std::stoul("0" + received_.headers["content-length"]);
+      while (data.size() < head_end + 4 + body_bytes && ReadMore(fd, &data)) {
+      }
+      received_.body = data.substr(head_end + 4, body_bytes);
+    }
+    const std::string response = "HTTP/1.1 " + std::to_string(status_) +
+                                 " X\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
+    EXPECT_EQ(::write(fd, response.data(), response.size()), static_cast<ssize_t>(response.size()));
+    ::close(fd);
+  }
+
+  static bool ReadMore(int fd, std::string* data) {
+    pollfd readable{fd, POLLIN, 0};
+    if (::poll(&readable, 1, 10'000) != 1) return false;
+    char buffer[4096];
+    const ssize_t n = ::read(fd, buffer, sizeof buffer);
+    if (n <= 0) return false;
+    data->append(buffer, static_cast<size_t>(n));
+    return true;
+  }
+
+  void ParseHead(const std::string& head) {
+    size_t line_end = head.find("\r\n");
+    const std::string request_line = head.substr(0, line_end);
+    const size_t space = request_line.find(' ');
+    received_.method = request_line.substr(0, space);
+    received_.target = request_line.substr(space + 1, request_line.rfind(' ') - space - 1);
+    while (line_end != std::string::npos) {
+      const size_t start = line_end + 2;
+      line_end = head.find("\r\n", start);
+      const std::string line = head.substr(start, line_end - start);
+      const size_t colon = line.find(':');
+      std::string name = line.substr(0, colon);
+      for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      std::string value = line.substr(colon + 1);
+      value.erase(0, value.find_first_not_of(' '));
+      received_.headers[name] = value;
+    }
+  }
+
+  const unsigned status_;
+  int listen_fd_ = -1;
+  uint16_t port_ = 0;
+  GatewayRequest received_;
+  std::thread thread_;  // last: it starts once the rest exists
+};
+
+TEST(NoticeChannelsTest, TheWebhookAdapterPostsTheJsonSignedAsMerchantWebhooks) {
+  OneShotGateway gateway(200);
+  auto channel = WebhookNoticeChannel::Make(
+      "push",
+      NoticeWebhookOptions{.url = gateway.url(), .secret = "gateway-secret", .timeout_ms = 5'000});
+  ASSERT_TRUE(channel.ok()) << channel.status().ToString();
+  const core::Status delivered = (*channel)->Deliver(MakeNotice(9));
+  EXPECT_TRUE(delivered.ok()) << delivered.ToString();
+  const GatewayRequest r = gateway.Wait();
+  EXPECT_EQ(r.method, "POST");
+  EXPECT_EQ(r.target, "/notices");
+  EXPECT_EQ(r.body, NoticeJson("push", MakeNotice(9)));
+  EXPECT_EQ(r.headers.at("netfin-notice-channel"), "push");
+  EXPECT_EQ(r.headers.at("netfin-notice-sequence"), "9");
+  const auto signature = r.headers.find("netfin-webhook-signature");
+  ASSERT_NE(signature, r.headers.end());
+  const int64_t now_s = static_cast<int64_t>(std::time(nullptr));
+  EXPECT_TRUE(api::VerifyWebhookSignature("gateway-secret", signature->second, r.body, now_s, 300));
+  EXPECT_FALSE(
+      api::VerifyWebhookSignature("another-secret", signature->second, r.body, now_s, 300));
+}
+
+TEST(NoticeChannelsTest, TheWebhookAdapterSendsUnsignedWithoutASecretAndFailsOnANon2xx) {
+  OneShotGateway gateway(503);
+  NoticeWebhookOptions options;
+  options.url = gateway.url();  // no secret
+  auto channel = WebhookNoticeChannel::Make("sms", options);
+  ASSERT_TRUE(channel.ok()) << channel.status().ToString();
+  const core::Status delivered = (*channel)->Deliver(MakeNotice(3));
+  EXPECT_EQ(delivered.code(), core::StatusCode::kUnavailable) << delivered.ToString();
+  const GatewayRequest r = gateway.Wait();
+  EXPECT_EQ(r.body, NoticeJson("sms", MakeNotice(3)));
+  EXPECT_EQ(r.headers.count("netfin-webhook-signature"), 0u);
 }
 
 }  // namespace

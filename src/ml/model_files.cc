@@ -1,17 +1,10 @@
 #include "ml/model_files.h"
 
-#include <fcntl.h>
 #include <rapidjson/document.h>
 #include <rapidjson/prettywriter.h>
 #include <rapidjson/stringbuffer.h>
-#include <unistd.h>
 
-#include <cerrno>
-#include <cstring>
-#include <filesystem>
-#include <system_error>
-
-#include "core/checksum.h"
+#include "core/assert.h"
 
 namespace netfin::ml {
 namespace {

@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
 #include <limits>
 #include <string>
 #include <vector>
@@ -165,6 +166,12 @@ TEST_F(DefaultRulesTest, ModelScoreThresholds) {
   EXPECT_EQ(rules_.Decide(v, 0.5).action(), Action::kChallenge);
   EXPECT_EQ(rules_.Decide(v, 0.95).action(), Action::kDeny);
   EXPECT_EQ(rules_.Decide(v, kNoModel).action(), Action::kAllow);
+  // Exactly at the thresholds the file and `netfin eval fraud` share.
+  const auto below = [](double score) { return std::nextafter(score, 0.0); };
+  EXPECT_EQ(rules_.Decide(v, below(kDefaultModelChallengeScore)).action(), Action::kAllow);
+  EXPECT_EQ(rules_.Decide(v, kDefaultModelChallengeScore).action(), Action::kChallenge);
+  EXPECT_EQ(rules_.Decide(v, below(kDefaultModelDenyScore)).action(), Action::kChallenge);
+  EXPECT_EQ(rules_.Decide(v, kDefaultModelDenyScore).action(), Action::kDeny);
 }
 
 }  // namespace

@@ -15,7 +15,7 @@
 // not the states of its neighbours.
 //
 // Thread-compatible: Find may run on several threads at once only while no
-// thread calls FindOrInsert or Clear.
+// thread calls FindOrInsert.
 
 #include <cstddef>
 #include <cstdint>
@@ -84,14 +84,6 @@ class EntityTable {
       ++visited;
       NETFIN_ASSERT(visited <= index_.size());
     }
-  }
-
-  void Clear() {
-    index_.clear();
-    chunks_.clear();
-    links_.clear();
-    used_ = 0;
-    head_ = tail_ = kNone;
   }
 
   size_t size() const { return index_.size(); }

@@ -40,8 +40,8 @@ namespace netfin::risk {
 
 struct FeatureEngineOptions {
   // The most entities of each kind held at once. Each costs a fixed number
-  // of bytes (FeatureEngine::EntityBytes); memory grows with the entities
-  // actually seen, up to these caps.
+  // of bytes (EntityTableStats::entity_bytes); memory grows with the
+  // entities actually seen, up to these caps.
   size_t customers_max = 100'000;
   size_t devices_max = 100'000;
   size_t ips_max = 100'000;

@@ -105,38 +105,8 @@ TEST(FraudFeatureSetTest, ProjectionKeepsOrderAndMissingValues) {
   }
 }
 
-// A small labelled stream: customers pay merchants; a few "takeovers"
-// transfer the whole balance to one of a few mule wallets.
-struct Stream {
-  std::vector<PaymentEvent> events;
-  std::vector<uint8_t> labels;
-};
-
-Stream MakeStream(size_t n, uint64_t seed) {
-  ml::Prng prng(seed);
-  Stream s;
-  for (size_t i = 0; i < n; ++i) {
-    PaymentEvent e = testing::MakeEvent(kT0 + i * kSecondNs * 30, 1 + prng.Below(300), 0, 0);
-    const bool fraud = prng.Below(20) == 0;
-    const core::AmountMinor balance = 10'000 + prng.Below(1'000'000);
-    e.balance_before_minor = balance;
-    if (fraud) {
-      e.kind = EventKind::kTransfer;
-      e.payee = testing::Key(100'000 + prng.Below(5));
-      e.amount_minor = balance;
-    } else {
-      e.kind = prng.Below(2) == 0 ? EventKind::kPayment : EventKind::kWithdrawal;
-      e.payee = e.merchant = testing::Key(50'000 + prng.Below(40));
-      e.amount_minor = 100 + prng.Below(balance / 4);
-    }
-    s.events.push_back(e);
-    s.labels.push_back(fraud ? 1 : 0);
-  }
-  return s;
-}
-
 TEST(FraudReplayTest, TrainingRowsAreWhatTheOnlineEngineComputes) {
-  const Stream s = MakeStream(300, 1);
+  const testing::Stream s = testing::MakeStream(300, 1);
   for (const FraudFeatureSet set : kSets) {
     core::Result<ml::Dataset> data = ReplayForTraining(s.events, s.labels, set);
     ASSERT_TRUE(data.ok()) << data.status().ToString();
@@ -184,7 +154,7 @@ TEST(FraudReplayTest, WindowsCountEarlierEventsOfTheSamePayee) {
 }
 
 TEST(FraudReplayTest, RefusesMismatchedInput) {
-  const Stream s = MakeStream(10, 2);
+  const testing::Stream s = testing::MakeStream(10, 2);
   EXPECT_EQ(ReplayForTraining({}, {}, FraudFeatureSet::kWithBalance).status().code(),
             core::StatusCode::kInvalidArgument);
   EXPECT_EQ(ReplayForTraining(s.events, std::span(s.labels).first(9), FraudFeatureSet::kWithBalance)
@@ -202,7 +172,7 @@ class FraudModelTest : public ::testing::Test {
   static constexpr ml::TrainParams kParams{.rounds = 20, .max_depth = 3, .nthread = 1, .seed = 3};
 
   void SetUp() override {
-    stream_ = MakeStream(2'000, 7);
+    stream_ = testing::MakeStream(2'000, 7);
     auto data = ReplayForTraining(stream_.events, stream_.labels, FraudFeatureSet::kWithBalance);
     ASSERT_TRUE(data.ok()) << data.status().ToString();
     data_ = std::move(data).value();
@@ -215,7 +185,7 @@ class FraudModelTest : public ::testing::Test {
     return FraudModel::Train(data_, split_.train, kParams, FraudFeatureSet::kWithBalance);
   }
 
-  Stream stream_;
+  testing::Stream stream_;
   ml::Dataset data_;
   ml::SplitIndices split_;
   core::ScratchDir dir_;

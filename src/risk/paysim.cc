@@ -8,7 +8,6 @@
 #include "core/files.h"
 #include "core/assert.h"
 #include "ml/csv_reader.h"
-#include "ml/model_files.h"
 #include "risk/features.h"
 
 namespace netfin::risk {
@@ -132,7 +131,7 @@ core::Result<Row> ParseRow(std::span<const std::string_view> cells, const Column
 }
 
 // Stable order by step: the file's order within a step.
-PaysimLog InReplayOrder(std::vector<Row> rows, std::vector<uint32_t> lines) {
+PaysimLog InReplayOrder(const std::vector<Row>& rows) {
   std::vector<size_t> order(rows.size());
   std::iota(order.begin(), order.end(), size_t{0});
   std::stable_sort(order.begin(), order.end(),
@@ -141,12 +140,10 @@ PaysimLog InReplayOrder(std::vector<Row> rows, std::vector<uint32_t> lines) {
   log.events.reserve(rows.size());
   log.labels.reserve(rows.size());
   log.steps.reserve(rows.size());
-  log.lines.reserve(rows.size());
   for (const size_t i : order) {
     log.events.push_back(rows[i].event);
     log.labels.push_back(rows[i].label);
     log.steps.push_back(rows[i].step);
-    log.lines.push_back(lines[i]);
   }
   return log;
 }
@@ -227,18 +224,15 @@ core::Result<PaysimLog> ParsePaysim(std::string text, std::string_view source_na
                                  std::to_string(kPaysimRowsMax) + " rows");
   }
   std::vector<Row> rows;
-  std::vector<uint32_t> lines;
   rows.reserve(row_count);
-  lines.reserve(row_count);
   for (size_t r = 0; r < row_count; ++r) {
     core::Result<Row> row = ParseRow(table->Row(r), *columns);
     if (!row.ok())
       return core::InvalidArgument(AtLine(source_name, table->LineOfRow(r)) +
                                    row.status().message());
     rows.push_back(*row);
-    lines.push_back(static_cast<uint32_t>(table->LineOfRow(r)));
   }
-  return InReplayOrder(std::move(rows), std::move(lines));
+  return InReplayOrder(rows);
 }
 
 core::Result<PaysimLog> ReadPaysimFile(const std::string& path) {

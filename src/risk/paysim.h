@@ -45,12 +45,11 @@ inline constexpr uint32_t kPaysimStepMax = 876'000;
 inline constexpr size_t kPaysimRowsMax = 20'000'000;
 
 // A PaySim log as events with labels, in replay order. The three vectors
-// have one entry per event; line is the event's 1-based line in the file.
+// have one entry per event.
 struct PaysimLog {
   std::vector<PaymentEvent> events = {};
   std::vector<uint8_t> labels = {};  // 1 = isFraud
   std::vector<uint32_t> steps = {};
-  std::vector<uint32_t> lines = {};
 
   size_t size() const { return events.size(); }
   size_t FraudCount() const;

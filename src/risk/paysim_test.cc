@@ -4,9 +4,12 @@
 
 #include <algorithm>
 #include <fstream>
+#include <numeric>
 #include <string>
 
+#include "core/files.h"
 #include "core/money.h"
+#include "ml/csv_reader.h"
 #include "risk/features.h"
 
 namespace netfin::risk {
@@ -123,7 +126,11 @@ TEST(PaysimTest, RowsMapOntoEventsInStepThenFileOrder) {
   ASSERT_TRUE(log.ok()) << log.status().ToString();
   ASSERT_EQ(log->size(), 5u);
   // Step 1 first (lines 3, 5 in file order), then step 2 (lines 2, 4), then 3.
-  EXPECT_EQ(log->lines, (std::vector<uint32_t>{3, 5, 2, 4, 6}));
+  const std::vector<std::string_view> payers_in_file_order = {"C1231006815", "C1", "C1305486145",
+                                                              "C840083671", "C712410124"};
+  for (size_t i = 0; i < payers_in_file_order.size(); ++i) {
+    EXPECT_EQ(log->events[i].customer, PaysimAccountKey(payers_in_file_order[i])) << i;
+  }
   EXPECT_EQ(log->steps, (std::vector<uint32_t>{1, 1, 2, 2, 3}));
   EXPECT_EQ(log->labels, (std::vector<uint8_t>{0, 0, 1, 1, 0}));
   EXPECT_EQ(log->FraudCount(), 2u);
@@ -217,15 +224,34 @@ TEST(PaysimTest, ThePublicSampleMaps) {
   EXPECT_EQ(log->steps.front(), 1u);
   EXPECT_EQ(log->steps.back(), 119u);
   for (size_t i = 1; i < log->size(); ++i) {
-    if (log->steps[i] == log->steps[i - 1]) {
-      ASSERT_LT(log->lines[i - 1], log->lines[i]) << i;
-    }
     ASSERT_LE(log->events[i - 1].timestamp_ns, log->events[i].timestamp_ns);
   }
-  // Line 2 of the file: 17,PAYMENT,38398.68,C1491813860,495340.53,...
-  const auto at = std::find(log->lines.begin(), log->lines.end(), 2u);
-  ASSERT_NE(at, log->lines.end());
-  const PaymentEvent& e = log->events[static_cast<size_t>(at - log->lines.begin())];
+  // The replay order, rebuilt from the raw rows: a stable sort by step, so
+  // the file's order within a step.
+  core::Result<std::string> text = core::ReadWholeFile(path, ml::kCsvBytesMax);
+  ASSERT_TRUE(text.ok());
+  core::Result<ml::CsvTable> table = ml::CsvTable::Parse(std::move(text).value());
+  ASSERT_TRUE(table.ok());
+  ASSERT_EQ(table->row_count(), log->size());
+  const auto column = [&](std::string_view name) {
+    const auto at = std::find(table->header().begin(), table->header().end(), name);
+    return static_cast<size_t>(at - table->header().begin());
+  };
+  const size_t step_column = column("step");
+  const size_t payer_column = column("nameOrig");
+  std::vector<size_t> order(table->row_count());
+  std::iota(order.begin(), order.end(), size_t{0});
+  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+    return std::stoul(std::string(table->Row(a)[step_column])) <
+           std::stoul(std::string(table->Row(b)[step_column]));
+  });
+  for (size_t i = 0; i < order.size(); ++i) {
+    ASSERT_EQ(log->events[i].customer, PaysimAccountKey(table->Row(order[i])[payer_column])) << i;
+  }
+  // The file's first row: 17,PAYMENT,38398.68,C1491813860,495340.53,...
+  const auto at = std::find(order.begin(), order.end(), size_t{0});
+  ASSERT_NE(at, order.end());
+  const PaymentEvent& e = log->events[static_cast<size_t>(at - order.begin())];
   EXPECT_EQ(e.amount_minor, 3'839'868u);
   EXPECT_EQ(e.balance_before_minor, std::optional<core::AmountMinor>(49'534'053));
   EXPECT_EQ(e.customer, PaysimAccountKey("C1491813860"));

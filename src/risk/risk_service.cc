@@ -86,9 +86,7 @@ Assessment RiskService::Assess(const PaymentEvent& event) {
   assessment.score = ScoreOf(features);
   const Decision decision = rules_.Decide(features, assessment.score);
   assessment.action = decision.action();
-  if (decision.fired_count() > 0) {
-    for (const Rule* rule : decision.FiredRules()) assessment.rules.push_back(rule->name);
-  }
+  decision.ForEachFired([&](const Rule& rule) { assessment.rules.push_back(rule.name); });
   if (assessment.action != Action::kAllow) AddModelReasons(features, &assessment);
   CountAction(assessment.action);
   return assessment;

@@ -265,41 +265,11 @@ TEST(RiskServiceTest, AssessRunsWhileTheWatcherReloads) {
 
 // ---- the model
 
-// Customers pay merchants; one in twenty empties the wallet into one of a
-// few mule wallets (the pattern the tiny model learns).
-struct Stream {
-  std::vector<PaymentEvent> events;
-  std::vector<uint8_t> labels;
-};
-
-Stream MakeStream(size_t n) {
-  ml::Prng prng(11);
-  Stream s;
-  for (size_t i = 0; i < n; ++i) {
-    PaymentEvent e = testing::MakeEvent(kT0 + i * kSecondNs * 30, 1 + prng.Below(300), 0, 0);
-    const bool fraud = prng.Below(20) == 0;
-    const core::AmountMinor balance = 10'000 + prng.Below(1'000'000);
-    e.balance_before_minor = balance;
-    if (fraud) {
-      e.kind = EventKind::kTransfer;
-      e.payee = testing::Key(100'000 + prng.Below(5));
-      e.amount_minor = balance;
-    } else {
-      e.kind = EventKind::kPayment;
-      e.payee = e.merchant = testing::Key(50'000 + prng.Below(40));
-      e.amount_minor = 100 + prng.Below(balance / 4);
-    }
-    s.events.push_back(e);
-    s.labels.push_back(fraud ? 1 : 0);
-  }
-  return s;
-}
-
 class RiskServiceModelTest : public ::testing::Test {
  protected:
   static constexpr ml::TrainParams kParams{.rounds = 10, .max_depth = 3, .nthread = 1, .seed = 3};
 
-  void SetUp() override { stream_ = MakeStream(1'000); }
+  void SetUp() override { stream_ = testing::MakeStream(1'000, 11); }
 
   std::vector<size_t> AllRows() const {
     std::vector<size_t> rows(stream_.events.size());
@@ -307,7 +277,7 @@ class RiskServiceModelTest : public ::testing::Test {
     return rows;
   }
 
-  Stream stream_;
+  testing::Stream stream_;
   core::ScratchDir dir_;
 };
 

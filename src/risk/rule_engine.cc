@@ -6,10 +6,7 @@ namespace netfin::risk {
 
 std::vector<const Rule*> Decision::FiredRules() const {
   std::vector<const Rule*> fired;
-  const std::span<const Rule> rules = rules_->rules();
-  for (size_t i = 0; i < rules.size(); ++i) {
-    if (verdict_.fired.test(i)) fired.push_back(&rules[i]);
-  }
+  ForEachFired([&](const Rule& rule) { fired.push_back(&rule); });
   return fired;
 }
 

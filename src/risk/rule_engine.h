@@ -22,6 +22,7 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -41,6 +42,16 @@ class Decision {
   Action action() const { return verdict_.action; }
   const Verdict& verdict() const { return verdict_; }
   size_t fired_count() const { return verdict_.fired.count(); }
+  // Calls f(rule) for each rule that fired, in file order. Allocates
+  // nothing and does not scan the rules when none fired.
+  template <typename F>
+  void ForEachFired(F&& f) const {
+    if (verdict_.fired.none()) return;
+    const std::span<const Rule> rules = rules_->rules();
+    for (size_t i = 0; i < rules.size(); ++i) {
+      if (verdict_.fired.test(i)) f(rules[i]);
+    }
+  }
   // The rules that fired, in file order (allocates: for reporting).
   std::vector<const Rule*> FiredRules() const;
   const RuleSet& rules() const { return *rules_; }
