@@ -15,7 +15,6 @@
 //   key and another request is 409 idempotency_key_reused.
 
 #include <gtest/gtest.h>
-#include <rapidjson/document.h>
 
 #include <algorithm>
 #include <atomic>
@@ -35,49 +34,33 @@
 
 #include "api/api.h"
 #include "api/auth.h"
-#include "core/scratch_dir.h"
-#include "tests/netfin_process.h"
+#include "tests/http_test_support.h"
 
 namespace netfin {
 namespace {
 
-using testing::ExitCode;
-using testing::NetfinBin;
-using testing::ServerProcess;
-using Headers = std::vector<std::pair<std::string, std::string>>;
-using Signer = std::shared_ptr<const api::RequestSigner>;
+using testing::Connection;
+using testing::DivideRoundHalfEven;
+using testing::ErrorCodeOf;
+using testing::ExpectReconciled;
+using testing::FeeOf;
+using testing::Headers;
+using testing::Is2xx;
+using testing::Json;
+using testing::NewIdempotencyKey;
+using testing::Platform;
+using testing::Request;
+using testing::SignatureOf;
+using testing::Signer;
 
 // ---------------------------------------------------------------------------
 // Requests and answers.
-
-struct Request {
-  std::string method;
-  std::string target;
-  std::string body;  // POSTs only
-};
 
 // A customer's payment straight to a merchant (a static code).
 Request DirectPayment(const std::string& merchant_id, uint64_t amount) {
   return {"POST", "/v1/payments",
           R"({"merchant_id":")" + merchant_id + R"(","amount":)" + std::to_string(amount) +
               R"(,"currency":"CNY"})"};
-}
-
-bool Is2xx(unsigned status) { return status >= 200 && status < 300; }
-
-// Every POST of the payments routes needs its own Idempotency-Key.
-std::string NewIdempotencyKey() {
-  static std::atomic<uint64_t> next{1};
-  return "e2e-" + std::to_string(next.fetch_add(1));
-}
-
-// The four signature headers of r, signed now by signer.
-Headers SignatureOf(const api::RequestSigner& signer, const Request& r) {
-  const api::SignatureHeaders h = signer.Sign(r.method, r.target, r.body, std::time(nullptr));
-  return {{std::string(api::kKeyHeader), h.key_id},
-          {std::string(api::kTimestampHeader), h.timestamp},
-          {std::string(api::kNonceHeader), h.nonce},
-          {std::string(api::kSignatureHeader), h.signature}};
 }
 
 // The value of the header named name in headers ("" when absent).
@@ -88,97 +71,6 @@ std::string HeaderOf(const Headers& headers, std::string_view name) {
   return "";
 }
 
-// One keep-alive connection. Requests are signed here rather than by the
-// client, so that a test can keep a request's exact headers and send them
-// again (a replay). A transport failure answers status 0.
-class Connection {
- public:
-  explicit Connection(uint16_t port) : connected_(client_.Connect("127.0.0.1", port).ok()) {}
-
-  bool connected() const { return connected_; }
-
-  // Signed by signer now (nullptr: unsigned); a POST carries
-  // idempotency_key. *sent gets every header sent.
-  api::ClientResponse Send(const Request& r, const api::RequestSigner* signer,
-                           const std::string& idempotency_key = NewIdempotencyKey(),
-                           Headers* sent = nullptr) {
-    Headers headers;
-    if (signer != nullptr) headers = SignatureOf(*signer, r);
-    if (r.method == "POST") headers.emplace_back("Idempotency-Key", idempotency_key);
-    if (sent != nullptr) *sent = headers;
-    return SendWith(r, headers);
-  }
-
-  // Sends exactly these headers (and the body's content type).
-  api::ClientResponse SendWith(const Request& r, const Headers& headers) {
-    const std::string_view content_type = r.method == "POST" ? "application/json" : "";
-    auto response = client_.Request(r.method, r.target, r.body, content_type, headers);
-    if (!response.ok()) return {};
-    return std::move(response).value();
-  }
-
- private:
-  api::HttpClient client_;
-  const bool connected_;
-};
-
-// A parsed JSON answer; Str/U64 take a dotted path ("ledgers.0.difference")
-// and answer "" or 0 when it does not lead to a value of that type.
-class Json {
- public:
-  explicit Json(const std::string& text) { doc_.Parse(text.c_str(), text.size()); }
-
-  std::string Str(std::string_view path) const {
-    const rapidjson::Value* v = Find(path);
-    return v != nullptr && v->IsString() ? std::string(v->GetString(), v->GetStringLength()) : "";
-  }
-  uint64_t U64(std::string_view path) const {
-    const rapidjson::Value* v = Find(path);
-    return v != nullptr && v->IsUint64() ? v->GetUint64() : 0;
-  }
-  size_t Size(std::string_view path) const {
-    const rapidjson::Value* v = Find(path);
-    return v != nullptr && v->IsArray() ? v->Size() : 0;
-  }
-
- private:
-  const rapidjson::Value* Find(std::string_view path) const {
-    if (doc_.HasParseError()) return nullptr;
-    const rapidjson::Value* v = &doc_;
-    for (size_t steps = 0; steps < 8 && !path.empty(); ++steps) {
-      const size_t dot = path.find('.');
-      const std::string step(path.substr(0, dot));
-      path = dot == std::string_view::npos ? std::string_view() : path.substr(dot + 1);
-      if (v->IsArray()) {
-        const size_t index = std::stoul(step);
-        if (index >= v->Size()) return nullptr;
-        v = &(*v)[static_cast<rapidjson::SizeType>(index)];
-      } else if (v->IsObject() && v->HasMember(step.c_str())) {
-        v = &(*v)[step.c_str()];
-      } else {
-        return nullptr;
-      }
-    }
-    return path.empty() ? v : nullptr;
-  }
-
-  rapidjson::Document doc_;
-};
-
-std::string ErrorCodeOf(const api::ClientResponse& r) { return Json(r.body).Str("error.code"); }
-
-// round_half_even(numerator / denominator): the fee rule of docs/payments.md,
-// written again here so that the test does not trust the server's.
-uint64_t DivideRoundHalfEven(uint64_t numerator, uint64_t denominator) {
-  const uint64_t quotient = numerator / denominator, remainder = numerator % denominator;
-  if (2 * remainder > denominator) return quotient + 1;
-  if (2 * remainder == denominator) return quotient + (quotient & 1);
-  return quotient;
-}
-
-constexpr uint64_t kFeeBps = 60;  // fee_bps_default
-uint64_t FeeOf(uint64_t amount) { return DivideRoundHalfEven(amount * kFeeBps, 10'000); }
-
 // A business day in China time (UTC+8), days_back days before today.
 std::string ChinaDate(int days_back) {
   const std::time_t t = std::time(nullptr) + 8 * 3600 - static_cast<std::time_t>(days_back) * 86400;
@@ -187,133 +79,6 @@ std::string ChinaDate(int days_back) {
   char text[16];
   std::strftime(text, sizeof text, "%Y-%m-%d", &tm);
   return text;
-}
-
-// ---------------------------------------------------------------------------
-// A platform: a running server and the operator's connection to it.
-
-class Platform {
- public:
-  // risk_rules: the text of a rules file for the risk screen (docs/risk.md);
-  // empty: the server's default.
-  explicit Platform(std::string store = "sqlite", std::string_view risk_rules = "")
-      : store_(std::move(store)), db_(dir_.File(store_ == "journal" ? "e2e.journal" : "e2e.db")) {
-    if (!risk_rules.empty()) {
-      rules_ = dir_.File("rules.toml");
-      std::ofstream(rules_) << risk_rules;
-    }
-    Start();
-  }
-
-  // Starts (again, after Kill) `netfin serve` on the same database.
-  void Start() {
-    std::vector<std::string> args{"--db", db_, "--listen", "127.0.0.1:0", "--store", store_};
-    if (!rules_.empty()) args.insert(args.end(), {"--risk-rules", rules_});
-    server_ = std::make_unique<ServerProcess>(args);
-    if (operator_ == nullptr) operator_ = testing::OperatorSigner(db_);
-    op_ = std::make_unique<Connection>(server_->port());
-  }
-  // SIGKILL; may run on another thread while nothing else uses the server.
-  void Kill() { server_->Signal(SIGKILL); }
-  // SIGTERM; the server's exit code.
-  int Stop() { return server_->Signal(SIGTERM); }
-  int Verify() const {
-    return ExitCode(NetfinBin() + " verify --store " + store_ + " --db " + db_);
-  }
-
-  bool up() const { return server_->port() != 0 && op_->connected(); }
-  // A file beside the database.
-  std::string File(const std::string& name) const { return dir_.File(name); }
-  uint16_t port() const { return server_->port(); }
-  const Signer& operator_signer() const { return operator_; }
-
-  // As the operator, a request that must succeed; its answer's body.
-  std::string Must(const Request& r) { return MustAs(*operator_, r); }
-  std::string MustAs(const api::RequestSigner& signer, const Request& r) {
-    const api::ClientResponse response = op_->Send(r, &signer);
-    EXPECT_TRUE(Is2xx(response.status)) << r.method << " " << r.target << " " << r.body << ": "
-                                        << response.status << " " << response.body;
-    return response.body;
-  }
-  std::string CreateCustomer() {
-    const uint64_t n = ++parties_;
-    return Json(Must({"POST", "/v1/customers",
-                      R"({"name":"张三","phone":"138)" + Digits(n, 8) +
-                          R"(","bank_account":"622202)" + Digits(n, 13) + R"(","tier":2})"}))
-        .Str("id");
-  }
-  std::string CreateMerchant() {
-    const uint64_t n = ++parties_;
-    return Json(Must({"POST", "/v1/merchants",
-                      R"({"name":"李四","phone":"139)" + Digits(n, 8) +
-                          R"(","bank_account":"622203)" + Digits(n, 13) + R"("})"}))
-        .Str("id");
-  }
-  // A key for a party ("customer" or "merchant").
-  Signer CreateKey(const std::string& role, const std::string& party_id) {
-    const Json key(Must(
-        {"POST", "/v1/api-keys", R"({"role":")" + role + R"(","party_id":")" + party_id + "\"}"}));
-    const std::string key_id = key.Str("key_id"), secret = key.Str("secret");
-    // A signer needs both (it asserts so); a failed creation has been
-    // reported, and a stand-in keeps the test going to its other failures.
-    if (key_id.empty() || secret.empty())
-      return std::make_shared<api::RequestSigner>("no-such-key", "0");
-    return std::make_shared<api::RequestSigner>(key_id, secret);
-  }
-  void TopUp(const std::string& customer_id, uint64_t amount) {
-    Must({"POST", "/v1/top-ups",
-          R"({"customer_id":")" + customer_id + R"(","amount":)" + std::to_string(amount) +
-              R"(,"currency":"CNY"})"});
-  }
-  uint64_t WalletBalance(const std::string& customer_id) {
-    return Json(Must({"GET", "/v1/customers/" + customer_id + "/wallet", ""})).U64("balance");
-  }
-  uint64_t MerchantBalance(const std::string& merchant_id) {
-    return Json(Must({"GET", "/v1/merchants/" + merchant_id, ""})).U64("balance");
-  }
-  // The reconciliation of the one configured currency.
-  Json Reconciliation() { return Json(Must({"GET", "/v1/platform/reconciliation", ""})); }
-  // The one-time code of a challenged payment's reminder, as the SMS channel
-  // writes it to <db>.notices/sms.jsonl (within 10 s), or "".
-  std::string ReminderCode(const std::string& payment_id) const {
-    for (int waited_ms = 0; waited_ms < 10'000; waited_ms += 50) {
-      std::ifstream notices(db_ + ".notices/sms.jsonl");
-      for (std::string line; std::getline(notices, line);) {
-        const Json notice(line);
-        const std::string text = notice.Str("text");
-        const size_t at = text.find("code ");
-        if (notice.Str("payment_id") == payment_id && at != std::string::npos) {
-          return text.substr(at + 5, 6);
-        }
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    return "";
-  }
-
- private:
-  static std::string Digits(uint64_t n, int width) {
-    std::string text = std::to_string(n);
-    return std::string(static_cast<size_t>(width) - std::min<size_t>(text.size(), width), '0') +
-           text;
-  }
-
-  core::ScratchDir dir_;
-  const std::string store_;
-  const std::string db_;
-  std::string rules_;  // the risk rules file; empty for the default
-  std::unique_ptr<ServerProcess> server_;
-  Signer operator_;
-  std::unique_ptr<Connection> op_;
-  uint64_t parties_ = 0;
-};
-
-// Expects the reconciliation balanced: reserve = liabilities, none negative.
-void ExpectReconciled(Platform& platform) {
-  const Json r = platform.Reconciliation();
-  EXPECT_EQ(r.Str("ledgers.0.difference"), "0");
-  EXPECT_EQ(r.U64("ledgers.0.negative_accounts"), 0u);
-  EXPECT_EQ(r.Str("ledgers.0.currency"), "CNY");
 }
 
 // ---------------------------------------------------------------------------
@@ -616,7 +381,7 @@ void ExpectSettlementFileWritten(Platform& platform, const World& w) {
 }
 
 TEST(PaymentsHttpAuth, EveryRouteRefusesOtherPartiesUnsignedForgedAndReplayedRequests) {
-  Platform platform("sqlite", kMatrixRiskRules);
+  Platform platform({.risk_rules = kMatrixRiskRules});
   ASSERT_TRUE(platform.up()) << "netfin serve did not start";
   const World w = MakeWorld(platform);
   ASSERT_FALSE(::testing::Test::HasFailure()) << "the fixture failed";
@@ -685,7 +450,7 @@ TEST_P(PaymentsHttpRetry, SigkillAroundAPaymentThenRetryingItsKeyChargesOnce) {
   constexpr int kIterations = 10;
   constexpr int kWarmUps = 3;
   constexpr uint64_t kTopUp = 1'000'000;
-  Platform platform(GetParam());
+  Platform platform({.store = GetParam()});
   ASSERT_TRUE(platform.up()) << "netfin serve did not start";
   const std::string a = platform.CreateCustomer(), m = platform.CreateMerchant();
   const Signer a_key = platform.CreateKey("customer", a), m_key = platform.CreateKey("merchant", m);
@@ -915,7 +680,7 @@ TEST_P(PaymentsHttpConcurrency, PayersAndRefundersAtOnceKeepEveryBalanceExact) {
   constexpr uint64_t kTopUp = 20'000;
   // Screened by a rules file without rules: the default rules would deny
   // the small payments in quick succession as card testing.
-  Platform platform(GetParam(), kAllowEverything);
+  Platform platform({.store = GetParam(), .risk_rules = kAllowEverything});
   ASSERT_TRUE(platform.up()) << "netfin serve did not start";
   const std::string m = platform.CreateMerchant();
   const Signer m_key = platform.CreateKey("merchant", m);
@@ -1021,8 +786,7 @@ class PaymentsHttpIdempotency : public ::testing::Test {
   Request Pay(uint64_t amount) const { return DirectPayment(m_, amount); }
   api::ClientResponse Send(const Signer& key, const Request& r,
                            const std::string& idempotency_key) {
-    Connection connection(platform_.port());
-    return connection.Send(r, key.get(), idempotency_key);
+    return platform_.Send(key, r, idempotency_key);
   }
 
   static constexpr uint64_t kTopUp = 100'000;

@@ -3,7 +3,8 @@
 // app and the platform's analysts drive it (docs/risk.md, docs/api.md).
 //
 // The rules challenge a payment of 5,000 CNY or more and deny one (or a
-// wallet transfer) of 90,000 CNY or more. A challenged payment holds its
+// wallet transfer) of 90,000 CNY or more, and a payment of 43.21 CNY from
+// an ip the customer has not paid from before. A challenged payment holds its
 // amount in the wallet until the customer confirms the one-time code of the
 // safe-transaction reminder, which the server writes to
 // <db>.notices/sms.jsonl; the test reads the code from there as a phone
@@ -21,16 +22,12 @@
 // - Cases: the operator lists challenged and denied payments, labels one,
 //   and exports the labels in PaySim's columns.
 // - Malformed client, code and label fields: 400 invalid_field.
+// - The client's ip, or else the TCP peer's address, reaches the screen.
 
 #include <gtest/gtest.h>
-#include <rapidjson/document.h>
 
-#include <atomic>
+#include <algorithm>
 #include <chrono>
-#include <ctime>
-#include <fstream>
-#include <iterator>
-#include <memory>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -38,25 +35,22 @@
 #include <vector>
 
 #include "api/api.h"
-#include "api/auth.h"
-#include "core/scratch_dir.h"
-#include "tests/netfin_process.h"
+#include "tests/http_test_support.h"
 
 namespace netfin {
 namespace {
 
-using testing::ExitCode;
-using testing::NetfinBin;
-using testing::ServerProcess;
-using Headers = std::vector<std::pair<std::string, std::string>>;
-using Signer = std::shared_ptr<const api::RequestSigner>;
+using testing::ErrorCodeOf;
+using testing::ExpectReconciled;
+using testing::FeeOf;
+using testing::Json;
+using testing::Platform;
+using testing::Request;
+using testing::Signer;
 
 constexpr uint64_t kChallengeAmount = 500'000;  // 5,000 CNY: the rule "big"
 constexpr uint64_t kDenyAmount = 9'000'000;     // 90,000 CNY: the rule "huge"
-constexpr uint64_t kFeeBps = 60;                // fee_bps_default
 constexpr uint32_t kAttemptsMax = 3;            // confirmation_attempts_max
-// How long the sweeper may take to deliver a reminder or fail a lapsed hold.
-constexpr auto kSweepWait = std::chrono::seconds(10);
 
 constexpr std::string_view kRules = R"(version = 1
 
@@ -71,27 +65,22 @@ name = "huge"
 condition = "(kind_payment or kind_transfer) and amount >= 9_000_000"
 action = "deny"
 reason = "a payment or transfer of 90,000 CNY or more"
+
+[[rule]]
+name = "new_ip_probe"
+condition = "kind_payment and amount == 4_321 and new_ip"
+action = "deny"
+reason = "a probe: the client's ip reaches the screen"
 )";
+// The amount the rule "new_ip_probe" looks at.
+constexpr uint64_t kProbeAmount = 4'321;
 
 // What a customer's app reports with a payment.
 constexpr std::string_view kClient =
     R"({"device_id":"phone-7f3a","ip":"203.0.113.7","lat":31.2304,"lon":121.4737})";
 
-// round_half_even(amount * kFeeBps / 10'000), written again here so that
-// the test does not trust the server's.
-uint64_t FeeOf(uint64_t amount) {
-  const uint64_t n = amount * kFeeBps, q = n / 10'000, r = n % 10'000;
-  return q + (2 * r > 10'000 || (2 * r == 10'000 && (q & 1) != 0) ? 1 : 0);
-}
-
 // ---------------------------------------------------------------------------
 // Requests and answers.
-
-struct Request {
-  std::string method;
-  std::string target;
-  std::string body;  // POSTs only
-};
 
 Request PayMerchant(const std::string& merchant_id, uint64_t amount,
                     std::string_view client = kClient) {
@@ -106,69 +95,6 @@ Request Confirm(const std::string& payment_id, const std::string& code) {
 Request Decline(const std::string& payment_id, std::string body = "{}") {
   return {"POST", "/v1/payments/" + payment_id + "/decline", std::move(body)};
 }
-Request GetPayment(const std::string& payment_id) {
-  return {"GET", "/v1/payments/" + payment_id, ""};
-}
-
-bool Is2xx(unsigned status) { return status >= 200 && status < 300; }
-
-std::string NewIdempotencyKey() {
-  static std::atomic<uint64_t> next{1};
-  return "risk-" + std::to_string(next.fetch_add(1));
-}
-
-// A parsed JSON answer; Str/U64/Size take a dotted path ("risk.reasons.0")
-// and answer "", 0 or 0 when it does not lead to a value of that type.
-class Json {
- public:
-  explicit Json(const std::string& text) { doc_.Parse(text.c_str(), text.size()); }
-
-  std::string Str(std::string_view path) const {
-    const rapidjson::Value* v = Find(path);
-    return v != nullptr && v->IsString() ? std::string(v->GetString(), v->GetStringLength()) : "";
-  }
-  uint64_t U64(std::string_view path) const {
-    const rapidjson::Value* v = Find(path);
-    return v != nullptr && v->IsUint64() ? v->GetUint64() : 0;
-  }
-  size_t Size(std::string_view path) const {
-    const rapidjson::Value* v = Find(path);
-    return v != nullptr && v->IsArray() ? v->Size() : 0;
-  }
-  bool Has(std::string_view path) const { return Find(path) != nullptr; }
-  // The strings of the array at path.
-  std::vector<std::string> Strings(std::string_view path) const {
-    std::vector<std::string> out;
-    for (size_t i = 0; i < Size(path); ++i) out.push_back(Str(std::string(path) + "." + std::to_string(i)));
-    return out;
-  }
-
- private:
-  const rapidjson::Value* Find(std::string_view path) const {
-    if (doc_.HasParseError()) return nullptr;
-    const rapidjson::Value* v = &doc_;
-    for (size_t steps = 0; steps < 8 && !path.empty(); ++steps) {
-      const size_t dot = path.find('.');
-      const std::string step(path.substr(0, dot));
-      path = dot == std::string_view::npos ? std::string_view() : path.substr(dot + 1);
-      if (v->IsArray()) {
-        const size_t index = std::stoul(step);
-        if (index >= v->Size()) return nullptr;
-        v = &(*v)[static_cast<rapidjson::SizeType>(index)];
-      } else if (v->IsObject() && v->HasMember(step.c_str())) {
-        v = &(*v)[step.c_str()];
-      } else {
-        return nullptr;
-      }
-    }
-    return path.empty() && !v->IsNull() ? v : nullptr;
-  }
-
-  rapidjson::Document doc_;
-};
-
-std::string ErrorCodeOf(const api::ClientResponse& r) { return Json(r.body).Str("error.code"); }
-
 bool Contains(const std::vector<std::string>& items, std::string_view item) {
   return std::find(items.begin(), items.end(), item) != items.end();
 }
@@ -181,157 +107,11 @@ std::string WrongCode(const std::string& code) {
 }
 
 // ---------------------------------------------------------------------------
-// A platform with the risk rules: a running server and the operator.
-
-class RiskPlatform {
- public:
-  // payments_toml: the [payments] table of a config file ("" for none).
-  explicit RiskPlatform(std::string_view payments_toml = "") : db_(dir_.File("risk.db")) {
-    std::ofstream(dir_.File("rules.toml")) << kRules;
-    if (!payments_toml.empty()) {
-      config_ = dir_.File("netfin.toml");
-      std::ofstream(config_) << "[payments]\n" << payments_toml << "\n";
-    }
-    Start();
-  }
-
-  // Starts (again, after Kill) `netfin serve` on the same database.
-  void Start() {
-    std::vector<std::string> args{"--db",    db_,      "--listen",     "127.0.0.1:0",
-                                  "--store", "sqlite", "--risk-rules", dir_.File("rules.toml")};
-    if (!config_.empty()) args.insert(args.end(), {"--config", config_});
-    server_ = std::make_unique<ServerProcess>(args);
-    if (operator_ == nullptr) operator_ = testing::OperatorSigner(db_);
-  }
-  void Kill() { server_->Signal(SIGKILL); }
-  int Stop() { return server_->Signal(SIGTERM); }
-  int Verify() const { return ExitCode(NetfinBin() + " verify --store sqlite --db " + db_); }
-  bool up() const { return server_->port() != 0; }
-  const Signer& operator_signer() const { return operator_; }
-
-  // Signed by signer (nullptr: unsigned) on a new connection; a POST
-  // carries idempotency_key.
-  api::ClientResponse Send(const api::RequestSigner* signer, const Request& r,
-                           const std::string& idempotency_key = NewIdempotencyKey()) {
-    api::HttpClient client;
-    if (!client.Connect("127.0.0.1", server_->port()).ok()) return {};
-    Headers headers;
-    if (signer != nullptr) {
-      const api::SignatureHeaders h = signer->Sign(r.method, r.target, r.body, std::time(nullptr));
-      headers = {{std::string(api::kKeyHeader), h.key_id},
-                 {std::string(api::kTimestampHeader), h.timestamp},
-                 {std::string(api::kNonceHeader), h.nonce},
-                 {std::string(api::kSignatureHeader), h.signature}};
-    }
-    if (r.method == "POST") headers.emplace_back("Idempotency-Key", idempotency_key);
-    const std::string_view content_type = r.method == "POST" ? "application/json" : "";
-    auto response = client.Request(r.method, r.target, r.body, content_type, headers);
-    return response.ok() ? std::move(response).value() : api::ClientResponse{};
-  }
-  api::ClientResponse Send(const Signer& signer, const Request& r,
-                           const std::string& idempotency_key = NewIdempotencyKey()) {
-    return Send(signer.get(), r, idempotency_key);
-  }
-  // A request that must succeed (the operator's by default); its body.
-  std::string Must(const Request& r) { return MustAs(operator_, r); }
-  std::string MustAs(const Signer& signer, const Request& r) {
-    const api::ClientResponse response = Send(signer, r);
-    EXPECT_TRUE(Is2xx(response.status)) << r.method << " " << r.target << " " << r.body << ": "
-                                        << response.status << " " << response.body;
-    return response.body;
-  }
-
-  std::string CreateCustomer() {
-    const std::string n = std::to_string(++parties_);
-    return Json(Must({"POST", "/v1/customers",
-                      R"({"name":"张三","phone":"1380000)" + Pad(n, 4) +
-                          R"(","bank_account":"62220200000)" + Pad(n, 8) + R"(","tier":3})"}))
-        .Str("id");
-  }
-  std::string CreateMerchant() {
-    const std::string n = std::to_string(++parties_);
-    return Json(Must({"POST", "/v1/merchants",
-                      R"({"name":"李四","phone":"1390000)" + Pad(n, 4) +
-                          R"(","bank_account":"62220300000)" + Pad(n, 8) + R"("})"}))
-        .Str("id");
-  }
-  Signer CreateKey(const std::string& role, const std::string& party_id) {
-    const Json key(Must(
-        {"POST", "/v1/api-keys", R"({"role":")" + role + R"(","party_id":")" + party_id + "\"}"}));
-    if (key.Str("key_id").empty() || key.Str("secret").empty()) {
-      return std::make_shared<api::RequestSigner>("no-such-key", "0");
-    }
-    return std::make_shared<api::RequestSigner>(key.Str("key_id"), key.Str("secret"));
-  }
-  void TopUp(const std::string& customer_id, uint64_t amount) {
-    Must({"POST", "/v1/top-ups",
-          R"({"customer_id":")" + customer_id + R"(","amount":)" + std::to_string(amount) +
-              R"(,"currency":"CNY"})"});
-  }
-  Json Wallet(const std::string& customer_id) {
-    return Json(Must({"GET", "/v1/customers/" + customer_id + "/wallet", ""}));
-  }
-  uint64_t MerchantBalance(const std::string& merchant_id) {
-    return Json(Must({"GET", "/v1/merchants/" + merchant_id, ""})).U64("balance");
-  }
-  Json Payment(const std::string& payment_id) { return Json(Must(GetPayment(payment_id))); }
-
-  // The one-time code of payment_id's reminder, as the SMS channel wrote
-  // it; "" when none came within kSweepWait.
-  std::string ReminderCode(const std::string& payment_id) {
-    const auto deadline = std::chrono::steady_clock::now() + kSweepWait;
-    do {
-      const std::string code = CodeInNotices(payment_id);
-      if (!code.empty()) return code;
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    } while (std::chrono::steady_clock::now() < deadline);
-    ADD_FAILURE() << "no reminder for payment " << payment_id << " in " << NoticesPath();
-    return "";
-  }
-  // The notice lines written so far.
-  std::vector<std::string> Notices() const {
-    std::ifstream file(NoticesPath());
-    std::vector<std::string> lines;
-    for (std::string line; std::getline(file, line);) {
-      if (!line.empty()) lines.push_back(line);
-    }
-    return lines;
-  }
-
- private:
-  static std::string Pad(const std::string& n, size_t width) {
-    return std::string(width - std::min(width, n.size()), '0') + n;
-  }
-  std::string NoticesPath() const { return db_ + ".notices/sms.jsonl"; }
-  std::string CodeInNotices(const std::string& payment_id) const {
-    for (const std::string& line : Notices()) {
-      const Json notice(line);
-      if (notice.Str("payment_id") != payment_id) continue;
-      const std::string text = notice.Str("text");
-      const size_t at = text.find("code ");
-      if (at == std::string::npos || at + 11 > text.size()) continue;
-      const std::string code = text.substr(at + 5, 6);
-      if (code.find_first_not_of("0123456789") == std::string::npos) return code;
-    }
-    return "";
-  }
-
-  core::ScratchDir dir_;
-  const std::string db_;
-  std::string config_;
-  std::unique_ptr<ServerProcess> server_;
-  Signer operator_;
-  uint64_t parties_ = 0;
-};
-
-void ExpectReconciled(RiskPlatform& platform) {
-  const Json r(platform.Must({"GET", "/v1/platform/reconciliation", ""}));
-  EXPECT_EQ(r.Str("ledgers.0.difference"), "0");
-  EXPECT_EQ(r.U64("ledgers.0.negative_accounts"), 0u);
-}
+// A platform with the risk rules: a customer A with money, a second customer
+// B, a merchant M, their keys.
 
 // Expects the wallet to hold balance, held of it.
-void ExpectWallet(RiskPlatform& platform, const std::string& customer_id, uint64_t balance,
+void ExpectWallet(Platform& platform, const std::string& customer_id, uint64_t balance,
                   uint64_t held) {
   const Json wallet = platform.Wallet(customer_id);
   EXPECT_EQ(wallet.U64("balance"), balance) << "the posted balance";
@@ -339,17 +119,20 @@ void ExpectWallet(RiskPlatform& platform, const std::string& customer_id, uint64
   EXPECT_EQ(wallet.U64("available"), balance - held);
 }
 
-// A customer A with money, a second customer B, a merchant M, their keys.
 class RiskHttp : public ::testing::Test {
  protected:
   static constexpr uint64_t kTopUp = 20'000'000;
+  // Enough to hold kTopUp and pay kDenyAmount (docs/payments.md, tiers).
+  static constexpr int kTier = 3;
 
-  explicit RiskHttp(std::string_view payments_toml = "") : platform_(payments_toml) {}
+  // payments_toml: the [payments] table of a config file ("" for none).
+  explicit RiskHttp(std::string_view payments_toml = "")
+      : platform_({.risk_rules = kRules, .payments_toml = payments_toml}) {}
 
   void SetUp() override {
     ASSERT_TRUE(platform_.up()) << "netfin serve did not start";
-    a_ = platform_.CreateCustomer();
-    b_ = platform_.CreateCustomer();
+    a_ = platform_.CreateCustomer(kTier);
+    b_ = platform_.CreateCustomer(kTier);
     m_ = platform_.CreateMerchant();
     a_key_ = platform_.CreateKey("customer", a_);
     b_key_ = platform_.CreateKey("customer", b_);
@@ -373,7 +156,7 @@ class RiskHttp : public ::testing::Test {
     return id;
   }
 
-  RiskPlatform platform_;
+  Platform platform_;
   std::string a_, b_, m_;
   Signer a_key_, b_key_, m_key_;
 };
@@ -440,7 +223,7 @@ TEST_F(RiskHttp, AChallengedPaymentIsHeldUntilTheRightCodePostsIt) {
 
 TEST_F(RiskHttp, PayingAnOrderIsScreenedToo) {
   const std::string order =
-      Json(platform_.MustAs(m_key_, {"POST", "/v1/payments", R"({"amount":700000,"currency":"CNY"})"}))
+      Json(platform_.MustAs(*m_key_, {"POST", "/v1/payments", R"({"amount":700000,"currency":"CNY"})"}))
           .Str("id");
   const api::ClientResponse paid = platform_.Send(
       a_key_, {"POST", "/v1/payments/" + order + "/pay", R"({"client":)" + std::string(kClient) + "}"});
@@ -582,6 +365,7 @@ TEST_F(RiskHttp, OnlyThePayerConfirmsOrDeclinesAndAnUnknownPaymentIsRefusedAlike
   }
   const api::ClientResponse missing = platform_.Send(a_key_, Confirm(std::string(kMissing), code));
   EXPECT_EQ(missing.status, 403u) << missing.body;
+  EXPECT_EQ(ErrorCodeOf(missing), "forbidden");
   // Refusals neither used up attempts nor moved money.
   EXPECT_EQ(platform_.Payment(id).U64("confirmation.attempts_left"), kAttemptsMax);
   ExpectWallet(platform_, a_, kTopUp, kChallengeAmount);
@@ -637,6 +421,29 @@ TEST_F(RiskHttp, MalformedClientCodeAndLabelAreInvalidFieldsAndMoveNothing) {
   ExpectReconciled(platform_);
 }
 
+// The client's ip, or else the TCP peer's address, is what the screen sees:
+// a known ip passes the probe rule, a new one (the peer's included) is denied.
+TEST_F(RiskHttp, TheClientIpOrElseThePeerAddressReachesTheScreen) {
+  // A succeeded payment teaches the customer kClient's ip.
+  ASSERT_FALSE(Pay(1000, "succeeded").empty());
+  const std::string known = Pay(kProbeAmount, "succeeded");
+  EXPECT_FALSE(Contains(platform_.Payment(known).Strings("risk.reasons"), "rule:new_ip_probe"));
+
+  const api::ClientResponse peer = platform_.Send(a_key_, PayMerchant(m_, kProbeAmount, ""));
+  ASSERT_EQ(peer.status, 201u) << peer.body;
+  EXPECT_EQ(Json(peer.body).Str("failure_code"), "risk_denied")
+      << "a body without a client was screened without the peer's address: " << peer.body;
+  EXPECT_TRUE(Contains(platform_.Payment(Json(peer.body).Str("id")).Strings("risk.reasons"),
+                       "rule:new_ip_probe"));
+
+  const api::ClientResponse other_ip =
+      platform_.Send(a_key_, PayMerchant(m_, kProbeAmount, R"({"ip":"198.51.100.1"})"));
+  ASSERT_EQ(other_ip.status, 201u) << other_ip.body;
+  EXPECT_EQ(Json(other_ip.body).Str("failure_code"), "risk_denied") << other_ip.body;
+  ExpectWallet(platform_, a_, kTopUp - 1000 - kProbeAmount, 0);
+  ExpectReconciled(platform_);
+}
+
 // ---------------------------------------------------------------------------
 // 7. A crash while a payment is held.
 
@@ -674,9 +481,9 @@ class RiskHttpExpiry : public RiskHttp {
  protected:
   RiskHttpExpiry() : RiskHttp("confirmation_expiry_s = 1") {}
 
-  // Waits (kSweepWait at most) until the payment is no longer held.
+  // Waits (Platform::kSweepWait at most) until the payment is no longer held.
   Json AwaitFinished(const std::string& id) {
-    const auto deadline = std::chrono::steady_clock::now() + kSweepWait;
+    const auto deadline = std::chrono::steady_clock::now() + Platform::kSweepWait;
     Json payment = platform_.Payment(id);
     while (payment.Str("status") == "requires_confirmation" &&
            std::chrono::steady_clock::now() < deadline) {
@@ -776,20 +583,26 @@ TEST_F(RiskHttp, TheOperatorListsCasesLabelsOneAndExportsTheLabels) {
                                            "nameDest",       "oldbalanceDest", "newbalanceDest",
                                            "isFraud",        "isFlaggedFraud"};
   EXPECT_EQ(rows[0], header) << csv.body;
-  size_t fraud_rows = 0;
+  size_t fraud_rows = 0, flagged_rows = 0;
   for (size_t i = 1; i < rows.size(); ++i) {
     ASSERT_EQ(rows[i].size(), header.size()) << "line " << i + 1 << " of\n" << csv.body;
+    EXPECT_EQ(rows[i][3], "C" + a_) << "nameOrig";
+    EXPECT_EQ(rows[i][6], "M" + m_) << "nameDest";
+    EXPECT_TRUE(rows[i][10] == "0" || rows[i][10] == "1") << csv.body;
+    if (rows[i][10] == "1") ++flagged_rows;
     if (rows[i][9] != "1") {
       EXPECT_EQ(rows[i][9], "0") << csv.body;
       continue;
     }
     ++fraud_rows;
-    // The labelled one: A paid M the challenged amount.
-    EXPECT_NE(rows[i][3].find(a_), std::string::npos) << "nameOrig " << rows[i][3];
-    EXPECT_NE(rows[i][6].find(m_), std::string::npos) << "nameDest " << rows[i][6];
+    // The labelled one: A paid M the challenged amount, in yuan exactly.
+    EXPECT_EQ(rows[i][2], "5000.00") << csv.body;
+    EXPECT_EQ(rows[i][10], "1") << "a case the screen challenged is flagged";
   }
   EXPECT_EQ(fraud_rows, 1u) << csv.body;
-  EXPECT_GE(rows.size(), 3u) << "a row per case at least";
+  // One row per screened payment, the allowed one too; the two cases flagged.
+  EXPECT_EQ(rows.size(), 4u) << csv.body;
+  EXPECT_EQ(flagged_rows, 2u) << csv.body;
   ExpectReconciled(platform_);
 }
 

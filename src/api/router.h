@@ -60,7 +60,8 @@ struct HttpRequest {
   std::string key_id, timestamp, nonce, signature, idempotency_key;
   // The TCP peer's address as text ("127.0.0.1", "::1"); empty when unknown.
   // The risk screen's fallback when a payment's body names no client ip.
-  std::string peer_address;
+  // Like method and target, it lives as long as the connection.
+  std::string_view peer_address;
 };
 
 class KeyRegistry;

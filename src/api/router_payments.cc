@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <iterator>
 #include <set>
 
 #include <fmt/format.h>
@@ -146,11 +147,21 @@ class Body {
     if (!id || id->IsZero()) return Fail(ErrorCode::kInvalidId, name, "a non-zero decimal id"), Id128{};
     return *id;
   }
-  bool failed() const { return error_.has_value(); }
-  // A field's value as it is (nullptr when absent or null), for a field
-  // whose checks are the caller's.
+  // A field whose rules are the role's (client, code, label): its value as
+  // it is (nullptr when absent or null). The caller checks it and calls
+  // Invalid(why) when it is malformed.
   const rapidjson::Value* Raw(std::string_view name) { return Take(name, false); }
-  // Whether every field was taken and well formed; else *error says why.
+  // Refuses a Raw field as the role would refuse it (400 invalid_field)
+  // rather than with the API's code. REQUIRES: why outlives the body (a
+  // literal).
+  void Invalid(std::string_view why) {
+    if (invalid_field_.empty()) invalid_field_ = why;
+  }
+  // The role's refusal of a field, when the body is otherwise well formed:
+  // the API's errors (malformed JSON, unknown field) come first.
+  std::string_view invalid_field() const { return error_ ? std::string_view() : invalid_field_; }
+  // Whether every field was taken and well formed; else *error says why, or
+  // invalid_field() does.
   bool Finish(ApiError* error) {
     if (!error_ && doc_.IsObject()) {
       for (auto it = doc_.MemberBegin(); it != doc_.MemberEnd(); ++it) {
@@ -162,7 +173,7 @@ class Body {
       }
     }
     if (error_) *error = *error_;
-    return !error_;
+    return !error_ && invalid_field_.empty();
   }
 
  private:
@@ -182,6 +193,7 @@ class Body {
 
   rapidjson::Document doc_;
   std::optional<ApiError> error_;
+  std::string_view invalid_field_;
   std::set<std::string_view> taken_;
 };
 
@@ -214,61 +226,82 @@ std::optional<double> Degrees(const rapidjson::Value& v, double limit_deg) {
   return deg;
 }
 
-// One member of a "client" object into *client; false when malformed.
-bool ReadClientMember(std::string_view name, const rapidjson::Value& v,
-                      payments::ClientInput* client) {
-  if (name == "device_id") {
-    if (!IsPrintable(v, kDeviceIdBytesMax, ' ')) return false;
-    client->device_id.assign(v.GetString(), v.GetStringLength());
-  } else if (name == "ip") {
-    if (!IsPrintable(v, kClientIpBytesMax, '!')) return false;
-    client->ip.assign(v.GetString(), v.GetStringLength());
-  } else if (name == "lat") {
-    client->lat_deg = Degrees(v, 90.0);
-    return client->lat_deg.has_value();
-  } else if (name == "lon") {
-    client->lon_deg = Degrees(v, 180.0);
-    return client->lon_deg.has_value();
-  } else {
-    return false;
-  }
-  return true;
-}
-
-// The optional "client" object of a payment or transfer: where the
-// customer's app says the request came from. False on anything malformed
-// (the caller answers 400 invalid_field). A body without an ip gets the
-// TCP peer's address.
-bool ReadClient(Body& body, const HttpRequest& request, payments::ClientInput* client) {
-  const rapidjson::Value* v = body.Raw("client");
-  if (v != nullptr) {
-    if (!v->IsObject() || v->MemberCount() > 4) return false;
-    std::set<std::string_view> seen;
-    for (auto it = v->MemberBegin(); it != v->MemberEnd(); ++it) {
-      const std::string_view name(it->name.GetString(), it->name.GetStringLength());
-      if (!seen.insert(name).second || !ReadClientMember(name, it->value, client)) return false;
-    }
-    if (client->lat_deg.has_value() != client->lon_deg.has_value()) return false;
-  }
-  if (client->ip.empty()) client->ip = request.peer_address;
-  return true;
-}
-
 constexpr std::string_view kClientMalformed =
     "client: an object of device_id (1..128 printable ASCII), ip (1..64), lat (-90..90) "
     "and lon (-180..180), lat and lon together";
 
-// The one-time code of a confirmation: exactly six ASCII digits.
-std::optional<std::string> ReadConfirmationCode(Body& body) {
-  const rapidjson::Value* v = body.Raw("code");
-  if (v == nullptr || !v->IsString() || v->GetStringLength() != kConfirmationCodeDigits) {
-    return std::nullopt;
+// The members of a "client" object, in the order of ReadClientMember's switch.
+constexpr std::string_view kClientMembers[] = {"device_id", "ip", "lat", "lon"};
+
+// The member at index of kClientMembers into *client; false when malformed.
+bool ReadClientMember(size_t index, const rapidjson::Value& v, payments::ClientInput* client) {
+  switch (index) {
+    case 0:
+      if (!IsPrintable(v, kDeviceIdBytesMax, ' ')) return false;
+      client->device_id.assign(v.GetString(), v.GetStringLength());
+      return true;
+    case 1:
+      if (!IsPrintable(v, kClientIpBytesMax, '!')) return false;
+      client->ip.assign(v.GetString(), v.GetStringLength());
+      return true;
+    case 2:
+      client->lat_deg = Degrees(v, 90.0);
+      return client->lat_deg.has_value();
+    case 3:
+      client->lon_deg = Degrees(v, 180.0);
+      return client->lon_deg.has_value();
   }
-  const std::string_view code(v->GetString(), v->GetStringLength());
-  if (!std::all_of(code.begin(), code.end(), [](char c) { return c >= '0' && c <= '9'; })) {
-    return std::nullopt;
+  return false;
+}
+
+// Whether v is a well-formed "client" object, read into *client. Members are
+// told apart by a bit each: no set to allocate on every payment.
+bool ReadClientObject(const rapidjson::Value& v, payments::ClientInput* client) {
+  if (!v.IsObject() || v.MemberCount() > std::size(kClientMembers)) return false;
+  unsigned seen = 0;
+  for (auto it = v.MemberBegin(); it != v.MemberEnd(); ++it) {
+    const std::string_view name(it->name.GetString(), it->name.GetStringLength());
+    const auto* known = std::find(std::begin(kClientMembers), std::end(kClientMembers), name);
+    const size_t index = static_cast<size_t>(known - std::begin(kClientMembers));
+    if (index == std::size(kClientMembers) || (seen & (1u << index)) != 0) return false;
+    seen |= 1u << index;
+    if (!ReadClientMember(index, it->value, client)) return false;
+  }
+  return client->lat_deg.has_value() == client->lon_deg.has_value();
+}
+
+// The optional "client" object of a payment or transfer: where the
+// customer's app says the request came from. A body without an ip gets the
+// TCP peer's address.
+void ReadClient(Body& body, std::string_view peer_address, payments::ClientInput* client) {
+  const rapidjson::Value* v = body.Raw("client");
+  if (v != nullptr && !ReadClientObject(*v, client)) return body.Invalid(kClientMalformed);
+  if (client->ip.empty()) client->ip = peer_address;
+}
+
+// The one-time code of a confirmation: exactly six ASCII digits.
+std::string ReadConfirmationCode(Body& body) {
+  const rapidjson::Value* v = body.Raw("code");
+  const std::string_view code = v != nullptr && v->IsString()
+                                    ? std::string_view(v->GetString(), v->GetStringLength())
+                                    : std::string_view();
+  if (code.size() != kConfirmationCodeDigits ||
+      !std::all_of(code.begin(), code.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+    body.Invalid("code: the six digits of the reminder, as a string");
+    return "";
   }
   return std::string(code);
+}
+
+// An analyst's label of a case: fraud or genuine.
+payments::CaseLabel ReadCaseLabel(Body& body) {
+  const rapidjson::Value* v = body.Raw("label");
+  payments::CaseLabel label = payments::CaseLabel::kNone;
+  if (v == nullptr || !v->IsString() ||
+      !payments::ParseCaseLabel({v->GetString(), v->GetStringLength()}, &label)) {
+    body.Invalid("label: fraud or genuine");
+  }
+  return label;
 }
 
 // "limit=10&after=123": the page of a list. False with *error on anything else.
@@ -362,9 +395,6 @@ std::optional<HttpResponse> Router::DispatchPayments(RouteId route, std::string_
   };
 
   Body body(is_post && !no_body ? request.body : std::string("{}"));
-  // A field checked here for the role, refused with the role's code (400
-  // invalid_field) rather than the API's, as the role would refuse it.
-  std::string_view invalid_field;
   switch (route) {
     case RouteId::kCreateCustomer: {
       payments::NewCustomer in;
@@ -409,10 +439,8 @@ std::optional<HttpResponse> Router::DispatchPayments(RouteId route, std::string_
       }
       in.amount = body.Amount("amount", true);
       in.currency = body.Str("currency", true, 8);
-      if (route == RouteId::kWalletTransfer && !ReadClient(body, request, &call.client)) {
-        invalid_field = kClientMalformed;
-      }
-      if (!body.Finish(&error) || !invalid_field.empty()) break;
+      if (route == RouteId::kWalletTransfer) ReadClient(body, request.peer_address, &call.client);
+      if (!body.Finish(&error)) break;
       if (route == RouteId::kTopUp) svc->TopUp(call, in, std::move(reply));
       if (route == RouteId::kWithdraw) svc->Withdraw(call, in, std::move(reply));
       if (route == RouteId::kWalletTransfer) svc->TransferBetweenWallets(call, in, std::move(reply));
@@ -425,31 +453,25 @@ std::optional<HttpResponse> Router::DispatchPayments(RouteId route, std::string_
       in.currency = body.Str("currency", true, 8);
       in.description = body.Str("description", false, 256);
       in.expires_in_s = body.Uint("expires_in_s", UINT32_MAX);
-      if (!ReadClient(body, request, &call.client)) invalid_field = kClientMalformed;
-      if (!body.Finish(&error) || !invalid_field.empty()) break;
+      ReadClient(body, request.peer_address, &call.client);
+      if (!body.Finish(&error)) break;
       svc->CreatePayment(call, std::move(in), std::move(reply));
       return std::nullopt;
     }
     case RouteId::kPayPayment:
-      if (!ReadClient(body, request, &call.client)) invalid_field = kClientMalformed;
-      if (!body.Finish(&error) || !invalid_field.empty()) break;
+      ReadClient(body, request.peer_address, &call.client);
+      if (!body.Finish(&error)) break;
       svc->PayPayment(call, id, std::move(reply));
       return std::nullopt;
     case RouteId::kConfirmPayment: {
-      const std::optional<std::string> code = ReadConfirmationCode(body);
-      if (!code) invalid_field = "code: the six digits of the reminder, as a string";
-      if (!body.Finish(&error) || !invalid_field.empty()) break;
-      svc->ConfirmPayment(call, id, *code, std::move(reply));
+      std::string code = ReadConfirmationCode(body);
+      if (!body.Finish(&error)) break;
+      svc->ConfirmPayment(call, id, std::move(code), std::move(reply));
       return std::nullopt;
     }
     case RouteId::kLabelRiskCase: {
-      const rapidjson::Value* v = body.Raw("label");
-      payments::CaseLabel case_label = payments::CaseLabel::kNone;
-      if (v == nullptr || !v->IsString() ||
-          !payments::ParseCaseLabel({v->GetString(), v->GetStringLength()}, &case_label)) {
-        invalid_field = "label: fraud or genuine";
-      }
-      if (!body.Finish(&error) || !invalid_field.empty()) break;
+      const payments::CaseLabel case_label = ReadCaseLabel(body);
+      if (!body.Finish(&error)) break;
       svc->LabelRiskCase(call, id, case_label, std::move(reply));
       return std::nullopt;
     }
@@ -531,10 +553,10 @@ std::optional<HttpResponse> Router::DispatchPayments(RouteId route, std::string_
   }
   // Refused before reaching the role: the reply will never be called.
   ledger_calls_in_flight_.fetch_sub(1);
-  if (!invalid_field.empty() && !body.failed()) {
+  if (!body.invalid_field().empty()) {
     Reply refused;
     refused.error = PaymentsError::kInvalidField;
-    refused.message = std::string(invalid_field);
+    refused.message = std::string(body.invalid_field());
     return FromReply(std::move(refused), label, "");
   }
   return ErrorResponse(error, label);

@@ -191,9 +191,7 @@ class Session : public std::enable_shared_from_this<Session> {
     routed.nonce = header(kNonceHeader);
     routed.signature = header(kSignatureHeader);
     routed.idempotency_key = header("Idempotency-Key");
-    beast::error_code peer_error;
-    const tcp::endpoint peer = stream_.socket().remote_endpoint(peer_error);
-    if (!peer_error) routed.peer_address = peer.address().to_string();
+    routed.peer_address = PeerAddress();
     // The ledger's callback may run on its commit thread: it posts to this
     // strand, and only there is the response built and written.
     Router::Post post = [executor = stream_.get_executor()](std::function<void()> fn) {
@@ -207,6 +205,17 @@ class Session : public std::enable_shared_from_this<Session> {
       }
     };
     shared_.router.Handle(std::move(routed), post, respond);
+  }
+
+  // The peer's address as text, read once per connection (it cannot change)
+  // rather than once per request; empty when the socket cannot tell.
+  std::string_view PeerAddress() {
+    if (peer_address_.empty()) {
+      beast::error_code ec;
+      const tcp::endpoint peer = stream_.socket().remote_endpoint(ec);
+      if (!ec) peer_address_ = peer.address().to_string();
+    }
+    return peer_address_;
   }
 
   void Write(HttpResponse response) {
@@ -269,6 +278,7 @@ class Session : public std::enable_shared_from_this<Session> {
   const bool refuse_;  // answer 503 to the first request and close
   std::string method_;
   std::string target_;
+  std::string peer_address_;  // see PeerAddress()
   unsigned version_ = 11;
   bool keep_alive_ = true;
   uint64_t started_ns_ = 0;
