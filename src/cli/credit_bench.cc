@@ -39,10 +39,8 @@ namespace {
 
 using credit::CivilDate;
 using credit::CreditResult;
+using credit::kPpmScale;
 using credit::Loan;
-
-constexpr uint64_t kBpsScale = 10'000;
-constexpr uint64_t kPpmScale = 1'000'000;
 
 // The product mix of the portfolio (per mille), by default product name.
 struct ProductShare {
@@ -169,12 +167,7 @@ void AgeLoan(const credit::DayEndPolicy& policy, CivilDate through, size_t first
   loan->penalty_accrued_minor = penalty_fen_ppm / kPpmScale;
   loan->penalty_carry_fen_ppm = static_cast<uint32_t>(penalty_fen_ppm % kPpmScale);
   loan->last_run_date = through;
-  loan->days_past_due = credit::DaysPastDue(*loan, through);
-  loan->bucket = credit::BucketForDaysPastDue(loan->days_past_due);
-  loan->loan_class = credit::ClassForDaysPastDue(loan->days_past_due, policy);
-  NETFIN_ASSERT(core::MultiplyRateRoundHalfEven(credit::OutstandingPrincipalMinor(*loan),
-                                                credit::ProvisionBps(loan->loan_class, policy),
-                                                kBpsScale, &loan->provision_target_minor));
+  credit::ClassifyLoan(policy, through, loan);
   NETFIN_ASSERT(loan->status == credit::LoanStatus::kActive);
   NETFIN_ASSERT(!credit::IsSettled(*loan));  // something is still to pay: the loan is active
 }
@@ -475,14 +468,15 @@ void PrintText(const BenchCreditOptions& o, const Portfolio& p, const DayEndRun&
   fmt::print(
       "day-end {} over {} loans on {} threads: {:.3f} s = {:.0f} loans/s; {} statements; "
       "buckets M0 {} M1 {} M2 {} M3 {} M3+ {}; classes normal {} special-mention {} "
-      "substandard {} doubtful {} loss {}; provisions {:.2f} CNY (from {:.2f}); "
-      "interest {:.2f} CNY, penalty {:.2f} CNY accrued; {} refused\n",
+      "substandard {} doubtful {} loss {}; provisions {} CNY (from {}); "
+      "interest {} CNY, penalty {} CNY accrued; {} refused\n",
       o.date, t.loans, o.threads, d.seconds,
       static_cast<double>(t.loans) / std::max(d.seconds, 1e-9), t.statements, t.buckets[0],
       t.buckets[1], t.buckets[2], t.buckets[3], t.buckets[4], t.classes[0], t.classes[1],
-      t.classes[2], t.classes[3], t.classes[4], t.provisions_minor / 100.0,
-      t.provisions_before_minor / 100.0, t.interest_accrued_minor / 100.0,
-      t.penalty_accrued_minor / 100.0, t.refused);
+      t.classes[2], t.classes[3], t.classes[4], core::FormatMinorUnits(t.provisions_minor),
+      core::FormatMinorUnits(t.provisions_before_minor),
+      core::FormatMinorUnits(t.interest_accrued_minor),
+      core::FormatMinorUnits(t.penalty_accrued_minor), t.refused);
   fmt::print(
       "offers (schedule + monthly APR + XIRR, one thread): {} in total, p50 {:.2f} us, "
       "p99 {:.2f} us, mean {:.2f} us, max {:.1f} us; {} refused\n",

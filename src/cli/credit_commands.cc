@@ -27,8 +27,6 @@ using credit::CreditResult;
 // Config files are a few kilobytes; anything this large is not one.
 constexpr size_t kConfigBytesMax = 16 * 1024 * 1024;
 
-// China has one time zone and no daylight saving: the business day is UTC+8.
-
 // "12,345.67": fen as yuan with thousands separators.
 std::string Yuan(core::AmountMinor fen) {
   std::string whole = std::to_string(fen / 100);
@@ -40,6 +38,7 @@ std::string Yuan(core::AmountMinor fen) {
 std::string Percent(double rate) { return fmt::format("{:.2f}%", rate * 100); }
 std::string Bps(uint32_t bps) { return fmt::format("{}.{:02}%", bps / 100, bps % 100); }
 
+// China has one time zone and no daylight saving: the business day is UTC+8.
 credit::CivilDate TodayInChina() { return core::ChinaDate(core::SystemClock().NowNs()); }
 
 // Why a rule refused an offer, in words. Every code is listed (no default:

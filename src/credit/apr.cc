@@ -124,6 +124,11 @@ int64_t AnnualRate::NominalPpm() const {
   return static_cast<int64_t>(std::nearbyint(nominal * 1e6));  // ties to even (default mode)
 }
 
+int64_t AnnualRate::EffectivePpm() const {
+  NETFIN_ASSERT(std::isfinite(effective));
+  return static_cast<int64_t>(std::nearbyint(effective * 1e6));  // ties to even (default mode)
+}
+
 AnnualRate AnnualRateFromPeriodic(double periodic_rate, uint32_t periods_per_year) {
   NETFIN_ASSERT(std::isfinite(periodic_rate) && periodic_rate > -1);
   NETFIN_ASSERT(periods_per_year > 0);
@@ -204,17 +209,18 @@ core::Result<AnnualRate> DailyApr(std::span<const DatedCashFlow> flows) {
   return AnnualRateFromPeriodic(irr.value(), kDailyAprDaysPerYear);
 }
 
-std::vector<DatedCashFlow> ScheduleFlows(const Schedule& schedule, CivilDate start_date,
-                                         core::AmountMinor disbursed_minor) {
+std::span<DatedCashFlow> ScheduleFlows(const Schedule& schedule, CivilDate start_date,
+                                       core::AmountMinor disbursed_minor,
+                                       ScheduleFlowBuffer* buffer) {
   NETFIN_ASSERT(disbursed_minor <= core::kAmountMax);
-  std::vector<DatedCashFlow> flows;
-  flows.reserve(schedule.instalments.size() + 1);
-  flows.push_back({start_date, -static_cast<int64_t>(disbursed_minor)});
+  NETFIN_ASSERT(schedule.instalments.size() < buffer->size());
+  size_t count = 0;
+  (*buffer)[count++] = {start_date, -static_cast<int64_t>(disbursed_minor)};
   for (const Instalment& line : schedule.instalments) {
     NETFIN_ASSERT(line.due_date > start_date);
-    flows.push_back({line.due_date, static_cast<int64_t>(line.total_minor())});
+    (*buffer)[count++] = {line.due_date, static_cast<int64_t>(line.total_minor())};
   }
-  return flows;
+  return std::span<DatedCashFlow>(buffer->data(), count);
 }
 
 }  // namespace netfin::credit

@@ -25,13 +25,14 @@
 // steps that fall back to bisection whenever they would leave the bracket. It
 // never returns NaN or infinity: anything else is a clear error.
 
+#include <array>
 #include <cstdint>
 #include <span>
-#include <vector>
 
 #include "core/money.h"
 #include "core/status.h"
 #include "credit/civil_date.h"
+#include "credit/credit_limits.h"
 #include "credit/schedule.h"
 
 namespace netfin::credit {
@@ -60,6 +61,9 @@ struct AnnualRate {
   // The nominal rate in parts per million (13.03% -> 130'300 approx.),
   // rounded to nearest, ties to even. For comparison with integer caps.
   int64_t NominalPpm() const;
+  // The effective rate in parts per million, rounded the same way: what
+  // offers and loans disclose beside the nominal rate.
+  int64_t EffectivePpm() const;
 };
 
 // The IRR per period of `flows`. Errors (kInvalidArgument, with the reason):
@@ -75,10 +79,18 @@ core::Result<AnnualRate> MonthlyApr(const Schedule& schedule, core::AmountMinor 
 // netted). Flows out of date order are an error.
 core::Result<AnnualRate> DailyApr(std::span<const DatedCashFlow> flows);
 
+// Room for the dated flows of one schedule: the disbursement and at most
+// kTermsMax instalments. Sized up front so that an offer allocates nothing
+// for its APR.
+using ScheduleFlowBuffer = std::array<DatedCashFlow, kTermsMax + 1>;
+
 // The dated flows of a schedule repaid on time: -disbursed at the start date,
-// each instalment's total on its due date.
-std::vector<DatedCashFlow> ScheduleFlows(const Schedule& schedule, CivilDate start_date,
-                                         core::AmountMinor disbursed_minor);
+// each instalment's total on its due date. Written into *buffer; the result
+// views the flows written. REQUIRES: the schedule has at most kTermsMax
+// instalments (BuildSchedule's bound).
+std::span<DatedCashFlow> ScheduleFlows(const Schedule& schedule, CivilDate start_date,
+                                       core::AmountMinor disbursed_minor,
+                                       ScheduleFlowBuffer* buffer);
 
 // The annual rate of a periodic rate (nominal and effective).
 AnnualRate AnnualRateFromPeriodic(double periodic_rate, uint32_t periods_per_year);

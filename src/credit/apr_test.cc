@@ -122,7 +122,8 @@ TEST(AprTest, DailyAprOfIrregularFlows) {
 
 TEST(AprTest, DailyAprOfAMonthlyScheduleIsCloseToTheMonthlyApr) {
   const Schedule s = Build(1'000'000, 12, ScheduleMethod::kEqualInstalment, 1'200, 0);
-  const auto flows = ScheduleFlows(s, D("2024-01-15"), 1'000'000);
+  ScheduleFlowBuffer buffer;
+  const auto flows = ScheduleFlows(s, D("2024-01-15"), 1'000'000, &buffer);
   ASSERT_EQ(flows.size(), 13u);
   EXPECT_EQ(flows[0].amount_minor, -1'000'000);
   EXPECT_EQ(flows[1].date, D("2024-02-15"));
@@ -136,6 +137,13 @@ TEST(AprTest, NominalPpmRoundsToNearest) {
   EXPECT_EQ(AnnualRateFromPeriodic(0.01, 12).NominalPpm(), 120'000);
   EXPECT_EQ(AnnualRateFromPeriodic(0.0005, 365).NominalPpm(), 182'500);
   EXPECT_EQ(AnnualRateFromPeriodic(-0.01, 12).NominalPpm(), -120'000);
+}
+
+TEST(AprTest, EffectivePpmRoundsToNearest) {
+  // 1.01^12 - 1 = 0.1268250301...: 126'825 ppm.
+  EXPECT_EQ(AnnualRateFromPeriodic(0.01, 12).EffectivePpm(), 126'825);
+  // 0.99^12 - 1 = -0.1136151...: to nearest, not towards zero.
+  EXPECT_EQ(AnnualRateFromPeriodic(-0.01, 12).EffectivePpm(), -113'615);
 }
 
 }  // namespace

@@ -26,6 +26,14 @@ void I(Writer& w, std::string_view k, int64_t v) { Key(w, k); w.Int64(v); }
 void B(Writer& w, std::string_view k, bool v) { Key(w, k); w.Bool(v); }
 void Id(Writer& w, std::string_view k, const Id128& v) { Str(w, k, v.ToDecimal()); }
 void D(Writer& w, std::string_view k, CivilDate v) { I(w, k, v.days_since_epoch()); }
+// An array of items, each written by write_one.
+template <typename T, typename WriteOne>
+void List(Writer& w, std::string_view k, const std::vector<T>& items, WriteOne write_one) {
+  Key(w, k);
+  w.StartArray();
+  for (const T& item : items) write_one(w, item);
+  w.EndArray();
+}
 
 void WriteBooks(Writer& w, const CreditBooks& b) {
   U(w, "ledger", b.ledger);
@@ -68,10 +76,7 @@ void WriteLoan(Writer& w, const Loan& l) {
   D(w, "start_date", l.terms.start_date);
   D(w, "first_due_date", l.terms.first_due_date);
   U(w, "penalty_daily_ppm", l.penalty_daily_ppm);
-  Key(w, "instalments");
-  w.StartArray();
-  for (const LoanInstalment& i : l.instalments) WriteInstalment(w, i);
-  w.EndArray();
+  List(w, "instalments", l.instalments, WriteInstalment);
   U(w, "penalty_accrued", l.penalty_accrued_minor);
   U(w, "penalty_paid", l.penalty_paid_minor);
   U(w, "penalty_carry", l.penalty_carry_fen_ppm);
@@ -81,7 +86,6 @@ void WriteLoan(Writer& w, const Loan& l) {
   U(w, "status", static_cast<uint64_t>(l.status));
   D(w, "closed_date", l.closed_date);
   U(w, "days_past_due", l.days_past_due);
-  U(w, "bucket", static_cast<uint64_t>(l.bucket));
   U(w, "class", static_cast<uint64_t>(l.loan_class));
   U(w, "provision_target", l.provision_target_minor);
   w.EndObject();
@@ -121,10 +125,7 @@ void WriteEntry(Writer& w, const LoanEntry& e) {
 void WriteChange(Writer& w, const LoanChanged& c) {
   Key(w, "record");
   WriteRecord(w, c.record);
-  Key(w, "entries");
-  w.StartArray();
-  for (const LoanEntry& e : c.entries) WriteEntry(w, e);
-  w.EndArray();
+  List(w, "entries", c.entries, WriteEntry);
   B(w, "day_end", c.day_end);
   D(w, "day_end_date", c.day_end_date);
   U(w, "bucket_before", static_cast<uint64_t>(c.bucket_before));
@@ -166,44 +167,24 @@ class Reader {
     if (it == o.MemberEnd()) return Fail(k);
     return &it->value;
   }
+  // The integer (or enum) member k of object o.
   template <typename T>
   void Num(const Value& o, std::string_view k, T* out) {
-    const Value* v = Member(o, k);
-    if (v == nullptr) return;
-    if constexpr (std::is_enum_v<T>) {
-      using Under = std::underlying_type_t<T>;
-      Under u{};
-      Int(*v, k, &u);
-      *out = static_cast<T>(u);
-    } else {
-      Int(*v, k, out);
-    }
+    if (const Value* v = Member(o, k)) Int(*v, k, out);
   }
+  // An integer (or enum) value; k names it in the error.
   template <typename T>
   void Int(const Value& v, std::string_view k, T* out) {
-    if (!ok_) return;
-    if (!v.IsInt64()) {
-      Fail(k);
-      return;
-    }
-    const int64_t x = v.GetInt64();
-    if constexpr (std::is_unsigned_v<T>) {
-      if (x < 0 || static_cast<uint64_t>(x) > std::numeric_limits<T>::max()) {
-        Fail(k);
-        return;
-      }
+    if constexpr (std::is_enum_v<T>) {
+      std::underlying_type_t<T> u{};
+      Int(v, k, &u);
+      *out = static_cast<T>(u);
     } else {
-      if (x < std::numeric_limits<T>::min() || x > std::numeric_limits<T>::max()) {
-        Fail(k);
-        return;
-      }
+      Integer(v, k, out);
     }
-    *out = static_cast<T>(x);
   }
   void Date(const Value& o, std::string_view k, CivilDate* out) {
-    int32_t days = 0;
-    Num(o, k, &days);
-    *out = CivilDate::FromDaysSinceEpoch(days);
+    if (const Value* v = Member(o, k)) DateAt(*v, k, out);
   }
   void DateAt(const Value& v, std::string_view k, CivilDate* out) {
     int32_t days = 0;
@@ -230,6 +211,16 @@ class Reader {
     if (!v->IsBool()) return (void)Fail(k);
     *out = v->GetBool();
   }
+  // The array member k of object o, each element read by read_one into a
+  // new element of *out.
+  template <typename T, typename ReadOne>
+  void List(const Value& o, std::string_view k, std::vector<T>* out, ReadOne read_one) {
+    const Value* a = Member(o, k);
+    if (a == nullptr) return;
+    if (!a->IsArray()) return (void)Fail(k);
+    out->resize(a->Size());
+    for (rapidjson::SizeType i = 0; i < a->Size() && ok_; ++i) read_one(*this, (*a)[i], &(*out)[i]);
+  }
   // An array of exactly n elements.
   const Value* Array(const Value& v, std::string_view k, size_t n) {
     if (!ok_) return nullptr;
@@ -243,6 +234,28 @@ class Reader {
   }
 
  private:
+  template <typename T>
+  void Integer(const Value& v, std::string_view k, T* out) {
+    if (!ok_) return;
+    if (!v.IsInt64()) {
+      Fail(k);
+      return;
+    }
+    const int64_t x = v.GetInt64();
+    if constexpr (std::is_unsigned_v<T>) {
+      if (x < 0 || static_cast<uint64_t>(x) > std::numeric_limits<T>::max()) {
+        Fail(k);
+        return;
+      }
+    } else {
+      if (x < std::numeric_limits<T>::min() || x > std::numeric_limits<T>::max()) {
+        Fail(k);
+        return;
+      }
+    }
+    *out = static_cast<T>(x);
+  }
+
   bool ok_ = true;
   std::string bad_;
 };
@@ -290,12 +303,7 @@ void ReadLoan(Reader& r, const Value& o, Loan* l) {
   r.Date(o, "start_date", &l->terms.start_date);
   r.Date(o, "first_due_date", &l->terms.first_due_date);
   r.Num(o, "penalty_daily_ppm", &l->penalty_daily_ppm);
-  const Value* inst = r.Member(o, "instalments");
-  if (inst != nullptr && !inst->IsArray()) r.Fail("instalments");
-  if (r.ok()) {
-    l->instalments.resize(inst->Size());
-    for (rapidjson::SizeType k = 0; k < inst->Size(); ++k) ReadInstalment(r, (*inst)[k], &l->instalments[k]);
-  }
+  r.List(o, "instalments", &l->instalments, ReadInstalment);
   r.Num(o, "penalty_accrued", &l->penalty_accrued_minor);
   r.Num(o, "penalty_paid", &l->penalty_paid_minor);
   r.Num(o, "penalty_carry", &l->penalty_carry_fen_ppm);
@@ -305,7 +313,6 @@ void ReadLoan(Reader& r, const Value& o, Loan* l) {
   r.Num(o, "status", &l->status);
   r.Date(o, "closed_date", &l->closed_date);
   r.Num(o, "days_past_due", &l->days_past_due);
-  r.Num(o, "bucket", &l->bucket);
   r.Num(o, "class", &l->loan_class);
   r.Num(o, "provision_target", &l->provision_target_minor);
 }
@@ -331,9 +338,7 @@ void ReadEntry(Reader& r, const Value& v, LoanEntry* e) {
   const Value* a = r.Array(v, "entry", 9);
   if (a == nullptr) return;
   r.DateAt((*a)[0], "date", &e->date);
-  uint8_t kind = 0;
-  r.Int((*a)[1], "kind", &kind);
-  e->kind = static_cast<EntryKind>(kind);
+  r.Int((*a)[1], "kind", &e->kind);
   r.Int((*a)[2], "amount", &e->amount_minor);
   r.Int((*a)[3], "penalty", &e->allocation.penalty_minor);
   r.Int((*a)[4], "fee", &e->allocation.fee_minor);
@@ -345,12 +350,7 @@ void ReadEntry(Reader& r, const Value& v, LoanEntry* e) {
 
 void ReadChange(Reader& r, const Value& o, LoanChanged* c) {
   if (const Value* rec = r.Member(o, "record")) ReadRecord(r, *rec, &c->record);
-  const Value* entries = r.Member(o, "entries");
-  if (entries != nullptr && !entries->IsArray()) r.Fail("entries");
-  if (r.ok()) {
-    c->entries.resize(entries->Size());
-    for (rapidjson::SizeType k = 0; k < entries->Size(); ++k) ReadEntry(r, (*entries)[k], &c->entries[k]);
-  }
+  r.List(o, "entries", &c->entries, ReadEntry);
   r.Bool(o, "day_end", &c->day_end);
   r.Date(o, "day_end_date", &c->day_end_date);
   r.Num(o, "bucket_before", &c->bucket_before);

@@ -84,7 +84,7 @@ TEST(CreditLineTest, AnUnpaidBillGoesOverdue) {
   DayEvents events;
   ASSERT_EQ(RunDay(DayEndPolicy{}, D("2024-02-12"), &bill, &events), CreditResult::kOk);
   EXPECT_EQ(bill.days_past_due, 2u);
-  EXPECT_EQ(bill.bucket, Bucket::kM1);
+  EXPECT_EQ(bill.bucket(), Bucket::kM1);
   EXPECT_EQ(bill.penalty_accrued_minor, 100u);  // 2 days x 100,000 x 0.05%
 }
 

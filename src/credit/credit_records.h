@@ -129,7 +129,10 @@ struct LoanRecord {
   AmountMinor fee_recognised_minor = 0;
   AmountMinor receivable_minor = 0;
   AmountMinor provision_minor = 0;  // this loan's share of the loss provision
-  std::vector<LoanEntry> entries;   // rebuilt from events, not part of a snapshot
+  // The history, rebuilt from events and not part of a snapshot: filled only
+  // in the copies CreditState::LoanWithHistory makes (a LoanChanged carries
+  // its new lines in its own entries).
+  std::vector<LoanEntry> entries;
 };
 
 // Interest, fees and penalty recognised and not paid, and the principal

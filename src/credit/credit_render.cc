@@ -80,7 +80,7 @@ std::string LoanJson(const LoanRecord& r, CivilDate open_date) {
   Str(w, "status", LoanStatusName(l.status));
   Date(w, "last_run_date", l.last_run_date);
   U(w, "days_past_due", l.days_past_due);
-  Str(w, "bucket", BucketName(l.bucket));
+  Str(w, "bucket", BucketName(l.bucket()));
   Str(w, "class", LoanClassName(l.loan_class));
   U(w, "principal_outstanding", OutstandingPrincipalMinor(l));
   U(w, "penalty_unpaid", PenaltyUnpaidMinor(l));
@@ -117,7 +117,7 @@ std::string OfferJson(const Offer& o) {
   U(w, "repay_total", o.schedule.total_minor());
   U(w, "penalty_daily_ppm", o.penalty_daily_ppm);
   Rate(w, "apr", o.apr.NominalPpm());
-  Rate(w, "apr_effective", static_cast<int64_t>(o.apr.effective * 1e6 + 0.5));
+  Rate(w, "apr_effective", o.apr.EffectivePpm());
   Rate(w, "apr_daily", o.apr_daily.NominalPpm());
   Key(w, "instalments");
   w.StartArray();
@@ -160,7 +160,7 @@ std::string DaySummaryJson(CivilDate date, const DayTally& t, const CreditState&
     receivable += r.receivable_minor;
     if (r.loan.status != LoanStatus::kActive) continue;
     ++active;
-    by_bucket[static_cast<size_t>(r.loan.bucket)] += 1;
+    by_bucket[static_cast<size_t>(r.loan.bucket())] += 1;
     by_class[static_cast<size_t>(r.loan.loan_class) - 1] += 1;
   }
   rapidjson::StringBuffer b;

@@ -169,16 +169,18 @@ class CreditService::Op {
   // bill was paid before accrual reached it; on closing, exactly what was
   // paid (the rest is reversed). Penalty is recognised as it accrues.
   // `positive` gathers recognitions, `reversals` the opposite legs, which a
-  // repayment books after its payment.
-  void Recognise(const CreditBooks& b, const Loan& before, LoanRecord* r, CivilDate date,
-                 std::vector<LoanEntry>* entries, std::vector<Transfer>* reversals) {
+  // repayment books after its payment. penalty_before_minor: the penalty the
+  // loan had accrued before the change.
+  void Recognise(const CreditBooks& b, AmountMinor penalty_before_minor, LoanRecord* r,
+                 CivilDate date, std::vector<LoanEntry>* entries,
+                 std::vector<Transfer>* reversals) {
     const Loan& l = r->loan;
     const Paid paid = PaidOf(l);
     const bool closed = l.status == LoanStatus::kPaidOff || l.status == LoanStatus::kConverted;
     const AmountMinor interest_target = closed ? paid.interest : std::max(l.interest_accrued_minor, paid.interest);
     const AmountMinor fee_target = closed ? paid.fee : std::max(paid.fee_billed, paid.fee);
-    NETFIN_ASSERT(l.penalty_accrued_minor >= before.penalty_accrued_minor);
-    const AmountMinor penalty = l.penalty_accrued_minor - before.penalty_accrued_minor;
+    NETFIN_ASSERT(l.penalty_accrued_minor >= penalty_before_minor);
+    const AmountMinor penalty = l.penalty_accrued_minor - penalty_before_minor;
     auto book = [&](AmountMinor* recognised, AmountMinor target, const Id128& income,
                     CreditTransferCode up, CreditTransferCode down, EntryKind kind) {
       if (target > *recognised) {
@@ -451,7 +453,7 @@ void CreditService::OpenLoan(const CreditCall& call, LoanRequest in, CreditReply
     r.product = offer.product_name;
     r.disbursement = in.disbursement;
     r.apr_ppm = offer.apr.NominalPpm();
-    r.apr_effective_ppm = static_cast<int64_t>(offer.apr.effective * 1e6 + 0.5);
+    r.apr_effective_ppm = offer.apr.EffectivePpm();
     r.opened_date = state_.OpenDate();
     r.loan = LoanFromOffer(offer);
     r.receivable_minor = in.amount_minor;
@@ -462,7 +464,7 @@ void CreditService::OpenLoan(const CreditCall& call, LoanRequest in, CreditReply
     const std::string moved = op.Move(ledger, r.id);
     if (!moved.empty()) return Error(CreditError::kLedgerRefused, "the ledger refused the disbursement: " + moved);
     const Id128 id = r.id;
-    op.Emit(opened, in.borrower_id);
+    op.Emit(CreditEvent(std::move(opened)), in.borrower_id);
     CreditReply ok = Ok(LoanJson(*state_.FindLoan(id), state_.OpenDate()), 201);
     ok.loan_id = id;
     return ok;
@@ -478,9 +480,8 @@ void CreditService::Repay(const CreditCall& call, RepaymentRequest in, CreditRep
     if (source == nullptr) return Error(CreditError::kUnknownAccount, "source_account_id: no such ledger account");
     if (source->ledger != found->ledger) return Error(CreditError::kInvalidField, "source_account_id: not in the loan's ledger");
     if (!state_.day_end_finished()) return Error(CreditError::kDayEndRunning, "a day-end is running; retry shortly");
-    LoanRecord r = *found;
-    r.entries.clear();
-    const Loan before = r.loan;
+    LoanRecord r = *found;  // the state keeps no history in it: a cheap copy
+    const AmountMinor penalty_before_minor = r.loan.penalty_accrued_minor;
     Allocation applied;
     const CivilDate date = state_.OpenDate();
     const CreditResult result = ApplyRepayment({date, in.amount_minor, in.kind}, &r.loan, &applied);
@@ -490,7 +491,7 @@ void CreditService::Repay(const CreditCall& call, RepaymentRequest in, CreditRep
     const CreditBooks& b = *state_.Books(r.ledger);
     LoanChanged change;
     std::vector<Transfer> reversals;
-    op.Recognise(b, before, &r, date, &change.entries, &reversals);
+    op.Recognise(b, penalty_before_minor, &r, date, &change.entries, &reversals);
     op.Leg(in.source_account_id, b.lending_funds, in.amount_minor, CreditTransferCode::kRepayment);
     op.Leg(b.lending_funds, b.receivable, in.amount_minor, CreditTransferCode::kRepaymentClaim);
     op.AppendLegs(reversals);
@@ -508,9 +509,10 @@ void CreditService::Repay(const CreditCall& call, RepaymentRequest in, CreditRep
     }
     const std::string moved = op.Move(r.ledger, r.id);
     if (!moved.empty()) return Error(CreditError::kLedgerRefused, "the ledger refused the repayment: " + moved);
-    change.record = std::move(r);
     const Id128 id = in.loan_id;
-    op.Emit(change, change.record.borrower_id);
+    const Id128 borrower_id = r.borrower_id;
+    change.record = std::move(r);
+    op.Emit(CreditEvent(std::move(change)), borrower_id);
     CreditReply ok = Ok(LoanJson(*state_.FindLoan(id), state_.OpenDate()), 201);
     ok.loan_id = id;
     return ok;
@@ -596,11 +598,11 @@ CreditReply CreditService::RunDayEndChunk(CivilDate date, bool* done) {
         op.Emit(DayEndFinished{date}, Id128{});
         return CreditReply{};
       }
+      DayEvents events;  // reused: RunDay overwrites it
       for (const Id128& id : ids) {
-        LoanRecord r = *state_.FindLoan(id);
-        r.entries.clear();
-        const Loan before = r.loan;
-        DayEvents events;
+        LoanRecord r = *state_.FindLoan(id);  // the state keeps no history in it: a cheap copy
+        const AmountMinor penalty_before_minor = r.loan.penalty_accrued_minor;
+        const LoanStatus status_before = r.loan.status;
         const CreditResult result = credit::RunDay(policy_.day_end, date, &r.loan, &events);
         // The state's calendar only moves forward and loans are behind it,
         // so the pure run cannot refuse.
@@ -609,16 +611,16 @@ CreditReply CreditService::RunDayEndChunk(CivilDate date, bool* done) {
         LoanChanged change;
         change.day_end = true;
         change.day_end_date = date;
-        change.bucket_before = before.bucket;
-        change.class_before = before.loan_class;
+        change.bucket_before = events.bucket_before;
+        change.class_before = events.class_before;
         change.provision_before_minor = r.provision_minor;
         for (const StatementEvent& s : events.statements) {
           change.entries.push_back({s.statement_date, EntryKind::kStatement, s.amount_due_minor, {}, s.instalment_number, s.due_date});
         }
         std::vector<Transfer> reversals;
-        op.Recognise(b, before, &r, date, &change.entries, &reversals);
+        op.Recognise(b, penalty_before_minor, &r, date, &change.entries, &reversals);
         NETFIN_ASSERT(reversals.empty());  // a day-end never closes a loan as paid
-        if (r.loan.status == LoanStatus::kWrittenOff && before.status == LoanStatus::kActive) {
+        if (r.loan.status == LoanStatus::kWrittenOff && status_before == LoanStatus::kActive) {
           // The whole booked balance goes, against the provision released below.
           op.Leg(b.written_off, b.receivable, r.receivable_minor, CreditTransferCode::kWrittenOff);
           change.entries.push_back({date, EntryKind::kWriteOff, r.receivable_minor, {}, 0, {}});
@@ -636,8 +638,9 @@ CreditReply CreditService::RunDayEndChunk(CivilDate date, bool* done) {
         const std::string moved = op.Move(r.ledger, r.id);
         // Every leg was sized from the role's own accounts; a refusal is a bug.
         NETFIN_ASSERT(moved.empty());
+        const Id128 borrower_id = r.borrower_id;
         change.record = std::move(r);
-        op.Emit(change, change.record.borrower_id);
+        op.Emit(CreditEvent(std::move(change)), borrower_id);
       }
       return CreditReply{};
     }, std::move(reply));
@@ -676,7 +679,7 @@ std::optional<LoanRecord> CreditService::LoanSnapshot(const Id128& loan_id) {
   const CreditCall platform;
   Await([&](CreditReplyFn reply) {
     Read(platform, [&](Op&) -> CreditReply {
-      if (const LoanRecord* r = state_.FindLoan(loan_id)) out = *r;
+      if (state_.FindLoan(loan_id) != nullptr) out = state_.LoanWithHistory(loan_id);
       return CreditReply{};
     }, std::move(reply));
   });
@@ -688,7 +691,7 @@ std::vector<LoanRecord> CreditService::AllLoanSnapshots() {
   const CreditCall platform;
   Await([&](CreditReplyFn reply) {
     Read(platform, [&](Op&) -> CreditReply {
-      for (const Id128& id : state_.AllLoans()) out.push_back(*state_.FindLoan(id));
+      for (const Id128& id : state_.AllLoans()) out.push_back(state_.LoanWithHistory(id));
       return CreditReply{};
     }, std::move(reply));
   });

@@ -209,7 +209,7 @@ TEST(CreditService, AnOverdueLoanWalksThroughBucketsAndIsWrittenOff) {
   ASSERT_OK(opened);
   ASSERT_OK(h.RunTo("2026-03-15"));
   LoanRecord r = h.svc().LoanSnapshot(opened.loan_id).value();
-  EXPECT_EQ(r.loan.bucket, Bucket::kM2);
+  EXPECT_EQ(r.loan.bucket(), Bucket::kM2);
   EXPECT_GT(r.loan.penalty_accrued_minor, 0u);
   EXPECT_GT(r.provision_minor, 0u);
   h.ExpectBooksMatchLoans();
@@ -231,6 +231,8 @@ TEST(CreditService, RestartReplaysLoansAndTheCalendar) {
   ASSERT_OK(opened);
   ASSERT_OK(h.RunTo("2026-02-10"));
   const LoanRecord before = h.svc().LoanSnapshot(opened.loan_id).value();
+  ASSERT_GT(before.entries.size(), 1u);  // disbursed, then the day-ends' lines
+  EXPECT_EQ(before.entries.front().kind, EntryKind::kDisbursed);
   const CreditReply summary = h.RunTo("2026-02-10");
   h.Restart();
   const LoanRecord after = h.svc().LoanSnapshot(opened.loan_id).value();

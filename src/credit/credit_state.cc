@@ -73,6 +73,13 @@ const LoanRecord* CreditState::FindLoan(const Id128& id) const {
   return it == loans_.end() ? nullptr : &it->second;
 }
 
+LoanRecord CreditState::LoanWithHistory(const Id128& id) const {
+  LoanRecord r = loans_.at(id);
+  auto it = histories_.find(id);
+  if (it != histories_.end()) r.entries = it->second;
+  return r;
+}
+
 const std::vector<Id128>* CreditState::LoansOf(const Id128& borrower_id) const {
   auto it = loans_by_borrower_.find(borrower_id);
   return it == loans_by_borrower_.end() ? nullptr : &it->second;
@@ -137,6 +144,8 @@ void CreditState::ApplyOne(const BooksOpened& e, uint64_t) {
 
 void CreditState::Store(const LoanChanged& c, bool opened) {
   const Id128 id = c.record.id;
+  // The history travels in c.entries; the record's own stays empty.
+  NETFIN_ASSERT(c.record.entries.empty());
   See(id);
   auto it = loans_.find(id);
   NETFIN_ASSERT(opened == (it == loans_.end()));
@@ -145,13 +154,11 @@ void CreditState::Store(const LoanChanged& c, bool opened) {
     loans_order_.push_back(id);
     loans_by_borrower_[c.record.borrower_id].push_back(id);
   } else {
-    std::vector<LoanEntry> entries = std::move(it->second.entries);
     it->second = c.record;
-    it->second.entries = std::move(entries);
   }
-  LoanRecord& r = it->second;
-  r.entries.insert(r.entries.end(), c.entries.begin(), c.entries.end());
-  if (r.loan.status == LoanStatus::kActive) {
+  std::vector<LoanEntry>& history = histories_[id];
+  history.insert(history.end(), c.entries.begin(), c.entries.end());
+  if (it->second.loan.status == LoanStatus::kActive) {
     active_.insert(id);
   } else {
     active_.erase(id);
@@ -195,7 +202,7 @@ void CreditState::ApplyOne(const LoanChanged& e, uint64_t) {
   } else {
     t.provision_released_minor += e.provision_before_minor - e.record.provision_minor;
   }
-  const auto b0 = static_cast<size_t>(e.bucket_before), b1 = static_cast<size_t>(after.bucket);
+  const auto b0 = static_cast<size_t>(e.bucket_before), b1 = static_cast<size_t>(after.bucket());
   const auto c0 = static_cast<size_t>(e.class_before) - 1, c1 = static_cast<size_t>(after.loan_class) - 1;
   NETFIN_ASSERT(b0 < 5 && b1 < 5 && c0 < 5 && c1 < 5);
   if (b0 != b1) t.bucket_moves[b0][b1] += 1;

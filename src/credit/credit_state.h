@@ -38,7 +38,11 @@ class CreditState {
   bool day_end_finished() const { return day_end_finished_; }
   const DayTally* Tally(CivilDate date) const;
 
+  // The loan without its history (entries empty): what a change copies.
   const LoanRecord* FindLoan(const Id128& id) const;
+  // A copy of the loan with its history lines, oldest first. REQUIRES: the
+  // loan exists.
+  LoanRecord LoanWithHistory(const Id128& id) const;
   // Ids in opening order (ids increase with time).
   const std::vector<Id128>& AllLoans() const { return loans_order_; }
   const std::vector<Id128>* LoansOf(const Id128& borrower_id) const;
@@ -79,6 +83,9 @@ class CreditState {
   bool day_end_finished_ = true;
   std::map<CivilDate, DayTally> tallies_;
   absl::flat_hash_map<Id128, LoanRecord, core::Id128Hash> loans_;
+  // Each loan's history, kept apart from loans_ so that the day-end and a
+  // repayment copy a loan without copying a history that grows every day.
+  absl::flat_hash_map<Id128, std::vector<LoanEntry>, core::Id128Hash> histories_;
   std::vector<Id128> loans_order_;
   absl::flat_hash_map<Id128, std::vector<Id128>, core::Id128Hash> loans_by_borrower_;
   std::set<Id128> active_;

@@ -66,13 +66,6 @@ core::AmountMinor ProvisionTarget(const Loan& loan, const DayEndPolicy& policy) 
   return target;
 }
 
-void Classify(CivilDate date, const DayEndPolicy& policy, Loan* loan) {
-  loan->days_past_due = DaysPastDue(*loan, date);
-  loan->bucket = BucketForDaysPastDue(loan->days_past_due);
-  loan->loan_class = ClassForDaysPastDue(loan->days_past_due, policy);
-  loan->provision_target_minor = ProvisionTarget(*loan, policy);
-}
-
 void WriteOff(CivilDate date, Loan* loan, DayEvents* events) {
   events->written_off_principal_minor = OutstandingPrincipalMinor(*loan);
   loan->status = LoanStatus::kWrittenOff;
@@ -86,7 +79,7 @@ void RunOneDay(const DayEndPolicy& policy, CivilDate date, Loan* loan, DayEvents
     events->interest_accrued_minor += AccrueInterest(date, loan);
     events->penalty_accrued_minor += AccruePenalty(date, loan);
     IssueStatements(date, loan, events);  // after accrual: the statement shows the day's penalty
-    Classify(date, policy, loan);
+    ClassifyLoan(policy, date, loan);
     if (policy.write_off_dpd > 0 && loan->days_past_due >= policy.write_off_dpd) {
       WriteOff(date, loan, events);
     }
@@ -123,20 +116,18 @@ core::Status DayEndPolicy::Validate() const {
   return core::Status::Ok();
 }
 
-Bucket BucketForDaysPastDue(uint32_t days_past_due) {
-  if (days_past_due == 0) return Bucket::kM0;
-  if (days_past_due <= 30) return Bucket::kM1;
-  if (days_past_due <= 60) return Bucket::kM2;
-  if (days_past_due <= 90) return Bucket::kM3;
-  return Bucket::kM3Plus;
-}
-
 LoanClass ClassForDaysPastDue(uint32_t days_past_due, const DayEndPolicy& policy) {
   if (days_past_due >= policy.loss_dpd_min) return LoanClass::kLoss;
   if (days_past_due >= policy.doubtful_dpd_min) return LoanClass::kDoubtful;
   if (days_past_due >= policy.substandard_dpd_min) return LoanClass::kSubstandard;
   if (days_past_due >= policy.special_mention_dpd_min) return LoanClass::kSpecialMention;
   return LoanClass::kNormal;
+}
+
+void ClassifyLoan(const DayEndPolicy& policy, CivilDate date, Loan* loan) {
+  loan->days_past_due = DaysPastDue(*loan, date);
+  loan->loan_class = ClassForDaysPastDue(loan->days_past_due, policy);
+  loan->provision_target_minor = ProvisionTarget(*loan, policy);
 }
 
 uint32_t ProvisionBps(LoanClass loan_class, const DayEndPolicy& policy) {
@@ -166,14 +157,14 @@ CreditResult RunDay(const DayEndPolicy& policy, CivilDate date, Loan* loan, DayE
   events->interest_accrued_minor = 0;
   events->penalty_accrued_minor = 0;
   events->written_off_principal_minor = 0;
-  events->bucket_before = loan->bucket;
+  events->bucket_before = loan->bucket();
   events->class_before = loan->loan_class;
   events->provision_before_minor = loan->provision_target_minor;
   for (int32_t d = 1; d <= days; ++d) {
     RunOneDay(policy, loan->last_run_date.AddDays(1), loan, events);
     ++events->days_run;
   }
-  events->bucket_after = loan->bucket;
+  events->bucket_after = loan->bucket();
   events->class_after = loan->loan_class;
   events->provision_after_minor = loan->provision_target_minor;
   return CreditResult::kOk;

@@ -52,9 +52,14 @@ struct DayEndPolicy {
   core::Status Validate() const;
 };
 
-Bucket BucketForDaysPastDue(uint32_t days_past_due);
 LoanClass ClassForDaysPastDue(uint32_t days_past_due, const DayEndPolicy& policy);
 uint32_t ProvisionBps(LoanClass loan_class, const DayEndPolicy& policy);
+
+// Steps 4 and 5 at the end of `date`: the loan's days past due, class and
+// provision target (its bucket follows from the days). RunDay does this each
+// day; code that builds a loan's state directly (the credit bench) calls it
+// to leave what RunDay would.
+void ClassifyLoan(const DayEndPolicy& policy, CivilDate date, Loan* loan);
 
 // An instalment billed by the day-end.
 struct StatementEvent {

@@ -92,7 +92,7 @@ TEST(DayEndTest, FourHundredDaysOfLatenessWalkThroughEveryBucketAndClass) {
       EXPECT_EQ(events.provision_after_minor, transitions[next].provision) << dpd;
       ++next;
     }
-    EXPECT_EQ(loan.bucket, bucket) << dpd;
+    EXPECT_EQ(loan.bucket(), bucket) << dpd;
     EXPECT_EQ(loan.loan_class, loan_class) << dpd;
     EXPECT_EQ(events.bucket_after, bucket) << dpd;
     EXPECT_EQ(events.class_after, loan_class) << dpd;

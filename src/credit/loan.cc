@@ -34,6 +34,14 @@ std::string_view BucketName(Bucket bucket) {
   return "unknown";
 }
 
+Bucket BucketForDaysPastDue(uint32_t days_past_due) {
+  if (days_past_due == 0) return Bucket::kM0;
+  if (days_past_due <= 30) return Bucket::kM1;
+  if (days_past_due <= 60) return Bucket::kM2;
+  if (days_past_due <= 90) return Bucket::kM3;
+  return Bucket::kM3Plus;
+}
+
 std::string_view LoanClassName(LoanClass loan_class) {
   switch (loan_class) {
     case LoanClass::kNormal:

@@ -54,6 +54,7 @@ enum class LoanClass : uint8_t {
 
 std::string_view LoanStatusName(LoanStatus status);
 std::string_view BucketName(Bucket bucket);            // "M0" .. "M3+"
+Bucket BucketForDaysPastDue(uint32_t days_past_due);
 std::string_view LoanClassName(LoanClass loan_class);  // "normal" .. "loss"
 
 struct LoanInstalment {
@@ -92,11 +93,14 @@ struct Loan {
   LoanStatus status = LoanStatus::kActive;
   CivilDate closed_date;  // when status left kActive
 
-  // As of last_run_date's day-end.
+  // As of last_run_date's day-end. The bucket follows from days_past_due
+  // alone (bucket()); the class is kept, as it follows from the day-end
+  // policy of its day, which a later configuration may change.
   uint32_t days_past_due = 0;
-  Bucket bucket = Bucket::kM0;
   LoanClass loan_class = LoanClass::kNormal;
   core::AmountMinor provision_target_minor = 0;
+
+  Bucket bucket() const { return BucketForDaysPastDue(days_past_due); }
 
   friend bool operator==(const Loan&, const Loan&) = default;
 };

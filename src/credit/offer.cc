@@ -34,7 +34,9 @@ CreditResult MakeOffer(const Product& product, const CapPolicy& caps, const Offe
   auto monthly = MonthlyApr(offer->schedule, terms.principal_minor);
   NETFIN_ASSERT(monthly.ok());
   offer->apr = monthly.value();
-  auto daily = DailyApr(ScheduleFlows(offer->schedule, terms.start_date, terms.principal_minor));
+  ScheduleFlowBuffer flows;
+  auto daily =
+      DailyApr(ScheduleFlows(offer->schedule, terms.start_date, terms.principal_minor, &flows));
   NETFIN_ASSERT(daily.ok());
   offer->apr_daily = daily.value();
   if (caps.AprExceedsCap(offer->apr.NominalPpm())) {

@@ -156,8 +156,9 @@ core::Status CheckAmounts(const Product& p) {
 // late with penalty interest for those days.
 core::Result<AnnualRate> LateApr(const Schedule& schedule, const ScheduleTerms& terms,
                                  uint32_t penalty_daily_ppm, uint32_t late_days) {
-  std::vector<DatedCashFlow> flows =
-      ScheduleFlows(schedule, terms.start_date, terms.principal_minor);
+  ScheduleFlowBuffer buffer;
+  const std::span<DatedCashFlow> flows =
+      ScheduleFlows(schedule, terms.start_date, terms.principal_minor, &buffer);
   for (size_t k = 1; k < flows.size(); ++k) {
     const Instalment& line = schedule.instalments[k - 1];
     core::AmountMinor penalty = 0;
