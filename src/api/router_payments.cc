@@ -571,8 +571,8 @@ std::optional<HttpResponse> Router::CreateApiKey(HttpRequest& request, const Pos
   if (!IsJsonMediaType(request.content_type)) {
     return ErrorResponse({ErrorCode::kUnsupportedMediaType, "the body must be application/json"}, label);
   }
-  if (request.idempotency_key.empty() || request.idempotency_key.size() > 255) {
-    return ErrorResponse({ErrorCode::kInvalidArgument, "an Idempotency-Key header is required"}, label);
+  if (!ledger::IsValidIdempotencyKey(request.idempotency_key)) {
+    return ErrorResponse({ErrorCode::kInvalidArgument, "an Idempotency-Key header of 1..255 printable ASCII characters is required"}, label);
   }
   Body body(request.body);
   const std::string role_name = body.Str("role", true, 16);

@@ -11,6 +11,7 @@
 #include <string>
 
 #include "core/files.h"
+#include "core/money.h"
 #include "core/civil_date.h"
 #include "core/clock.h"
 #include "cli/commands.h"
@@ -29,9 +30,9 @@ constexpr size_t kConfigBytesMax = 16 * 1024 * 1024;
 
 // "12,345.67": fen as yuan with thousands separators.
 std::string Yuan(core::AmountMinor fen) {
-  std::string whole = std::to_string(fen / 100);
-  for (int at = static_cast<int>(whole.size()) - 3; at > 0; at -= 3) whole.insert(at, ",");
-  return fmt::format("{}.{:02}", whole, fen % 100);
+  std::string text = core::FormatMinorUnits(fen, 2);
+  for (int at = static_cast<int>(text.size()) - 6; at > 0; at -= 3) text.insert(at, ",");
+  return text;
 }
 
 // "13.03%" from a rate (0.1303).

@@ -1,7 +1,6 @@
 #include "credit/credit_service.h"
 
 #include <algorithm>
-#include <future>
 #include <memory>
 
 #include <fmt/format.h>
@@ -18,7 +17,6 @@ using store::Transfer;
 
 namespace {
 
-constexpr size_t kIdempotencyKeyBytesMax = 255;
 
 CreditReply Error(CreditError error, std::string message) {
   CreditReply r;
@@ -42,16 +40,10 @@ CreditReply Ok(std::string body, uint16_t status = 200) {
   return r;
 }
 
-bool ValidIdempotencyKey(const std::string& key) {
-  if (key.empty() || key.size() > kIdempotencyKeyBytesMax) return false;
-  return std::all_of(key.begin(), key.end(), [](char c) { return c >= 0x21 && c <= 0x7e; });
-}
-
 // The role's ledger accounts: derived from the ledger, so they are stable
 // and need no lookup table.
 Id128 DerivedId(const core::SecretKey& key, std::string_view kind, uint32_t ledger) {
-  const auto h = core::KeyedHash128(key, kind, "credit/" + std::to_string(ledger));
-  return Id128{h[0], h[1] == 0 ? 1 : h[1]};
+  return core::KeyedId(key, kind, "credit/" + std::to_string(ledger));
 }
 
 // What a credit-normal account (a wallet, a merchant account) can give.
@@ -247,7 +239,7 @@ void CreditService::Replay(const store::RoleEvent& event) {
 void CreditService::Submit(const CreditCall& call, uint32_t ledger_events_max,
                            bool records_idempotency, std::function<CreditReply(Op&)> body,
                            CreditReplyFn reply) {
-  if (records_idempotency && !ValidIdempotencyKey(call.idempotency_key)) {
+  if (records_idempotency && !ledger::IsValidIdempotencyKey(call.idempotency_key)) {
     reply(Error(CreditError::kIdempotencyKeyInvalid,
                 "every POST needs an Idempotency-Key header of 1..255 printable ASCII characters"));
     return;
@@ -297,10 +289,7 @@ void CreditService::Read(const CreditCall& call, std::function<CreditReply(Op&)>
 }
 
 CreditReply CreditService::Await(const std::function<void(CreditReplyFn)>& start) {
-  std::promise<CreditReply> promise;
-  auto future = promise.get_future();
-  start([&promise](CreditReply r) { promise.set_value(std::move(r)); });
-  return future.get();
+  return ledger::AwaitReply<CreditReply>(start);
 }
 
 core::Status CreditService::EnsureBooks(ledger::LedgerService& ledger) {

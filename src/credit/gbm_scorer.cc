@@ -1,7 +1,6 @@
 #include "credit/gbm_scorer.h"
 
 #include <algorithm>
-#include <charconv>
 #include <cmath>
 #include <limits>
 #include <string_view>
@@ -12,6 +11,7 @@
 #include "core/files.h"
 #include "core/assert.h"
 #include "credit/credit_limits.h"
+#include "ml/dataset.h"
 #include "ml/model_files.h"
 
 namespace netfin::credit {
@@ -22,26 +22,6 @@ namespace {
 constexpr size_t kScoreFeaturesMax = 65'536;
 
 constexpr float kMissing = std::numeric_limits<float>::quiet_NaN();
-
-std::string_view Trim(std::string_view text) {
-  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
-  while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
-  return text;
-}
-
-// A finite number written as text, as ml::LoadCsv reads a numeric cell (its
-// parser is private to src/ml): optionally signed, one sign only. REQUIRES:
-// text trimmed.
-bool ParseNumber(std::string_view text, double* value) {
-  if (text.starts_with('+')) {
-    text.remove_prefix(1);
-    if (text.starts_with('-')) return false;
-  }
-  if (text.empty()) return false;
-  const char* end = text.data() + text.size();
-  const auto [ptr, error] = std::from_chars(text.data(), end, *value);
-  return error == std::errc() && ptr == end && std::isfinite(*value);
-}
 
 // The features one source column becomes: one for a number, one per known
 // category and then "(other)" for a category (ml::Encoding's layout).
@@ -60,9 +40,9 @@ core::Result<float> NumericValue(const std::string& name, const Feature& feature
     if (std::isnan(*number)) return kMissing;
     value = *number;
   } else {
-    const std::string_view text = Trim(std::get<std::string>(feature.value));
+    const std::string_view text = ml::TrimBlanks(std::get<std::string>(feature.value));
     if (text.empty()) return kMissing;
-    if (!ParseNumber(text, &value)) return BadFeature(name, "not a number");
+    if (!ml::ParseCellNumber(text, &value)) return BadFeature(name, "not a number");
   }
   if (!std::isfinite(value) || std::fabs(value) > std::numeric_limits<float>::max()) {
     return BadFeature(name, "outside float's range");
@@ -78,7 +58,7 @@ core::Status FillCategorical(const ml::ColumnEncoding& column, const Feature& fe
     std::fill(out, out + width, kMissing);
     return core::Status::Ok();
   }
-  const std::string_view text = Trim(std::get<std::string>(feature.value));
+  const std::string_view text = ml::TrimBlanks(std::get<std::string>(feature.value));
   if (text.empty()) {
     std::fill(out, out + width, kMissing);
     return core::Status::Ok();

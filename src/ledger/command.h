@@ -19,10 +19,13 @@
 // first, then mutate; never block; never throw; stay within
 // ledger_events_max accounts + transfers.
 
+#include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <future>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/status.h"
@@ -81,5 +84,29 @@ struct Command {
   // Must not block.
   std::function<void(core::Status)> done;
 };
+
+// What every role's commands share.
+
+// An Idempotency-Key names one request of one client: 1..255 printable
+// ASCII characters, no spaces. One rule for every role's POSTs.
+inline constexpr size_t kIdempotencyKeyBytesMax = 255;
+inline bool IsValidIdempotencyKey(std::string_view key) {
+  if (key.empty() || key.size() > kIdempotencyKeyBytesMax) return false;
+  for (char c : key) {
+    if (c < 0x21 || c > 0x7e) return false;
+  }
+  return true;
+}
+
+// Starts an operation that answers through a callback, and waits for the
+// answer: the blocking form a role offers the CLI and tests. REQUIRES: not
+// the applier thread (the answer comes after a batch is durable).
+template <typename Reply>
+Reply AwaitReply(const std::function<void(std::function<void(Reply)>)>& start) {
+  std::promise<Reply> promise;
+  auto future = promise.get_future();
+  start([&promise](Reply r) { promise.set_value(std::move(r)); });
+  return future.get();
+}
 
 }  // namespace netfin::ledger

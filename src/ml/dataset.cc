@@ -17,25 +17,6 @@ namespace {
 
 constexpr float kMissing = std::numeric_limits<float>::quiet_NaN();
 
-std::string_view Trim(std::string_view text) {
-  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
-  while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
-  return text;
-}
-
-// A finite decimal number, optionally signed, with surrounding blanks.
-bool ParseNumber(std::string_view text, double* value) {
-  text = Trim(text);
-  if (text.starts_with('+')) {
-    text.remove_prefix(1);
-    if (text.starts_with('-')) return false;
-  }
-  if (text.empty()) return false;
-  const char* end = text.data() + text.size();
-  const auto [ptr, error] = std::from_chars(text.data(), end, *value);
-  return error == std::errc() && ptr == end && std::isfinite(*value);
-}
-
 std::string LinePrefix(size_t line) { return "line " + std::to_string(line) + ": "; }
 
 // Turns one CsvTable into a Dataset, learning or applying an Encoding. Lives
@@ -100,7 +81,7 @@ class CsvLoader {
   std::string_view Cell(size_t row, size_t column) const { return table_.Row(row)[column]; }
 
   bool IsMissing(std::string_view cell) const {
-    cell = Trim(cell);
+    cell = TrimBlanks(cell);
     if (cell.empty()) return true;
     return std::find(options_.missing_tokens.begin(), options_.missing_tokens.end(), cell) !=
            options_.missing_tokens.end();
@@ -110,7 +91,7 @@ class CsvLoader {
     double value = 0;
     for (size_t row = 0; row < table_.row_count(); ++row) {
       const std::string_view cell = Cell(row, column);
-      if (!IsMissing(cell) && !ParseNumber(cell, &value)) return false;
+      if (!IsMissing(cell) && !ParseCellNumber(cell, &value)) return false;
     }
     return true;
   }
@@ -147,7 +128,7 @@ class CsvLoader {
     std::unordered_map<std::string_view, size_t> counts;
     for (size_t row = 0; row < table_.row_count(); ++row) {
       const std::string_view cell = Cell(row, column);
-      if (!IsMissing(cell)) ++counts[Trim(cell)];
+      if (!IsMissing(cell)) ++counts[TrimBlanks(cell)];
     }
     std::vector<std::pair<std::string_view, size_t>> ranked(counts.begin(), counts.end());
     std::sort(ranked.begin(), ranked.end(), [](const auto& a, const auto& b) {
@@ -206,7 +187,7 @@ class CsvLoader {
         continue;
       }
       double value = 0;
-      if (!ParseNumber(cell, &value)) {
+      if (!ParseCellNumber(cell, &value)) {
         return core::InvalidArgument(LinePrefix(table_.LineOfRow(row)) + "column '" + name +
                                      "' holds '" + std::string(cell) + "', not a number");
       }
@@ -231,7 +212,7 @@ class CsvLoader {
         std::fill(out, out + other + 1, kMissing);
         continue;
       }
-      const auto it = index_of.find(Trim(cell));
+      const auto it = index_of.find(TrimBlanks(cell));
       out[it == index_of.end() ? other : it->second] = 1.0f;
     }
   }
@@ -239,8 +220,8 @@ class CsvLoader {
   core::Status FillLabels(size_t column, const std::string& positive_value,
                           std::vector<uint8_t>* labels) const {
     double positive_number = 0;
-    const bool numeric = ColumnIsNumeric(column) && ParseNumber(positive_value, &positive_number);
-    const std::string_view positive_text = Trim(positive_value);
+    const bool numeric = ColumnIsNumeric(column) && ParseCellNumber(positive_value, &positive_number);
+    const std::string_view positive_text = TrimBlanks(positive_value);
     labels->resize(table_.row_count());
     for (size_t row = 0; row < table_.row_count(); ++row) {
       const std::string_view cell = Cell(row, column);
@@ -249,8 +230,8 @@ class CsvLoader {
                                      table_.header()[column] + "'");
       }
       double value = 0;
-      const bool positive = numeric ? ParseNumber(cell, &value) && value == positive_number
-                                    : Trim(cell) == positive_text;
+      const bool positive = numeric ? ParseCellNumber(cell, &value) && value == positive_number
+                                    : TrimBlanks(cell) == positive_text;
       (*labels)[row] = positive ? 1 : 0;
     }
     return core::Status::Ok();
@@ -268,6 +249,24 @@ core::Result<Dataset> LoadTable(core::Result<CsvTable> table, const std::string&
 }
 
 }  // namespace
+
+std::string_view TrimBlanks(std::string_view text) {
+  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
+  while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
+  return text;
+}
+
+bool ParseCellNumber(std::string_view text, double* value) {
+  text = TrimBlanks(text);
+  if (text.starts_with('+')) {
+    text.remove_prefix(1);
+    if (text.starts_with('-')) return false;
+  }
+  if (text.empty()) return false;
+  const char* end = text.data() + text.size();
+  const auto [ptr, error] = std::from_chars(text.data(), end, *value);
+  return error == std::errc() && ptr == end && std::isfinite(*value);
+}
 
 std::vector<std::string> Encoding::FeatureNames() const {
   std::vector<std::string> names;

@@ -12,6 +12,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/status.h"
@@ -103,6 +104,12 @@ struct Dataset {
 // numeric. kIoError when the file cannot be read.
 core::Result<Dataset> LoadCsv(const std::string& path, const std::string& label_column,
                               const std::string& positive_value, const CsvOptions& options = {});
+
+// How LoadCsv reads a cell, for code that must read one value the same way
+// (a scorer given one applicant's fields): blanks (spaces, tabs) trimmed at
+// both ends; a number is finite decimal text with at most one leading sign.
+std::string_view TrimBlanks(std::string_view text);
+bool ParseCellNumber(std::string_view text, double* value);
 
 // LoadCsv on text already in memory (the whole file), at most kCsvBytesMax.
 core::Result<Dataset> ParseCsv(std::string text, const std::string& label_column,

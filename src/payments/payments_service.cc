@@ -1,7 +1,6 @@
 #include "payments/payments_service.h"
 
 #include <filesystem>
-#include <future>
 
 #include <fmt/format.h>
 
@@ -20,7 +19,6 @@ using store::Transfer;
 
 namespace {
 
-constexpr size_t kIdempotencyKeyBytesMax = 255;
 constexpr size_t kDescriptionBytesMax = 256;
 constexpr size_t kPersonalFieldBytesMax = 128;
 constexpr size_t kUrlBytesMax = 512;
@@ -49,13 +47,6 @@ std::string_view KeyBytes(const core::SecretKey& key) {
   return {reinterpret_cast<const char*>(key.data()), key.size()};
 }
 
-bool ValidIdempotencyKey(const std::string& key) {
-  if (key.empty() || key.size() > kIdempotencyKeyBytesMax) return false;
-  for (char c : key) {
-    if (c < 0x21 || c > 0x7e) return false;
-  }
-  return true;
-}
 
 bool ValidPersonalField(const std::string& value, bool required) {
   if (value.empty()) return !required;
@@ -245,7 +236,7 @@ std::string PaymentsService::QrPayload(const Payment& p) const {
 
 void PaymentsService::Submit(const Call& call, uint32_t ledger_events_max, bool records_idempotency,
                              std::function<Reply(Op&)> body, ReplyFn reply) {
-  if (records_idempotency && !ValidIdempotencyKey(call.idempotency_key)) {
+  if (records_idempotency && !ledger::IsValidIdempotencyKey(call.idempotency_key)) {
     reply(Error(PaymentsError::kIdempotencyKeyInvalid,
                 "every POST needs an Idempotency-Key header of 1..255 printable ASCII characters"));
     return;
@@ -310,10 +301,7 @@ void PaymentsService::Read(const Call& call, std::function<Reply(Op&)> body, Rep
 }
 
 Reply PaymentsService::Await(const std::function<void(ReplyFn)>& start) {
-  std::promise<Reply> promise;
-  auto future = promise.get_future();
-  start([&promise](Reply r) { promise.set_value(std::move(r)); });
-  return future.get();
+  return ledger::AwaitReply<Reply>(start);
 }
 
 core::Status PaymentsService::EnsurePlatform(ledger::LedgerService& ledger) {
