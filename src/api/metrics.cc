@@ -65,6 +65,22 @@ void Counter(std::string* out, std::string_view name, std::string_view help, uin
   *out += '\n';
 }
 
+void Gauge(std::string* out, std::string_view name, std::string_view help, uint64_t value) {
+  Help(out, name, "gauge", help);
+  *out += name;
+  *out += ' ';
+  *out += std::to_string(value);
+  *out += '\n';
+}
+
+// A bucket bound in seconds as Prometheus writes one: "0.00005", "1".
+std::string BoundText(uint64_t ns) {
+  std::string text = SecondsText(ns);
+  while (text.back() == '0') text.pop_back();
+  if (text.back() == '.') text.pop_back();
+  return text;
+}
+
 uint64_t Load(const std::atomic<uint64_t>& counter) {
   return counter.load(std::memory_order_relaxed);
 }
@@ -156,6 +172,39 @@ void Metrics::RenderConnections(std::string* out) const {
   Counter(out, "netfin_http_connections_refused_total",
           "HTTP connections refused because kHttpConnectionsMax were open.",
           Load(connections_refused_));
+}
+
+void Metrics::RenderRisk(const RiskMetrics& risk, std::string* out) {
+  Gauge(out, "netfin_risk_enabled", "1 when payments are screened by the risk role.",
+        risk.enabled ? 1 : 0);
+  if (!risk.enabled) return;
+  Gauge(out, "netfin_risk_model_loaded", "1 when a fraud model scores payments.",
+        risk.model_loaded ? 1 : 0);
+  static constexpr std::string_view kDecisions = "netfin_risk_decisions_total";
+  Help(out, kDecisions, "counter", "Risk decisions, by action.");
+  for (const auto& [action, value] : {std::pair<std::string_view, uint64_t>{"allow", risk.allow},
+                                      {"challenge", risk.challenge},
+                                      {"deny", risk.deny}}) {
+    *out += std::string(kDecisions) + "{action=\"" + std::string(action) + "\"} " +
+            std::to_string(value) + "\n";
+  }
+  Counter(out, "netfin_risk_model_errors_total",
+          "Payments the model could not score or explain (decided by the rules alone).",
+          risk.model_errors);
+  Counter(out, "netfin_risk_rules_loads_total",
+          "Successful loads of the risk rules, the first included.", risk.rules_loads);
+  Counter(out, "netfin_risk_rules_reload_failures_total",
+          "Rules file reloads refused (the rules in force stayed).", risk.rules_reload_failures);
+  static constexpr std::string_view kLatency = "netfin_risk_decision_duration_seconds";
+  Help(out, kLatency, "histogram", "Time to decide one payment (features, model, rules).");
+  for (const auto& [bound_ns, cumulative] : risk.latency_buckets) {
+    *out += std::string(kLatency) + "_bucket{le=\"" + BoundText(bound_ns) + "\"} " +
+            std::to_string(cumulative) + "\n";
+  }
+  *out += std::string(kLatency) + "_bucket{le=\"+Inf\"} " + std::to_string(risk.latency_count) +
+          "\n";
+  *out += std::string(kLatency) + "_sum " + SecondsText(risk.latency_sum_ns) + "\n";
+  *out += std::string(kLatency) + "_count " + std::to_string(risk.latency_count) + "\n";
 }
 
 std::string Metrics::Render(ledger::LedgerService& ledger) const {

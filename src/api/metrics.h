@@ -1,7 +1,8 @@
 #pragma once
 
 // Prometheus metrics of the HTTP edge, and the text exposition (format
-// 0.0.4) of them together with the ledger's and the store's counters.
+// 0.0.4) of them together with the ledger's and the store's counters and,
+// when the node runs the risk role, the risk decisions (RiskMetrics).
 //
 // Labels are bounded by construction: the route label is a route TEMPLATE
 // ("/v1/accounts/{id}") or "unmatched", never a raw path; methods outside a
@@ -15,8 +16,10 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace netfin::ledger {
@@ -24,6 +27,27 @@ class LedgerService;
 }
 
 namespace netfin::api {
+
+// The risk role's figures as /metrics shows them. A plain struct filled by
+// whoever owns the risk service (the node, cli/risk_screen.h's
+// RiskMetricsOf), so that the api layer does not depend on the risk role.
+struct RiskMetrics {
+  bool enabled = false;  // false: risk is off; only netfin_risk_enabled 0 is shown
+  bool model_loaded = false;
+  uint64_t allow = 0;
+  uint64_t challenge = 0;
+  uint64_t deny = 0;
+  uint64_t model_errors = 0;
+  uint64_t rules_loads = 0;  // successful loads of the rules, the first included
+  uint64_t rules_reload_failures = 0;
+  // Decision latency: {upper bound in ns, decisions at or below it}, bounds
+  // ascending, counts cumulative (Prometheus buckets without +Inf).
+  std::vector<std::pair<uint64_t, uint64_t>> latency_buckets = {};
+  uint64_t latency_count = 0;  // every decision: the +Inf bucket
+  uint64_t latency_sum_ns = 0;
+};
+// Called on an io thread for every scrape; must be thread-safe.
+using RiskMetricsSource = std::function<RiskMetrics()>;
 
 class Metrics {
  public:
@@ -49,6 +73,8 @@ class Metrics {
 
   // The whole exposition: HTTP series, then the ledger's and store's counters.
   std::string Render(ledger::LedgerService& ledger) const;
+  // Appends the risk series (netfin_risk_*) to an exposition.
+  static void RenderRisk(const RiskMetrics& risk, std::string* out);
 
  private:
   struct Duration {

@@ -77,4 +77,26 @@ void RiskScreen::Observe(const payments::ScreenAttempt& attempt) {
   service_.Observe(EventOf(attempt));
 }
 
+api::RiskMetrics RiskMetricsOf(const risk::RiskService* service) {
+  if (service == nullptr) return api::RiskMetrics{.enabled = false};
+  const risk::RiskStats stats = service->Stats();
+  api::RiskMetrics m{.enabled = true,
+                     .model_loaded = stats.model_loaded,
+                     .allow = stats.allow,
+                     .challenge = stats.challenge,
+                     .deny = stats.deny,
+                     .model_errors = stats.model_errors,
+                     .rules_loads = stats.rules_generation,
+                     .rules_reload_failures = stats.rules_reload_failures,
+                     .latency_sum_ns = stats.latency_sum_ns};
+  // Risk's buckets are per interval; Prometheus' are cumulative.
+  uint64_t cumulative = 0;
+  for (size_t i = 0; i < risk::kDecisionLatencyBoundsUs.size(); ++i) {
+    cumulative += stats.latency_buckets[i];
+    m.latency_buckets.emplace_back(risk::kDecisionLatencyBoundsUs[i] * 1000, cumulative);
+  }
+  m.latency_count = cumulative + stats.latency_buckets.back();
+  return m;
+}
+
 }  // namespace netfin::cli

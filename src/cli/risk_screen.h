@@ -12,6 +12,7 @@
 //
 // Threading: as PaymentScreen, both calls on the ledger's applier thread.
 
+#include "api/metrics.h"
 #include "payments/screen.h"
 #include "risk/payment_event.h"
 #include "risk/risk_service.h"
@@ -35,5 +36,11 @@ class RiskScreen final : public payments::PaymentScreen {
  private:
   risk::RiskService& service_;
 };
+
+// The risk figures GET /metrics shows (api::RiskMetrics, the api layer's
+// own struct) from the service's Stats; risk off (nullptr): only "disabled".
+// The node passes this to the server as ApiServices::risk_metrics. Thread-
+// safe: Stats may be read from any thread.
+api::RiskMetrics RiskMetricsOf(const risk::RiskService* service);
 
 }  // namespace netfin::cli

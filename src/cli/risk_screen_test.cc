@@ -129,6 +129,48 @@ reason = "busy"
   EXPECT_EQ(service.Stats().observed, 2u);
 }
 
+TEST(RiskScreenTest, MetricsOfTheServiceCountEveryDecision) {
+  EXPECT_FALSE(RiskMetricsOf(nullptr).enabled);
+  core::Result<risk::RuleSet> rules = risk::RuleSet::Parse(R"(version = 1
+[[rule]]
+name = "big"
+condition = "amount >= 10_000"
+action = "challenge"
+reason = "big"
+[[rule]]
+name = "huge"
+condition = "amount >= 1_000_000"
+action = "deny"
+reason = "huge"
+)",
+                                                           "test.toml");
+  ASSERT_TRUE(rules.ok()) << rules.status().ToString();
+  risk::RiskService service(std::move(rules).value());
+  RiskScreen screen(service);
+  api::RiskMetrics before = RiskMetricsOf(&service);
+  EXPECT_TRUE(before.enabled);
+  EXPECT_FALSE(before.model_loaded);
+  EXPECT_EQ(before.latency_count, 0u);
+  EXPECT_EQ(before.rules_loads, 1u);
+  ASSERT_EQ(before.latency_buckets.size(), risk::kDecisionLatencyBoundsUs.size());
+  for (const uint64_t amount : {100, 200, 300, 20'000, 2'000'000}) screen.Screen(Attempt(amount));
+  const api::RiskMetrics after = RiskMetricsOf(&service);
+  EXPECT_EQ(after.allow, 3u);
+  EXPECT_EQ(after.challenge, 1u);
+  EXPECT_EQ(after.deny, 1u);
+  EXPECT_EQ(after.latency_count, 5u);
+  EXPECT_GT(after.latency_sum_ns, 0u);
+  // Cumulative buckets, bounds in ns, ascending, none above the count.
+  ASSERT_EQ(after.latency_buckets.size(), risk::kDecisionLatencyBoundsUs.size());
+  for (size_t i = 0; i < after.latency_buckets.size(); ++i) {
+    EXPECT_EQ(after.latency_buckets[i].first, risk::kDecisionLatencyBoundsUs[i] * 1000);
+    if (i > 0) {
+      EXPECT_GE(after.latency_buckets[i].second, after.latency_buckets[i - 1].second);
+    }
+    EXPECT_LE(after.latency_buckets[i].second, after.latency_count);
+  }
+}
+
 payments::Notice MakeNotice(uint64_t sequence) {
   payments::Notice n;
   n.sequence = sequence;

@@ -21,13 +21,10 @@ namespace {
 constexpr float kMissing = std::numeric_limits<float>::quiet_NaN();
 
 // XGBoost's prediction configs (XGBoosterPredictFromDMatrix's "type": 0 =
-// probability, 1 = margin, 2 = SHAP contributions). NaN marks missing values,
+// probability, 2 = SHAP contributions; one-row margins come from the Forest). NaN marks missing values,
 // as in Dataset. Parsed by XGBoost on each call; kept short.
 constexpr const char* kConfigProbability =
     R"({"type": 0, "training": false, "iteration_begin": 0, "iteration_end": 0, )"
-    R"("strict_shape": false, "cache_id": 0, "missing": NaN})";
-constexpr const char* kConfigMargin =
-    R"({"type": 1, "training": false, "iteration_begin": 0, "iteration_end": 0, )"
     R"("strict_shape": false, "cache_id": 0, "missing": NaN})";
 constexpr const char* kConfigContributions =
     R"({"type": 2, "training": false, "iteration_begin": 0, "iteration_end": 0, )"
@@ -205,15 +202,15 @@ double FeatureContributions::Margin() const {
   return std::accumulate(per_feature.begin(), per_feature.end(), static_cast<double>(bias));
 }
 
-GbmModel::GbmModel(BoosterPtr booster, BoosterPtr row_booster,
-                   std::vector<std::string> feature_names, Encoding encoding, TrainParams params)
+GbmModel::GbmModel(BoosterPtr booster, Forest forest, std::vector<std::string> feature_names,
+                   Encoding encoding, TrainParams params)
     : booster_(std::move(booster)),
-      row_booster_(std::move(row_booster)),
+      forest_(std::move(forest)),
       feature_names_(std::move(feature_names)),
       encoding_(std::move(encoding)),
       params_(params) {
-  NETFIN_ASSERT(booster_ != nullptr && row_booster_ != nullptr);
-  NETFIN_ASSERT(!feature_names_.empty());
+  NETFIN_ASSERT(booster_ != nullptr);
+  NETFIN_ASSERT(!feature_names_.empty() && forest_.feature_count() == feature_names_.size());
 }
 
 core::Result<GbmModel> GbmModel::FromJson(std::string_view model_json,
@@ -222,10 +219,14 @@ core::Result<GbmModel> GbmModel::FromJson(std::string_view model_json,
   core::Result<BoosterPtr> booster =
       BoosterFromJson(model_json, feature_names.size(), params.nthread);
   if (!booster.ok()) return booster.status();
-  core::Result<BoosterPtr> row_booster = BoosterFromJson(model_json, feature_names.size(), 1);
-  if (!row_booster.ok()) return row_booster.status();
-  return GbmModel(std::move(booster).value(), std::move(row_booster).value(),
-                  std::move(feature_names), std::move(encoding), params);
+  if (feature_names.size() > kForestFeaturesMax) {
+    return core::Corruption("the model has more than " + std::to_string(kForestFeaturesMax) +
+                            " features");
+  }
+  core::Result<Forest> forest = Forest::FromXgboostJson(model_json, feature_names.size());
+  if (!forest.ok()) return forest.status();
+  return GbmModel(std::move(booster).value(), std::move(forest).value(), std::move(feature_names),
+                  std::move(encoding), params);
 }
 
 core::Result<GbmModel> GbmModel::Train(const Dataset& data, std::span<const size_t> rows,
@@ -307,9 +308,8 @@ core::Result<const float*> GbmModel::PredictDense(const float* values, size_t ro
   const bst_ulong* shape = nullptr;
   bst_ulong dimensions = 0;
   const float* result = nullptr;
-  BoosterHandle booster = rows == 1 ? row_booster_.get() : booster_.get();
   NETFIN_RETURN_IF_ERROR(XgbCheck(
-      XGBoosterPredictFromDense(booster, array, config, *proxy, &shape, &dimensions, &result),
+      XGBoosterPredictFromDense(booster_.get(), array, config, *proxy, &shape, &dimensions, &result),
       "XGBoosterPredictFromDense"));
   if (dimensions < 1 || shape[0] != rows) {
     return core::Internal("XGBoosterPredictFromDense: unexpected output shape");
@@ -319,29 +319,30 @@ core::Result<const float*> GbmModel::PredictDense(const float* values, size_t ro
 
 core::Result<float> GbmModel::PredictProbability(std::span<const float> row) const {
   NETFIN_RETURN_IF_ERROR(CheckRowWidth(row));
-  core::Result<const float*> result = PredictDense(row.data(), 1, kConfigProbability);
-  if (!result.ok()) return result.status();
-  return **result;
+  return forest_.Probability(row);
 }
 
 core::Result<float> GbmModel::PredictMargin(std::span<const float> row) const {
   NETFIN_RETURN_IF_ERROR(CheckRowWidth(row));
-  core::Result<const float*> result = PredictDense(row.data(), 1, kConfigMargin);
-  if (!result.ok()) return result.status();
-  return **result;
+  return forest_.Margin(row);
 }
 
-core::Result<std::vector<float>> GbmModel::PredictProbabilities(
-    const Dataset& data, std::span<const size_t> rows) const {
+core::Status GbmModel::CheckDataRows(const Dataset& data, std::span<const size_t> rows) const {
   if (data.feature_names != feature_names_) {
     return core::Status(core::StatusCode::kFailedPrecondition,
                         "the data set's features are not the model's");
   }
   NETFIN_RETURN_IF_ERROR(data.Validate());
-  if (rows.empty()) return std::vector<float>();
   for (const size_t row : rows) {
     if (row >= data.row_count) return core::InvalidArgument("row index past the data set");
   }
+  return core::Status::Ok();
+}
+
+core::Result<std::vector<float>> GbmModel::PredictProbabilities(
+    const Dataset& data, std::span<const size_t> rows) const {
+  NETFIN_RETURN_IF_ERROR(CheckDataRows(data, rows));
+  if (rows.empty()) return std::vector<float>();
   const Dataset part = data.Select(rows);
   core::Result<const float*> result =
       PredictDense(part.values.data(), rows.size(), kConfigProbability);
@@ -351,23 +352,38 @@ core::Result<std::vector<float>> GbmModel::PredictProbabilities(
 
 core::Result<FeatureContributions> GbmModel::Contributions(std::span<const float> row) const {
   NETFIN_RETURN_IF_ERROR(CheckRowWidth(row));
-  // Inplace prediction does not compute contributions; a one-row DMatrix does.
-  core::Result<DMatrixPtr> matrix = MakeMatrix(row.data(), 1, FeatureCount());
+  FeatureContributions contributions;
+  contributions.per_feature.resize(FeatureCount());
+  contributions.bias = forest_.Contributions(row, contributions.per_feature);
+  return contributions;
+}
+
+core::Result<std::vector<FeatureContributions>> GbmModel::ContributionsOfRows(
+    const Dataset& data, std::span<const size_t> rows) const {
+  NETFIN_RETURN_IF_ERROR(CheckDataRows(data, rows));
+  if (rows.empty()) return std::vector<FeatureContributions>();
+  // Inplace prediction does not compute contributions; a DMatrix does.
+  const Dataset part = data.Select(rows);
+  core::Result<DMatrixPtr> matrix = MakeMatrix(part.values.data(), rows.size(), FeatureCount());
   if (!matrix.ok()) return matrix.status();
   const bst_ulong* shape = nullptr;
   bst_ulong dimensions = 0;
   const float* result = nullptr;
   NETFIN_RETURN_IF_ERROR(
-      XgbCheck(XGBoosterPredictFromDMatrix(row_booster_.get(), matrix->get(), kConfigContributions,
+      XgbCheck(XGBoosterPredictFromDMatrix(booster_.get(), matrix->get(), kConfigContributions,
                                            &shape, &dimensions, &result),
                "XGBoosterPredictFromDMatrix(contributions)"));
-  if (dimensions != 2 || shape[0] != 1 || shape[1] != FeatureCount() + 1) {
+  const size_t width = FeatureCount() + 1;  // XGBoost puts each row's bias last
+  if (dimensions != 2 || shape[0] != rows.size() || shape[1] != width) {
     return core::Internal("XGBoosterPredictFromDMatrix: unexpected contributions shape");
   }
-  FeatureContributions contributions;
-  contributions.per_feature.assign(result, result + FeatureCount());
-  contributions.bias = result[FeatureCount()];  // XGBoost puts the bias last
-  return contributions;
+  std::vector<FeatureContributions> out(rows.size());
+  for (size_t r = 0; r < rows.size(); ++r) {
+    const float* at = result + r * width;
+    out[r].per_feature.assign(at, at + FeatureCount());
+    out[r].bias = at[FeatureCount()];
+  }
+  return out;
 }
 
 core::Result<std::vector<Reason>> GbmModel::TopReasons(std::span<const float> row, size_t k) const {

@@ -3,6 +3,9 @@
 // A gradient-boosted tree model for binary classification (XGBoost,
 // objective binary:logistic, tree_method hist), with per-row explanations
 // (exact TreeSHAP contributions) and save/load that pins the feature layout.
+// XGBoost trains and predicts batches; one row is scored and explained by a
+// compiled copy of the trees (ml/forest.h), which reproduces XGBoost's
+// arithmetic without its per-call overhead.
 
 #include <cstddef>
 #include <cstdint>
@@ -13,6 +16,7 @@
 
 #include "core/status.h"
 #include "ml/dataset.h"
+#include "ml/forest.h"
 #include "ml/xgb_handle.h"
 
 namespace netfin::ml {
@@ -25,6 +29,9 @@ inline constexpr int kRoundsMax = 10000;
 inline constexpr int kMaxDepthMax = 16;
 // Training threads, at most.
 inline constexpr int kThreadsMax = 256;
+// Every model this library trains fits a Forest.
+static_assert(static_cast<size_t>(kRoundsMax) <= kForestTreesMax);
+static_assert(static_cast<size_t>(kMaxDepthMax) <= kForestDepthMax);
 
 // XGBoost's parameters of the same names; see XGBoost's parameter docs.
 // Threads: XGBoost runs OpenMP teams, and libgomp's default wait policy spins
@@ -32,7 +39,7 @@ inline constexpr int kThreadsMax = 256;
 // load 6) ten small trees on 2 threads took 3 s instead of 15-45 ms. A process
 // that trains or batch-predicts beside other work should run with
 // OMP_WAIT_POLICY=passive (read by libgomp at start-up) or use nthread = 1.
-// One-row prediction never uses a team.
+// One-row prediction and explanation never call XGBoost (ml/forest.h).
 struct TrainParams {
   int rounds = 200;               // boosting rounds, 1..kRoundsMax
   int max_depth = 6;              // 1..kMaxDepthMax
@@ -66,9 +73,10 @@ struct FeatureContributions {
 // Lifecycle: made by Train or Load, immutable afterwards, move-only (it owns
 // an XGBoost booster). Threads: the const methods may run concurrently on
 // one model (XGBoost >= 1.4 predicts thread-safely for tree models and keeps
-// each thread's output buffer apart); moving or destroying a model needs
-// every call on it to have returned. Invariant: both boosters hold the same
-// model, with exactly feature_names().size() features.
+// each thread's output buffer apart; the Forest is read-only); moving or
+// destroying a model needs every call on it to have returned. Invariant: the
+// booster and the forest hold the same trees, with exactly
+// feature_names().size() features.
 class GbmModel {
  public:
   GbmModel(GbmModel&&) noexcept = default;
@@ -85,8 +93,10 @@ class GbmModel {
   // Loads a model saved by Save. kFailedPrecondition: its features are not
   // expected_feature_names, in order (the message names the first
   // difference), or the sidecar's format or version is unknown.
-  // kCorruption: the model file does not match the sidecar's checksum, or
-  // either file is malformed. kIoError: a file cannot be read.
+  // kCorruption: the model file does not match the sidecar's checksum,
+  // either file is malformed, or the model is not one Forest compiles
+  // (another objective or booster, categorical splits). kIoError: a file
+  // cannot be read.
   static core::Result<GbmModel> Load(const std::string& path,
                                      std::span<const std::string> expected_feature_names);
 
@@ -94,10 +104,10 @@ class GbmModel {
   // (model_files.h), each atomically.
   core::Status Save(const std::string& path) const;
 
-  // P(positive) for one row of FeatureCount() values (NaN = missing).
-  // Inplace prediction on the calling thread alone, through a per-thread
-  // proxy DMatrix: no allocation on netfin's side, about 10 us for 200
-  // depth-6 trees (ml.h). kInvalidArgument: wrong row width.
+  // P(positive) for one row of FeatureCount() values (NaN = missing), on
+  // the calling thread through the Forest: no XGBoost call, no allocation,
+  // about 1 us for 200 depth-6 trees (ml.h); equal to XGBoost's prediction
+  // (forest_test.cc). kInvalidArgument: wrong row width.
   core::Result<float> PredictProbability(std::span<const float> row) const;
   // The row's margin (log-odds) before the logistic function.
   core::Result<float> PredictMargin(std::span<const float> row) const;
@@ -106,8 +116,16 @@ class GbmModel {
   core::Result<std::vector<float>> PredictProbabilities(const Dataset& data,
                                                         std::span<const size_t> rows) const;
 
-  // Exact TreeSHAP contributions of each feature to the row's margin.
+  // Exact TreeSHAP contributions of each feature to the row's margin,
+  // computed by the Forest on the calling thread (XGBoost's algorithm and
+  // arithmetic; node means precomputed at load).
   core::Result<FeatureContributions> Contributions(std::span<const float> row) const;
+  // XGBoost's own contributions for the given rows of data (a DMatrix, on
+  // params().nthread threads), in that order: batch explanations, and the
+  // reference the one-row path is tested against. data must have the
+  // model's feature names (kFailedPrecondition otherwise).
+  core::Result<std::vector<FeatureContributions>> ContributionsOfRows(
+      const Dataset& data, std::span<const size_t> rows) const;
   // The at most k features with the largest positive contributions, largest
   // first (ties by feature order): why a row scored high.
   core::Result<std::vector<Reason>> TopReasons(std::span<const float> row, size_t k) const;
@@ -116,30 +134,32 @@ class GbmModel {
   size_t FeatureCount() const { return feature_names_.size(); }
   const Encoding& encoding() const { return encoding_; }
   const TrainParams& params() const { return params_; }
+  const Forest& forest() const { return forest_; }
 
  private:
-  GbmModel(BoosterPtr booster, BoosterPtr row_booster, std::vector<std::string> feature_names,
+  GbmModel(BoosterPtr booster, Forest forest, std::vector<std::string> feature_names,
            Encoding encoding, TrainParams params);
   // A model from XGBoost's JSON (as Save writes it). kCorruption when XGBoost
-  // cannot read it or its feature count is not feature_names.size().
+  // or Forest cannot read it or its feature count is not
+  // feature_names.size().
   static core::Result<GbmModel> FromJson(std::string_view model_json,
                                          std::vector<std::string> feature_names, Encoding encoding,
                                          const TrainParams& params);
 
   core::Status CheckRowWidth(std::span<const float> row) const;
+  core::Status CheckDataRows(const Dataset& data, std::span<const size_t> rows) const;
   // Inplace prediction of rows x FeatureCount() values; config is one of the
   // JSON configs of gbm_model.cc. Returns XGBoost's thread-local output
   // buffer, valid until this thread's next XGBoost call.
   core::Result<const float*> PredictDense(const float* values, size_t rows,
                                           const char* config) const;
 
-  // The same model twice: booster_ predicts batches on params_.nthread
-  // threads; row_booster_ predicts one row (and explains it) on the caller's
-  // thread alone, because an OpenMP team for one row costs more than it
-  // saves: its wake-ups add latency, and under load they compete with the
-  // request threads for cores.
+  // The same model twice: booster_ predicts (and explains) batches on
+  // params_.nthread threads; forest_ scores and explains one row on the
+  // caller's thread, because for one row XGBoost's fixed cost per call (its
+  // JSON config parsed, feature vectors allocated) is most of the time.
   BoosterPtr booster_;
-  BoosterPtr row_booster_;
+  Forest forest_;
   std::vector<std::string> feature_names_;
   Encoding encoding_;
   TrainParams params_;

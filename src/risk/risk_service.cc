@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "core/assert.h"
+#include "core/clock.h"
 #include "risk/default_rules.h"
 
 namespace netfin::risk {
@@ -81,6 +82,7 @@ RiskService::RiskService(RuleSet rules, FraudModel model, RiskServiceOptions opt
 RiskService::~RiskService() { StopWatchingRules(); }
 
 Assessment RiskService::Assess(const PaymentEvent& event) {
+  const uint64_t start_ns = core::MonotonicNowNs();
   const FeatureVector features = engine_.Compute(event);
   Assessment assessment;
   assessment.score = ScoreOf(features);
@@ -89,6 +91,7 @@ Assessment RiskService::Assess(const PaymentEvent& event) {
   decision.ForEachFired([&](const Rule& rule) { assessment.rules.push_back(rule.name); });
   if (assessment.action != Action::kAllow) AddModelReasons(features, &assessment);
   CountAction(assessment.action);
+  CountLatency(core::MonotonicNowNs() - start_ns);
   return assessment;
 }
 
@@ -131,6 +134,16 @@ void RiskService::CountAction(Action action) {
       return;
   }
   NETFIN_ASSERT(false && "unknown action");
+}
+
+void RiskService::CountLatency(uint64_t duration_ns) {
+  size_t bucket = 0;
+  while (bucket < kDecisionLatencyBoundsUs.size() &&
+         duration_ns > kDecisionLatencyBoundsUs[bucket] * 1000) {
+    ++bucket;
+  }
+  latency_buckets_[bucket].fetch_add(1, std::memory_order_relaxed);
+  latency_sum_ns_.fetch_add(duration_ns, std::memory_order_relaxed);
 }
 
 core::Status RiskService::ReloadRules() {
@@ -196,13 +209,19 @@ void RiskService::WatchLoop() {
 }
 
 RiskStats RiskService::Stats() const {
-  return RiskStats{.allow = allow_.load(std::memory_order_relaxed),
-                   .challenge = challenge_.load(std::memory_order_relaxed),
-                   .deny = deny_.load(std::memory_order_relaxed),
-                   .observed = observed_.load(std::memory_order_relaxed),
-                   .model_errors = model_errors_.load(std::memory_order_relaxed),
-                   .rules_generation = rules_.generation(),
-                   .rules_reload_failures = reload_failures_.load(std::memory_order_relaxed)};
+  RiskStats stats{.allow = allow_.load(std::memory_order_relaxed),
+                  .challenge = challenge_.load(std::memory_order_relaxed),
+                  .deny = deny_.load(std::memory_order_relaxed),
+                  .observed = observed_.load(std::memory_order_relaxed),
+                  .model_errors = model_errors_.load(std::memory_order_relaxed),
+                  .rules_generation = rules_.generation(),
+                  .rules_reload_failures = reload_failures_.load(std::memory_order_relaxed),
+                  .model_loaded = model_.has_value(),
+                  .latency_sum_ns = latency_sum_ns_.load(std::memory_order_relaxed)};
+  for (size_t i = 0; i < latency_buckets_.size(); ++i) {
+    stats.latency_buckets[i] = latency_buckets_[i].load(std::memory_order_relaxed);
+  }
+  return stats;
 }
 
 }  // namespace netfin::risk
