@@ -170,6 +170,9 @@ struct PlatformOptions {
   // The [payments] table of a config file ("confirmation_expiry_s = 1");
   // empty: no config file.
   std::string_view payments_toml = {};
+  // The [credit] table of the config file (docs/credit.md), its
+  // [[credit.products]] included; empty: none.
+  std::string_view credit_toml = {};
 };
 
 class Platform {
@@ -184,9 +187,11 @@ class Platform {
       rules_ = dir_.File("rules.toml");
       std::ofstream(rules_) << options.risk_rules;
     }
-    if (!options.payments_toml.empty()) {
+    if (!options.payments_toml.empty() || !options.credit_toml.empty()) {
       config_ = dir_.File("netfin.toml");
-      std::ofstream(config_) << "[payments]\n" << options.payments_toml << "\n";
+      std::ofstream(config_) << "[payments]\n"
+                             << options.payments_toml << "\n[credit]\n"
+                             << options.credit_toml << "\n";
     }
     Start();
   }

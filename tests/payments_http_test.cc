@@ -400,6 +400,9 @@ TEST(PaymentsHttpAuth, EveryRouteRefusesOtherPartiesUnsignedForgedAndReplayedReq
           << route.path_template;
       continue;
     }
+    // The credit routes have their own table (credit_http_test), on a
+    // platform whose loans do not upset this test's reconciliation.
+    if (route.path_template.rfind("/v1/credit/", 0) == 0) continue;
     const RouteCase* c = FindCase(route);
     if (c == nullptr) {
       ADD_FAILURE() << "no authorization case for " << route.method << " " << route.path_template

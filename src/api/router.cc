@@ -291,6 +291,26 @@ std::optional<HttpResponse> Router::Dispatch(RouteId route, std::string_view par
     case RouteId::kLabelRiskCase:
     case RouteId::kRiskLabels:
       return DispatchPayments(route, param, query, request, post, respond, label, principal);
+    case RouteId::kCreditOffer:
+    case RouteId::kCreditOpenLoan:
+    case RouteId::kCreditListLoans:
+    case RouteId::kCreditGetLoan:
+    case RouteId::kCreditRepay:
+    case RouteId::kCreditStatements:
+    case RouteId::kCreditStatement:
+    case RouteId::kCreditSetLimit:
+    case RouteId::kCreditDayEnd:
+    case RouteId::kCreditOpenMerchantLoan:
+    case RouteId::kCreditSweepSales:
+    case RouteId::kCreditConvertBill:
+    case RouteId::kCreditOpenLine:
+    case RouteId::kCreditGetLine:
+    case RouteId::kCreditLinePurchase:
+    case RouteId::kCreditFinanceReceivable:
+    case RouteId::kCreditBuyerPays:
+    case RouteId::kCreditAssess:
+    case RouteId::kCreditGetBorrower:
+      return DispatchCredit(route, param, query, request, post, respond, label, principal);
   }
   NETFIN_ASSERT(false);  // unreachable: the switch is exhaustive
 }
@@ -465,7 +485,9 @@ HttpResponse Router::Health(size_t label) {
 }
 
 HttpResponse Router::MetricsText(size_t label) {
-  HttpResponse response = Ok(metrics_.Render(ledger_), label);
+  std::string text = metrics_.Render(ledger_);
+  if (services_.risk_metrics) Metrics::RenderRisk(services_.risk_metrics(), &text);
+  HttpResponse response = Ok(std::move(text), label);
   response.content_type = kPrometheusText;
   return response;
 }

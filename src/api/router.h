@@ -40,6 +40,14 @@ namespace netfin::payments {
 class PaymentsService;
 struct Principal;
 }
+namespace netfin::core {
+class CivilDate;
+}
+namespace netfin::credit {
+class CreditService;
+struct CreditCall;
+struct CreditReply;
+}
 
 namespace netfin::api {
 
@@ -67,6 +75,13 @@ struct HttpRequest {
 class KeyRegistry;
 class ReplayGuard;
 
+// Runs the credit day-end of a date off the io threads (it waits on the
+// ledger for as long as the portfolio takes) and calls done with its reply,
+// on its own thread. `serve` hands these to the credit day-end thread
+// (cli/credit_day_end.h), which also runs the day-end on a schedule.
+using CreditDayEndFn = std::function<void(const credit::CreditCall& call, core::CivilDate date,
+                                          std::function<void(credit::CreditReply)> done)>;
+
 // What the router serves. Without keys the router authenticates nobody and
 // treats every request as the operator's: for in-process tests and
 // benchmarks of the ledger only; `netfin serve` always passes keys.
@@ -75,6 +90,11 @@ struct ApiServices {
   payments::PaymentsService* payments = nullptr;
   KeyRegistry* keys = nullptr;
   ReplayGuard* replay = nullptr;  // REQUIRED when keys is set
+  // The credit routes answer 503 without it. They resolve customers and
+  // merchants to ledger accounts through payments, so they need both.
+  credit::CreditService* credit = nullptr;
+  CreditDayEndFn credit_day_end = {};  // POST /v1/credit/day-end; empty: 503
+  RiskMetricsSource risk_metrics = {};  // GET /metrics' netfin_risk_* series; empty: none
 };
 
 struct HttpResponse {
@@ -130,6 +150,14 @@ class Router {
                                                std::string_view query, HttpRequest& request,
                                                const Post& post, const Respond& respond,
                                                size_t label, const payments::Principal& principal);
+  // The credit routes (router_credit.cc).
+  std::optional<HttpResponse> DispatchCredit(RouteId route, std::string_view param,
+                                             std::string_view query, HttpRequest& request,
+                                             const Post& post, const Respond& respond,
+                                             size_t label, const payments::Principal& principal);
+  // Answers once through post: what the credit routes' callbacks call when
+  // done (each exactly once), from whichever thread they run on.
+  void PostCreditResponse(const Post& post, const Respond& respond, HttpResponse response);
   std::optional<HttpResponse> CreateApiKey(HttpRequest& request, const Post& post,
                                            const Respond& respond, size_t label,
                                            const payments::Principal& principal);

@@ -1,15 +1,17 @@
 #pragma once
 
 // The route table: the one place a route is declared, with who may call it,
-// and what the handlers of router.cc and router_payments.cc share.
+// and what the handlers of router.cc, router_payments.cc and
+// router_credit.cc share.
 // docs/openapi.yaml must list the same routes (openapi_test checks it).
-// Private to src/api (router.cc and router_payments.cc).
+// Private to src/api (router.cc and its role files).
 
 #include <iterator>
 #include <optional>
 #include <string_view>
 
 #include "api/router.h"
+#include "payments/model.h"
 
 namespace netfin::api {
 
@@ -56,6 +58,27 @@ enum class Router::RouteId : int {
   kListRiskCases,
   kLabelRiskCase,
   kRiskLabels,
+  // credit (router_credit.cc): offers, loans, repayments, statements; the
+  // operator's limits and day-end
+  kCreditOffer,
+  kCreditOpenLoan,
+  kCreditListLoans,
+  kCreditGetLoan,
+  kCreditRepay,
+  kCreditStatements,
+  kCreditStatement,
+  kCreditSetLimit,
+  kCreditDayEnd,
+  kCreditOpenMerchantLoan,
+  kCreditSweepSales,
+  kCreditConvertBill,
+  kCreditOpenLine,
+  kCreditGetLine,
+  kCreditLinePurchase,
+  kCreditFinanceReceivable,
+  kCreditBuyerPays,
+  kCreditAssess,
+  kCreditGetBorrower,
 };
 
 // Who may call a route. Finer rules (whose wallet, whose payment) are the
@@ -113,6 +136,25 @@ inline constexpr RouteSpec kRoutes[] = {
     {"GET", "/v1/risk/cases", Router::RouteId::kListRiskCases, true, Access::kOperator},
     {"POST", "/v1/risk/cases/{id}/label", Router::RouteId::kLabelRiskCase, false, Access::kOperator},
     {"GET", "/v1/risk/labels.csv", Router::RouteId::kRiskLabels, false, Access::kOperator},
+    {"POST", "/v1/credit/offers", Router::RouteId::kCreditOffer, false, Access::kSigned},
+    {"POST", "/v1/credit/loans", Router::RouteId::kCreditOpenLoan, false, Access::kSigned},
+    {"GET", "/v1/credit/loans", Router::RouteId::kCreditListLoans, true, Access::kSigned},
+    {"GET", "/v1/credit/loans/{id}", Router::RouteId::kCreditGetLoan, false, Access::kSigned},
+    {"POST", "/v1/credit/loans/{id}/repayments", Router::RouteId::kCreditRepay, false, Access::kSigned},
+    {"GET", "/v1/credit/loans/{id}/statements", Router::RouteId::kCreditStatements, false, Access::kSigned},
+    {"GET", "/v1/credit/loans/{id}/statement", Router::RouteId::kCreditStatement, true, Access::kSigned},
+    {"POST", "/v1/credit/limits", Router::RouteId::kCreditSetLimit, false, Access::kOperator},
+    {"POST", "/v1/credit/day-end", Router::RouteId::kCreditDayEnd, false, Access::kOperator},
+    {"POST", "/v1/credit/merchant-loans", Router::RouteId::kCreditOpenMerchantLoan, false, Access::kOperator},
+    {"POST", "/v1/credit/loans/{id}/sales-sweeps", Router::RouteId::kCreditSweepSales, false, Access::kOperator},
+    {"POST", "/v1/credit/loans/{id}/conversion", Router::RouteId::kCreditConvertBill, false, Access::kSigned},
+    {"POST", "/v1/credit/lines", Router::RouteId::kCreditOpenLine, false, Access::kOperator},
+    {"GET", "/v1/credit/lines/{id}", Router::RouteId::kCreditGetLine, false, Access::kSigned},
+    {"POST", "/v1/credit/lines/{id}/purchases", Router::RouteId::kCreditLinePurchase, false, Access::kSigned},
+    {"POST", "/v1/credit/receivables", Router::RouteId::kCreditFinanceReceivable, false, Access::kOperator},
+    {"POST", "/v1/credit/receivables/{id}/payments", Router::RouteId::kCreditBuyerPays, false, Access::kOperator},
+    {"POST", "/v1/credit/assessments", Router::RouteId::kCreditAssess, false, Access::kOperator},
+    {"GET", "/v1/credit/borrowers/{id}", Router::RouteId::kCreditGetBorrower, false, Access::kSigned},
 };
 
 // Every template gets a metrics label, and there are no more templates than routes.
@@ -121,5 +163,9 @@ static_assert(std::size(kRoutes) < Metrics::kRouteLabelsMax);
 // Whether a Content-Type is application/json, in any case, with or without
 // parameters (charset=utf-8): what every POST body must be (router.cc).
 bool IsJsonMediaType(const std::optional<std::string_view>& content_type);
+
+// The HTTP status of each of the payments role's errors (router_payments.cc);
+// the credit routes answer the payments lookups' refusals with it too.
+unsigned HttpStatusOf(payments::PaymentsError error);
 
 }  // namespace netfin::api

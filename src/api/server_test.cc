@@ -691,9 +691,71 @@ TEST_F(ServerTest, MetricsCountRequestsByRouteTemplate) {
   EXPECT_EQ(text.find("nowhere"), std::string::npos) << "a raw path leaked into a label";
 }
 
+// The node gives the server a source of risk figures (cli::RiskMetricsOf);
+// each scrape reads it afresh, so the counters move between scrapes.
+TEST_F(ServerTest, MetricsShowTheRiskFiguresOfTheirSource) {
+  EXPECT_EQ(Get("/metrics").body.find("netfin_risk_"), std::string::npos);  // no source
+  std::atomic<uint64_t> allowed{7};
+  std::atomic<bool> enabled{true};
+  ApiServices services{.ledger = *ledger_};
+  services.risk_metrics = [&] {
+    if (!enabled.load()) return RiskMetrics{.enabled = false};
+    return RiskMetrics{.enabled = true,
+                       .model_loaded = true,
+                       .allow = allowed.load(),
+                       .challenge = 2,
+                       .deny = 1,
+                       .model_errors = 0,
+                       .rules_loads = 1,
+                       .rules_reload_failures = 3,
+                       .latency_buckets = {{5'000, 4}, {10'000, 9}},
+                       .latency_count = allowed.load() + 3,
+                       .latency_sum_ns = 55'000};
+  };
+  Server server(services, ServerOptions{.port = 0});
+  ASSERT_TRUE(server.Start().ok());
+  HttpClient client;
+  ASSERT_TRUE(client.Connect("127.0.0.1", server.port()).ok());
+  const auto scrape = [&client] {
+    core::Result<ClientResponse> response = client.Get("/metrics");
+    EXPECT_TRUE(response.ok() && response->status == 200u);
+    return response.ok() ? response->body : std::string();
+  };
+  const std::string first = scrape();
+  for (const char* line : {
+           "# TYPE netfin_risk_enabled gauge\nnetfin_risk_enabled 1\n",
+           "netfin_risk_model_loaded 1\n",
+           "# TYPE netfin_risk_decisions_total counter\n",
+           "netfin_risk_decisions_total{action=\"allow\"} 7\n",
+           "netfin_risk_decisions_total{action=\"challenge\"} 2\n",
+           "netfin_risk_decisions_total{action=\"deny\"} 1\n",
+           "netfin_risk_model_errors_total 0\n",
+           "netfin_risk_rules_loads_total 1\n",
+           "netfin_risk_rules_reload_failures_total 3\n",
+           "# TYPE netfin_risk_decision_duration_seconds histogram\n",
+           "netfin_risk_decision_duration_seconds_bucket{le=\"0.000005\"} 4\n",
+           "netfin_risk_decision_duration_seconds_bucket{le=\"0.00001\"} 9\n",
+           "netfin_risk_decision_duration_seconds_bucket{le=\"+Inf\"} 10\n",
+           "netfin_risk_decision_duration_seconds_sum 0.000055000\n",
+           "netfin_risk_decision_duration_seconds_count 10\n",
+       }) {
+    EXPECT_NE(first.find(line), std::string::npos) << "missing: " << line << "\n" << first;
+  }
+  allowed = 8;
+  const std::string second = scrape();
+  EXPECT_NE(second.find("netfin_risk_decisions_total{action=\"allow\"} 8\n"), std::string::npos);
+  EXPECT_NE(second.find("netfin_risk_decision_duration_seconds_count 11\n"), std::string::npos);
+  enabled = false;  // risk off: the gauge says so and nothing else is shown
+  const std::string off = scrape();
+  EXPECT_NE(off.find("netfin_risk_enabled 0\n"), std::string::npos);
+  EXPECT_EQ(off.find("netfin_risk_decisions_total"), std::string::npos);
+  client.Close();
+  server.Stop();
+}
+
 TEST_F(ServerTest, RoutesAreIntrospectable) {
   const std::vector<RouteInfo> routes = Router::Routes();
-  EXPECT_EQ(routes.size(), 38u);
+  EXPECT_EQ(routes.size(), 57u);
   EXPECT_NE(std::find(routes.begin(), routes.end(), RouteInfo{"POST", "/v1/payments/{id}/confirm"}),
             routes.end());
   EXPECT_NE(std::find(routes.begin(), routes.end(), RouteInfo{"POST", "/v1/transfers"}),

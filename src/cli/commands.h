@@ -100,6 +100,7 @@ struct CommandParents {
   CLI::App& bench;
   CLI::App& train;
   CLI::App& eval;
+  CLI::App& simulate;
   std::function<int()>* run;  // main runs *run after parsing, when set
 
   // Sets *run to command once cmd has been parsed (main.cc).

@@ -70,6 +70,17 @@ struct CreditRunDayOptions {
   std::string config_path;  // TOML with a [credit] section; empty: the defaults
 };
 
+// `netfin simulate credit`: a quarter of consumer credit against a running
+// server (credit_load.cc).
+struct SimulateCreditOptions {
+  std::string target = "http://127.0.0.1:8080";
+  std::string operator_secret;  // `netfin keys operator-secret`
+  size_t customers = 12;
+  uint32_t days = 92;
+  uint64_t limit_minor = 2'000'000;  // 20,000.00 CNY each
+  uint64_t seed = 7;
+};
+
 int RunCreditOffer(const CreditOfferOptions& options);
 int RunCreditRunDay(const CreditRunDayOptions& options);
 // The [credit] policy of a TOML file, or the defaults for an empty path; validated.
@@ -77,5 +88,9 @@ core::Result<credit::CreditPolicy> LoadPolicy(const std::string& config_path);
 int RunBenchCredit(const BenchCreditOptions& options);
 int RunTrainCredit(const TrainCreditOptions& options);
 int RunEvalCredit(const EvalCreditOptions& options);
+int RunSimulateCredit(const SimulateCreditOptions& options);
+// Registers `netfin simulate credit` (credit_load.cc).
+struct CommandParents;
+void AddSimulateCreditCommand(const CommandParents& parents);
 
 }  // namespace netfin::cli

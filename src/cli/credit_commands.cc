@@ -384,6 +384,7 @@ void AddCreditCommands(const CommandParents& parents) {
   AddBenchCommand(parents);
   AddTrainCommand(parents);
   AddEvalCommand(parents);
+  AddSimulateCreditCommand(parents);
 }
 
 }  // namespace netfin::cli

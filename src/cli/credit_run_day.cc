@@ -10,6 +10,7 @@
 
 #include "cli/commands.h"
 #include "cli/credit_cli.h"
+#include "cli/credit_day_end.h"
 #include "cli/node.h"
 #include "cli/open_store.h"
 #include "core/crypto.h"
@@ -38,9 +39,11 @@ int RunCreditRunDay(const CreditRunDayOptions& options) {
     PrintError("invalid_field", "--date: " + date.status().message());
     return 2;
   }
-  auto policy = LoadPolicy(options.config_path);
-  if (!policy.ok()) {
-    PrintError("invalid_config", policy.status().message());
+  // The node's own [credit] reading, so that the serve config file works
+  // here as it is (its schedule keys included).
+  auto config = LoadCreditNodeConfig(options.config_path);
+  if (!config.ok()) {
+    PrintError("invalid_config", config.status().message());
     return 2;
   }
   auto key = core::SecretKey::LoadOrCreate(DefaultMasterKeyPath(options.db_path));
@@ -49,7 +52,7 @@ int RunCreditRunDay(const CreditRunDayOptions& options) {
     return 1;
   }
   const core::SecretKey master_key = std::move(key).value();
-  auto service = std::make_unique<credit::CreditService>(std::move(policy).value(), master_key);
+  auto service = std::make_unique<credit::CreditService>(std::move(config).value().policy, master_key);
   auto store = OpenStore(options.store, options.db_path, store::Durability::kSync);
   if (!store.ok()) {
     PrintError("unavailable", store.status().message());

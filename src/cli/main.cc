@@ -126,7 +126,7 @@ int main(int argc, char** argv) {
   CLI::App* eval_cmd = app.add_subcommand("eval", "Evaluate a model on held-out or other data");
   eval_cmd->require_subcommand(1);
   std::function<int()> role_command;
-  const CommandParents parents{app, *bench_cmd, *train_cmd, *eval_cmd, &role_command};
+  const CommandParents parents{app, *bench_cmd, *train_cmd, *eval_cmd, *simulate_cmd, &role_command};
   AddRiskCommands(parents);
   AddCreditCommands(parents);
 

@@ -93,6 +93,26 @@ core::Result<std::unique_ptr<Node>> StartNode(const NodeOptions& options) {
   // Even with risk off: reminders of challenges made before still go out.
   NETFIN_RETURN_IF_ERROR(MakeNoticeChannels(options, node.get()));
   for (const auto& channel : node->notice_channels) node->payments->AddNoticeChannel(channel.get());
+  NETFIN_RETURN_IF_ERROR(options.credit.policy.Validate());
+  credit::CreditServiceOptions credit_options;
+  // Money credit lends into wallets and merchant accounts is cash the
+  // lender brings to the custodian: each such movement also moves the
+  // payments reserve, so its reconciliation keeps holding.
+  for (uint32_t ledger : credit_options.ledgers) {
+    credit_options.custodian_reserve_accounts[ledger] = payments::ReserveAccountId(*node->master_key, ledger);
+  }
+  if (!options.credit.model_path.empty()) {
+    auto scorer = credit::GbmScorer::Load(options.credit.model_path,
+                                          credit::GbmScorerOptions{.grades = options.credit.policy.grades});
+    if (!scorer.ok()) {
+      return core::Status(scorer.status().code(), "credit: model " + options.credit.model_path + ": " +
+                                                      scorer.status().message());
+    }
+    node->credit_scorer = std::make_unique<credit::GbmScorer>(std::move(scorer).value());
+    credit_options.scorer = node->credit_scorer.get();
+  }
+  node->credit = std::make_unique<credit::CreditService>(options.credit.policy, *node->master_key,
+                                                         std::move(credit_options));
   node->keys = std::make_unique<api::KeyRegistry>(*node->master_key);
   // Nonces live in memory: a request signed before this start could be a
   // replay of one served by the previous process, so it is refused. Times
@@ -108,12 +128,22 @@ core::Result<std::unique_ptr<Node>> StartNode(const NodeOptions& options) {
   ledger::LedgerServiceOptions ledger_options;
   ledger_options.replay_event = [&node](const store::RoleEvent& e) {
     node->payments->Replay(e);
+    node->credit->Replay(e);
     node->keys->Replay(e);
   };
   auto ledger = ledger::LedgerService::Open(std::move(store).value(), ledger_options);
   if (!ledger.ok()) return ledger.status();
   node->ledger = std::move(ledger).value();
   NETFIN_RETURN_IF_ERROR(node->payments->Start(*node->ledger));
+  if (core::Status started = node->credit->Start(*node->ledger); !started.ok()) {
+    return core::Status(started.code(), "credit: " + started.message());
+  }
+  node->credit_day_end = std::make_unique<CreditDayEndRunner>(
+      *node->credit,
+      CreditDayEndOptions{.clock = nullptr,
+                          .schedule = options.credit.day_end_schedule,
+                          .check_interval_ms = options.credit.day_end_check_s * 1000});
+  node->credit_day_end->Start();
   if (options.webhooks) {
     node->webhooks = std::make_unique<api::WebhookDispatcher>(*node->payments);
     node->webhooks->Start();
@@ -126,7 +156,15 @@ core::Result<std::unique_ptr<Node>> StartNode(const NodeOptions& options) {
       api::ApiServices{.ledger = *node->ledger,
                        .payments = node->payments.get(),
                        .keys = node->keys.get(),
-                       .replay = node->replay.get()},
+                       .replay = node->replay.get(),
+                       .credit = node->credit.get(),
+                       .credit_day_end =
+                           [runner = node->credit_day_end.get()](
+                               const credit::CreditCall& call, core::CivilDate date,
+                               std::function<void(credit::CreditReply)> done) {
+                             runner->RunDay(call, date, std::move(done));
+                           },
+                       .risk_metrics = [risk = node->risk.get()] { return RiskMetricsOf(risk); }},
       options.server);
   NETFIN_RETURN_IF_ERROR(node->server->Start());
   return node;
@@ -134,7 +172,9 @@ core::Result<std::unique_ptr<Node>> StartNode(const NodeOptions& options) {
 
 void Node::Stop() {
   if (server) server->Stop();
+  if (credit_day_end) credit_day_end->Stop();
   if (webhooks) webhooks->Stop();
+  if (credit) credit->Stop();
   if (payments) payments->Stop();
   if (ledger) ledger->Stop();
   if (risk) risk->StopWatchingRules();

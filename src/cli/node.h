@@ -1,10 +1,11 @@
 #pragma once
 
 // A platform node: the store, the ledger, the payments role with its risk
-// screen and reminder channels, API keys, the webhook dispatcher and the
-// HTTP server, wired in the one order that works (the risk screen and the
-// channels are set before anything replays; roles replay their events while
-// the ledger recovers, then start). Shared by `serve`, `bench payments` and
+// screen and reminder channels, the credit role with its day-end thread, API
+// keys, the webhook dispatcher and the HTTP server, wired in the one order
+// that works (the risk screen and the channels are set before anything
+// replays; roles replay their events while the ledger recovers, then start:
+// payments, then credit). Shared by `serve`, `bench payments` and
 // the tests' in-process servers.
 
 #include <memory>
@@ -15,7 +16,10 @@
 #include "api/auth.h"
 #include "api/key_registry.h"
 #include "api/webhook_dispatcher.h"
+#include "cli/credit_day_end.h"
 #include "core/crypto.h"
+#include "credit/credit_service.h"
+#include "credit/gbm_scorer.h"
 #include "ledger/ledger_service.h"
 #include "payments/payments_service.h"
 #include "risk/risk_service.h"
@@ -42,6 +46,8 @@ struct NodeOptions {
   api::ServerOptions server;
   bool webhooks = true;
   NodeRiskOptions risk;
+  // The credit role: the [credit] policy and its day-end schedule.
+  CreditNodeConfig credit;
 };
 
 // Members are destroyed in reverse order: the server and the services stop
@@ -52,6 +58,9 @@ struct Node {
   std::unique_ptr<payments::PaymentScreen> screen;
   std::vector<std::unique_ptr<payments::NoticeChannel>> notice_channels;
   std::unique_ptr<payments::PaymentsService> payments;
+  std::unique_ptr<credit::CreditScorer> credit_scorer;  // null without [credit] model
+  std::unique_ptr<credit::CreditService> credit;
+  std::unique_ptr<CreditDayEndRunner> credit_day_end;
   std::unique_ptr<api::KeyRegistry> keys;
   std::unique_ptr<api::ReplayGuard> replay;
   std::unique_ptr<ledger::LedgerService> ledger;

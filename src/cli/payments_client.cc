@@ -1,5 +1,7 @@
 #include "cli/payments_client.h"
 
+#include <fmt/format.h>
+
 #include "core/crypto.h"
 
 namespace netfin::cli {
@@ -50,6 +52,34 @@ core::Result<ApiAnswer> PaymentsClient::Post(const std::string& target, const st
 
 core::Result<ApiAnswer> PaymentsClient::Get(const std::string& target) {
   return Answer(http_.Request("GET", target));
+}
+
+bool Check(const core::Result<ApiAnswer>& r, unsigned want, const char* what) {
+  if (!r.ok()) {
+    fmt::print(stderr, "{}: {}\n", what, r.status().ToString());
+    return false;
+  }
+  if (r.value().status != want) {
+    fmt::print(stderr, "{}: HTTP {} {}\n", what, r.value().status, r.value().body);
+    return false;
+  }
+  return true;
+}
+
+bool OpenParty(PaymentsClient& op, bool customer, size_t i, Party* p) {
+  const std::string body = fmt::format(
+      R"({{"name":"{} {}","phone":"138{:08}","id_number":"11010119900307{:04}","bank_account":"62220212345{:05}"{}}})",
+      customer ? "Customer" : "Merchant", i, 10'000'000 + i, i % 10000, i % 100000,
+      customer ? R"(,"tier":3)" : R"(,"fee_bps":60)");
+  auto made = op.Post(customer ? "/v1/customers" : "/v1/merchants", body);
+  if (!Check(made, 201, customer ? "create customer" : "create merchant")) return false;
+  p->id = made.value().Str("id");
+  auto key = op.Post("/v1/api-keys", fmt::format(R"({{"role":"{}","party_id":"{}"}})",
+                                                  customer ? "customer" : "merchant", p->id));
+  if (!Check(key, 201, "create api key")) return false;
+  p->key_id = key.value().Str("key_id");
+  p->secret = key.value().Str("secret");
+  return true;
 }
 
 }  // namespace netfin::cli

@@ -39,4 +39,19 @@ class PaymentsClient {
   std::string key_prefix_;
 };
 
+// A customer or merchant of a simulation, with its own API key.
+struct Party {
+  std::string id;
+  std::string key_id;
+  std::string secret;
+};
+
+// Whether r answered HTTP `want`; else says why on stderr, naming `what`.
+bool Check(const core::Result<ApiAnswer>& r, unsigned want, const char* what);
+
+// Opens customer (or merchant) number i through the operator's client, with
+// an API key of its own. Customers are tier III, so a demonstration is not
+// held up by the allowance; merchants pay a 0.60% fee.
+bool OpenParty(PaymentsClient& op, bool customer, size_t i, Party* p);
+
 }  // namespace netfin::cli

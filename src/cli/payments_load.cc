@@ -24,46 +24,10 @@
 namespace netfin::cli {
 namespace {
 
-struct Party {
-  std::string id;
-  std::string key_id;
-  std::string secret;
-};
-
 struct Economy {
   std::vector<Party> customers;
   std::vector<Party> merchants;
 };
-
-bool Check(const core::Result<ApiAnswer>& r, unsigned want, const char* what) {
-  if (!r.ok()) {
-    fmt::print(stderr, "{}: {}\n", what, r.status().ToString());
-    return false;
-  }
-  if (r.value().status != want) {
-    fmt::print(stderr, "{}: HTTP {} {}\n", what, r.value().status, r.value().body);
-    return false;
-  }
-  return true;
-}
-
-// Opens a customer (tier III, so the demonstration is not held up by the
-// allowance) or a merchant, with an API key.
-bool OpenParty(PaymentsClient& op, bool customer, size_t i, Party* p) {
-  const std::string body = fmt::format(
-      R"({{"name":"{} {}","phone":"138{:08}","id_number":"11010119900307{:04}","bank_account":"62220212345{:05}"{}}})",
-      customer ? "Customer" : "Merchant", i, 10'000'000 + i, i % 10000, i % 100000,
-      customer ? R"(,"tier":3)" : R"(,"fee_bps":60)");
-  auto made = op.Post(customer ? "/v1/customers" : "/v1/merchants", body);
-  if (!Check(made, 201, customer ? "create customer" : "create merchant")) return false;
-  p->id = made.value().Str("id");
-  auto key = op.Post("/v1/api-keys", fmt::format(R"({{"role":"{}","party_id":"{}"}})",
-                                                  customer ? "customer" : "merchant", p->id));
-  if (!Check(key, 201, "create api key")) return false;
-  p->key_id = key.value().Str("key_id");
-  p->secret = key.value().Str("secret");
-  return true;
-}
 
 bool OpenEconomy(PaymentsClient& op, size_t customers, size_t merchants, Economy* economy) {
   for (size_t i = 0; i < customers + merchants; ++i) {

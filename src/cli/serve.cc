@@ -11,6 +11,7 @@
 
 #include "api/api.h"
 #include "cli/commands.h"
+#include "cli/credit_day_end.h"
 #include "cli/node.h"
 #include "cli/open_store.h"
 #include "payments/config.h"
@@ -62,7 +63,8 @@ bool ApplyRiskConfig(const toml::table& config, const std::string& path, ServeOp
 }
 
 // Applies the TOML config file under the flags given on the command line.
-bool ApplyConfig(ServeOptions* options, payments::PaymentsConfig* payments_config) {
+bool ApplyConfig(ServeOptions* options, payments::PaymentsConfig* payments_config,
+                 CreditNodeConfig* credit_config) {
   if (options->config_path.empty()) return true;
   toml::table config;
   try {
@@ -74,10 +76,10 @@ bool ApplyConfig(ServeOptions* options, payments::PaymentsConfig* payments_confi
   }
   for (const auto& [key, value] : config) {
     if (key != "db" && key != "listen" && key != "threads" && key != "store" &&
-        key != "master_key" && key != "payments" && key != "risk") {
+        key != "master_key" && key != "payments" && key != "risk" && key != "credit") {
       fmt::print(stderr,
                  "netfin serve: {}: unknown key '{}' (known: db, listen, threads, store, "
-                 "master_key, [payments], [risk])\n",
+                 "master_key, [payments], [risk], [credit])\n",
                  options->config_path, key.str());
       return false;
     }
@@ -94,6 +96,13 @@ bool ApplyConfig(ServeOptions* options, payments::PaymentsConfig* payments_confi
     return false;
   }
   *payments_config = std::move(parsed).value();
+  // [credit] (docs/credit.md): the policy, checked at load, and the day-end schedule.
+  auto credit = ParseCreditNodeConfig(text.str());
+  if (!credit.ok()) {
+    fmt::print(stderr, "netfin serve: {}: {}\n", options->config_path, credit.status().message());
+    return false;
+  }
+  *credit_config = std::move(credit).value();
   if (!options->db_given) options->db_path = config["db"].value_or(options->db_path);
   if (!options->listen_given) options->listen = config["listen"].value_or(options->listen);
   if (!options->threads_given) options->threads = config["threads"].value_or(options->threads);
@@ -129,7 +138,7 @@ int RunServe(const ServeOptions& flags) {
   }
   ServeOptions options = flags;
   NodeOptions node_options;
-  if (!ApplyConfig(&options, &node_options.payments)) return 2;
+  if (!ApplyConfig(&options, &node_options.payments, &node_options.credit)) return 2;
   if (!ParseListen(options.listen, &node_options.server.host, &node_options.server.port)) {
     fmt::print(stderr, "netfin serve: --listen wants HOST:PORT, got '{}'\n", options.listen);
     return 2;

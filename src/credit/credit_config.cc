@@ -184,6 +184,7 @@ core::Status ApplyLimitReviewKey(std::string_view k, const toml::node& node, Lim
   if (k == "lower_dpd_min") return ReadUnsigned(node, k, &r->lower_dpd_min);
   if (k == "lower_step_bps") return ReadUnsigned(node, k, &r->lower_step_bps);
   if (k == "limit_granularity_minor") return ReadUnsigned(node, k, &r->limit_granularity_minor);
+  if (k == "review_day") return ReadUnsigned(node, k, &r->review_day);
   return core::InvalidArgument(fmt::format("credit.limit_review: unknown key {}", k));
 }
 

@@ -56,6 +56,7 @@ raise_step_bps = 3000
 lower_dpd_min = 15
 lower_step_bps = 7000
 limit_granularity_minor = 100
+review_day = 5
 
 [[credit.grades]]
 grade = "A"
@@ -113,6 +114,7 @@ advance_share_bps = 9000
   EXPECT_EQ(c.day_end.write_off_dpd, 540u);
   EXPECT_EQ(c.limit_review.raise_months_min, 3u);
   EXPECT_EQ(c.limit_review.limit_granularity_minor, 100u);
+  EXPECT_EQ(c.limit_review.review_day, 5u);
   EXPECT_EQ(c.grades.bands[0].score_min, 900u);
   EXPECT_EQ(c.grades.bands[3].limit_minor, 100'000u);
   ASSERT_EQ(c.products.size(), 2u);  // replaces the defaults

@@ -45,6 +45,8 @@ void WriteBooks(Writer& w, const CreditBooks& b) {
   Id(w, "loss_provision", b.loss_provision);
   Id(w, "provision_expense", b.provision_expense);
   Id(w, "written_off", b.written_off);
+  Id(w, "lender_funding", b.lender_funding);
+  Id(w, "held_payments", b.held_payments);
 }
 
 void WriteInstalment(Writer& w, const LoanInstalment& i) {
@@ -106,6 +108,10 @@ void WriteRecord(Writer& w, const LoanRecord& r) {
   U(w, "fee_recognised", r.fee_recognised_minor);
   U(w, "receivable", r.receivable_minor);
   U(w, "provision", r.provision_minor);
+  Id(w, "line_id", r.line_id);
+  Id(w, "buyer_id", r.buyer_id);
+  U(w, "receivable_face", r.receivable_face_minor);
+  U(w, "held", r.held_minor);
   Key(w, "loan");
   WriteLoan(w, r.loan);
   w.EndObject();
@@ -133,6 +139,37 @@ void WriteChange(Writer& w, const LoanChanged& c) {
   U(w, "provision_before", c.provision_before_minor);
 }
 
+void WriteLineEntry(Writer& w, const LineEntry& e) {
+  w.StartArray();
+  w.Int64(e.date.days_since_epoch());
+  w.Int64(static_cast<int64_t>(e.kind));
+  w.Int64(static_cast<int64_t>(e.amount_minor));
+  const std::string ref = e.ref_id.ToDecimal();
+  w.String(ref.data(), static_cast<rapidjson::SizeType>(ref.size()));
+  w.EndArray();
+}
+
+void WriteLine(Writer& w, const LineChanged& c) {
+  const LineRecord& r = c.record;
+  Key(w, "record");
+  w.StartObject();
+  Id(w, "id", r.id);
+  Id(w, "borrower_id", r.borrower_id);
+  U(w, "ledger", r.ledger);
+  Str(w, "product", r.product);
+  U(w, "statement_day", r.statement_day);
+  U(w, "due_day", r.due_day);
+  U(w, "penalty_daily_ppm", r.penalty_daily_ppm);
+  D(w, "opened_date", r.opened_date);
+  D(w, "cycle_start_date", r.cycle_start_date);
+  U(w, "limit", r.line.limit_minor);
+  U(w, "unbilled", r.line.unbilled_minor);
+  U(w, "used", r.line.used_minor);
+  U(w, "state", static_cast<uint64_t>(r.line.state));
+  w.EndObject();
+  List(w, "entries", c.entries, WriteLineEntry);
+}
+
 void WriteFields(Writer& w, const BooksOpened& e) {
   WriteBooks(w, e.books);
   D(w, "first_business_date", e.first_business_date);
@@ -144,6 +181,46 @@ void WriteFields(Writer& w, const DayEndFinished& e) { D(w, "date", e.date); }
 void WriteFields(Writer& w, const BorrowerLimitSet& e) {
   Id(w, "borrower_id", e.borrower_id);
   U(w, "limit", e.limit_minor);
+}
+void WriteFields(Writer& w, const LineOpened& e) { WriteLine(w, e.change); }
+void WriteFields(Writer& w, const LineChanged& e) { WriteLine(w, e); }
+void WriteFields(Writer& w, const BooksExtended& e) {
+  U(w, "ledger", e.ledger);
+  Id(w, "lender_funding", e.lender_funding);
+  Id(w, "held_payments", e.held_payments);
+}
+void WriteFields(Writer& w, const LimitDecided& e) {
+  const BorrowerRecord& r = e.record;
+  Key(w, "record");
+  w.StartObject();
+  Id(w, "borrower_id", r.borrower_id);
+  U(w, "basis", static_cast<uint64_t>(r.basis));
+  U(w, "limit", r.limit_minor);
+  U(w, "ceiling", r.manual_ceiling_minor);
+  U(w, "state", static_cast<uint64_t>(r.state));
+  B(w, "graded", r.graded);
+  U(w, "grade", static_cast<uint64_t>(r.grade));
+  U(w, "score", r.score);
+  // Contributions are model statistics (log-odds), not money: doubles,
+  // written as the shortest text that reads back to the same double.
+  List(w, "reasons", r.reasons, [](Writer& w, const ReasonCode& c) {
+    w.StartArray();
+    w.String(c.code.data(), static_cast<rapidjson::SizeType>(c.code.size()));
+    w.Double(c.contribution);
+    w.EndArray();
+  });
+  D(w, "limited_since", r.limited_since);
+  D(w, "last_review", r.last_review_date);
+  w.EndObject();
+  const LimitDecisionEntry& d = e.entry;
+  Key(w, "entry");
+  w.StartArray();
+  for (int64_t v : {int64_t{d.date.days_since_epoch()}, int64_t(d.kind), int64_t(d.action),
+                    int64_t(d.reason), int64_t(d.limit_before_minor), int64_t(d.limit_after_minor),
+                    int64_t(d.grade), int64_t{d.score}}) {
+    w.Int64(v);
+  }
+  w.EndArray();
 }
 void WriteFields(Writer& w, const CreditIdempotencyRecorded& e) {
   Str(w, "key_id", e.key_id);
@@ -191,6 +268,25 @@ class Reader {
     Int(v, k, &days);
     *out = CivilDate::FromDaysSinceEpoch(days);
   }
+  // Members added after the first events: absent in older payloads, where
+  // they keep their defaults.
+  bool Has(const Value& o, std::string_view k) const {
+    return ok_ && o.IsObject() && o.HasMember(Value(rapidjson::StringRef(k.data(), k.size())));
+  }
+  void IdOpt(const Value& o, std::string_view k, Id128* out) {
+    if (Has(o, k)) IdOf(o, k, out);
+  }
+  template <typename T>
+  void NumOpt(const Value& o, std::string_view k, T* out) {
+    if (Has(o, k)) Num(o, k, out);
+  }
+  void IdAt(const Value& v, std::string_view k, Id128* out) {
+    if (!ok_) return;
+    if (!v.IsString()) return (void)Fail(k);
+    auto id = Id128::ParseDecimal({v.GetString(), v.GetStringLength()});
+    if (!id) return (void)Fail(k);
+    *out = *id;
+  }
   void IdOf(const Value& o, std::string_view k, Id128* out) {
     const Value* v = Member(o, k);
     if (v == nullptr) return;
@@ -226,6 +322,16 @@ class Reader {
     if (!ok_) return nullptr;
     if (!v.IsArray() || v.Size() != n) return Fail(k);
     return &v;
+  }
+  void Real(const Value& v, std::string_view k, double* out) {
+    if (!ok_) return;
+    if (!v.IsNumber()) return (void)Fail(k);
+    *out = v.GetDouble();
+  }
+  void TextAt(const Value& v, std::string_view k, std::string* out) {
+    if (!ok_) return;
+    if (!v.IsString()) return (void)Fail(k);
+    out->assign(v.GetString(), v.GetStringLength());
   }
   const Value* Fail(std::string_view k) {
     if (ok_) bad_ = k;
@@ -270,6 +376,8 @@ void ReadBooks(Reader& r, const Value& o, CreditBooks* b) {
   r.IdOf(o, "loss_provision", &b->loss_provision);
   r.IdOf(o, "provision_expense", &b->provision_expense);
   r.IdOf(o, "written_off", &b->written_off);
+  r.IdOpt(o, "lender_funding", &b->lender_funding);
+  r.IdOpt(o, "held_payments", &b->held_payments);
 }
 
 void ReadInstalment(Reader& r, const Value& v, LoanInstalment* i) {
@@ -331,6 +439,10 @@ void ReadRecord(Reader& r, const Value& o, LoanRecord* rec) {
   r.Num(o, "fee_recognised", &rec->fee_recognised_minor);
   r.Num(o, "receivable", &rec->receivable_minor);
   r.Num(o, "provision", &rec->provision_minor);
+  r.IdOpt(o, "line_id", &rec->line_id);
+  r.IdOpt(o, "buyer_id", &rec->buyer_id);
+  r.NumOpt(o, "receivable_face", &rec->receivable_face_minor);
+  r.NumOpt(o, "held", &rec->held_minor);
   if (const Value* loan = r.Member(o, "loan")) ReadLoan(r, *loan, &rec->loan);
 }
 
@@ -358,6 +470,35 @@ void ReadChange(Reader& r, const Value& o, LoanChanged* c) {
   r.Num(o, "provision_before", &c->provision_before_minor);
 }
 
+void ReadLineEntry(Reader& r, const Value& v, LineEntry* e) {
+  const Value* a = r.Array(v, "line_entry", 4);
+  if (a == nullptr) return;
+  r.DateAt((*a)[0], "date", &e->date);
+  r.Int((*a)[1], "kind", &e->kind);
+  r.Int((*a)[2], "amount", &e->amount_minor);
+  r.IdAt((*a)[3], "ref", &e->ref_id);
+}
+
+void ReadLine(Reader& r, const Value& o, LineChanged* c) {
+  const Value* rec = r.Member(o, "record");
+  if (rec == nullptr) return;
+  LineRecord& l = c->record;
+  r.IdOf(*rec, "id", &l.id);
+  r.IdOf(*rec, "borrower_id", &l.borrower_id);
+  r.Num(*rec, "ledger", &l.ledger);
+  r.Text(*rec, "product", &l.product);
+  r.Num(*rec, "statement_day", &l.statement_day);
+  r.Num(*rec, "due_day", &l.due_day);
+  r.Num(*rec, "penalty_daily_ppm", &l.penalty_daily_ppm);
+  r.Date(*rec, "opened_date", &l.opened_date);
+  r.Date(*rec, "cycle_start_date", &l.cycle_start_date);
+  r.Num(*rec, "limit", &l.line.limit_minor);
+  r.Num(*rec, "unbilled", &l.line.unbilled_minor);
+  r.Num(*rec, "used", &l.line.used_minor);
+  r.Num(*rec, "state", &l.line.state);
+  r.List(o, "entries", &c->entries, ReadLineEntry);
+}
+
 void ReadFields(Reader& r, const Value& o, BooksOpened* e) {
   ReadBooks(r, o, &e->books);
   r.Date(o, "first_business_date", &e->first_business_date);
@@ -369,6 +510,55 @@ void ReadFields(Reader& r, const Value& o, DayEndFinished* e) { r.Date(o, "date"
 void ReadFields(Reader& r, const Value& o, BorrowerLimitSet* e) {
   r.IdOf(o, "borrower_id", &e->borrower_id);
   r.Num(o, "limit", &e->limit_minor);
+}
+void ReadFields(Reader& r, const Value& o, LineOpened* e) { ReadLine(r, o, &e->change); }
+void ReadFields(Reader& r, const Value& o, LineChanged* e) { ReadLine(r, o, e); }
+void ReadFields(Reader& r, const Value& o, BooksExtended* e) {
+  r.Num(o, "ledger", &e->ledger);
+  r.IdOf(o, "lender_funding", &e->lender_funding);
+  r.IdOf(o, "held_payments", &e->held_payments);
+}
+void ReadReason(Reader& r, const Value& v, ReasonCode* c) {
+  const Value* a = r.Array(v, "reason", 2);
+  if (a == nullptr) return;
+  r.TextAt((*a)[0], "reason.code", &c->code);
+  r.Real((*a)[1], "reason.contribution", &c->contribution);
+}
+
+// A grade outside A..E would trip LimitForGrade's assertion: refused here.
+void CheckGrade(Reader& r, Grade grade) {
+  if (grade < Grade::kA || grade > Grade::kE) r.Fail("grade");
+}
+
+void ReadFields(Reader& r, const Value& o, LimitDecided* e) {
+  if (const Value* rec = r.Member(o, "record")) {
+    BorrowerRecord& b = e->record;
+    r.IdOf(*rec, "borrower_id", &b.borrower_id);
+    r.Num(*rec, "basis", &b.basis);
+    r.Num(*rec, "limit", &b.limit_minor);
+    r.Num(*rec, "ceiling", &b.manual_ceiling_minor);
+    r.Num(*rec, "state", &b.state);
+    r.Bool(*rec, "graded", &b.graded);
+    r.Num(*rec, "grade", &b.grade);
+    CheckGrade(r, b.grade);
+    r.Num(*rec, "score", &b.score);
+    r.List(*rec, "reasons", &b.reasons, ReadReason);
+    r.Date(*rec, "limited_since", &b.limited_since);
+    r.Date(*rec, "last_review", &b.last_review_date);
+  }
+  const Value* entry = r.Member(o, "entry");
+  const Value* a = entry == nullptr ? nullptr : r.Array(*entry, "entry", 8);
+  if (a == nullptr) return;
+  LimitDecisionEntry& d = e->entry;
+  r.DateAt((*a)[0], "entry.date", &d.date);
+  r.Int((*a)[1], "entry.kind", &d.kind);
+  r.Int((*a)[2], "entry.action", &d.action);
+  r.Int((*a)[3], "entry.reason", &d.reason);
+  r.Int((*a)[4], "entry.limit_before", &d.limit_before_minor);
+  r.Int((*a)[5], "entry.limit_after", &d.limit_after_minor);
+  r.Int((*a)[6], "entry.grade", &d.grade);
+  CheckGrade(r, d.grade);
+  r.Int((*a)[7], "entry.score", &d.score);
 }
 void ReadFields(Reader& r, const Value& o, CreditIdempotencyRecorded* e) {
   r.Text(o, "key_id", &e->key_id);

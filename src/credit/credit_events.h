@@ -30,6 +30,10 @@ enum class CreditEventType : uint16_t {
   kDayEndFinished = 5,
   kBorrowerLimitSet = 6,
   kIdempotencyRecorded = 7,
+  kLineOpened = 8,
+  kLineChanged = 9,
+  kBooksExtended = 10,
+  kLimitDecided = 11,
 };
 
 struct BooksOpened {
@@ -63,7 +67,9 @@ struct DayEndFinished {
   CivilDate date;
 };
 
-// A borrower's credit limit (0: none beyond the legal person cap).
+// A borrower's credit limit (0: none beyond the legal person cap). Written
+// before limits had grades and reviews (LimitDecided since); replayed as a
+// manual decision.
 struct BorrowerLimitSet {
   Id128 borrower_id;
   AmountMinor limit_minor = 0;
@@ -78,9 +84,37 @@ struct CreditIdempotencyRecorded {
   std::string body;
 };
 
+// A credit line's new snapshot and the history lines of the change
+// (a purchase, a bill cut, limit given back, frozen or unfrozen).
+struct LineChanged {
+  LineRecord record;  // entries empty: they are in `entries`
+  std::vector<LineEntry> entries;
+};
+
+struct LineOpened {
+  LineChanged change;
+};
+
+// Accounts added to books opened before they existed (lender funding, held
+// buyer payments): BooksOpened carries them for books opened since.
+struct BooksExtended {
+  uint32_t ledger = 0;
+  Id128 lender_funding;
+  Id128 held_payments;
+};
+
+// A borrower's limit decided (an assessment, the operator's, the monthly
+// review): the borrower's new snapshot and the decision's history line.
+struct LimitDecided {
+  BorrowerRecord record;  // entries empty: the decision is in `entry`
+  LimitDecisionEntry entry;
+};
+
 // In CreditEventType order.
-using CreditEvent = std::variant<BooksOpened, LoanOpened, LoanChanged, DayEndStarted,
-                                 DayEndFinished, BorrowerLimitSet, CreditIdempotencyRecorded>;
+using CreditEvent =
+    std::variant<BooksOpened, LoanOpened, LoanChanged, DayEndStarted, DayEndFinished,
+                 BorrowerLimitSet, CreditIdempotencyRecorded, LineOpened, LineChanged,
+                 BooksExtended, LimitDecided>;
 
 CreditEventType TypeOf(const CreditEvent& event);
 std::string EncodeCreditEvent(const CreditEvent& event);

@@ -42,7 +42,83 @@ LoanRecord SampleRecord() {
   r.fee_recognised_minor = 17;
   r.receivable_minor = 1'000'087;
   r.provision_minor = 19'000;
+  r.line_id = Id128{8, 1};
+  r.buyer_id = Id128{0, 43};
+  r.receivable_face_minor = 1'250'000;
+  r.held_minor = 33;
   return r;
+}
+
+LineChanged SampleLineChange() {
+  LineChanged c;
+  LineRecord& l = c.record;
+  l.id = Id128{8, 1};
+  l.borrower_id = Id128{0, 42};
+  l.ledger = 156;
+  l.product = "pay_later";
+  l.statement_day = 1;
+  l.due_day = 10;
+  l.penalty_daily_ppm = 500;
+  l.opened_date = CivilDate::Parse("2026-01-03").value();
+  l.cycle_start_date = CivilDate::Parse("2026-01-20").value();
+  l.line = {500'000, 12'345, 40'000, LineState::kFrozen};
+  c.entries = {{CivilDate::Parse("2026-01-20").value(), LineEntryKind::kPurchase, 12'345, {2, 7}},
+               {CivilDate::Parse("2026-02-11").value(), LineEntryKind::kFrozen, 0, {}}};
+  return c;
+}
+
+LimitDecided SampleLimitDecided() {
+  LimitDecided d;
+  BorrowerRecord& b = d.record;
+  b.borrower_id = Id128{0, 42};
+  b.basis = LimitBasis::kManual;
+  b.limit_minor = 600'000;
+  b.manual_ceiling_minor = 1'000'000;
+  b.state = LimitState::kFrozen;
+  b.graded = true;
+  b.grade = Grade::kC;
+  b.score = 612;
+  b.reasons = {{"PAY_0", 0.8125}, {"LIMIT_BAL \"x\"", 1.0 / 3}};
+  b.limited_since = CivilDate::Parse("2026-01-03").value();
+  b.last_review_date = CivilDate::Parse("2026-03-01").value();
+  d.entry = {CivilDate::Parse("2026-03-01").value(), LimitDecisionKind::kReviewed,
+             LimitAction::kLower, LimitReason::kRecentLateness, 1'000'000, 600'000, Grade::kC, 612};
+  return d;
+}
+
+TEST(CreditEvents, ALimitDecisionRoundTripsWithItsReasons) {
+  const LimitDecided d = SampleLimitDecided();
+  auto decoded = DecodeCreditEvent(static_cast<uint16_t>(CreditEventType::kLimitDecided),
+                                   EncodeCreditEvent(d));
+  ASSERT_TRUE(decoded.ok()) << decoded.status().ToString();
+  const LimitDecided& back = std::get<LimitDecided>(decoded.value());
+  EXPECT_EQ(back.record.borrower_id, d.record.borrower_id);
+  EXPECT_EQ(back.record.basis, d.record.basis);
+  EXPECT_EQ(back.record.limit_minor, d.record.limit_minor);
+  EXPECT_EQ(back.record.manual_ceiling_minor, d.record.manual_ceiling_minor);
+  EXPECT_EQ(back.record.state, d.record.state);
+  EXPECT_EQ(back.record.graded, d.record.graded);
+  EXPECT_EQ(back.record.grade, d.record.grade);
+  EXPECT_EQ(back.record.score, d.record.score);
+  ASSERT_EQ(back.record.reasons.size(), 2u);
+  EXPECT_EQ(back.record.reasons[1].code, d.record.reasons[1].code);
+  EXPECT_EQ(back.record.reasons[1].contribution, d.record.reasons[1].contribution);  // exact
+  EXPECT_EQ(back.record.limited_since, d.record.limited_since);
+  EXPECT_EQ(back.record.last_review_date, d.record.last_review_date);
+  EXPECT_EQ(back.entry.date, d.entry.date);
+  EXPECT_EQ(back.entry.kind, d.entry.kind);
+  EXPECT_EQ(back.entry.action, d.entry.action);
+  EXPECT_EQ(back.entry.reason, d.entry.reason);
+  EXPECT_EQ(back.entry.limit_before_minor, d.entry.limit_before_minor);
+  EXPECT_EQ(back.entry.limit_after_minor, d.entry.limit_after_minor);
+  EXPECT_EQ(back.entry.grade, d.entry.grade);
+  EXPECT_EQ(back.entry.score, d.entry.score);
+  // A grade outside A..E is corruption, not a value to assert on later.
+  std::string bad = EncodeCreditEvent(d);
+  const size_t at = bad.find("\"grade\":3");
+  ASSERT_NE(at, std::string::npos);
+  bad.replace(at, 9, "\"grade\":9");
+  EXPECT_FALSE(DecodeCreditEvent(static_cast<uint16_t>(CreditEventType::kLimitDecided), bad).ok());
 }
 
 TEST(CreditEvents, EveryTypeRoundTrips) {
@@ -56,14 +132,19 @@ TEST(CreditEvents, EveryTypeRoundTrips) {
   change.class_before = LoanClass::kSubstandard;
   change.provision_before_minor = 77;
   const std::vector<CreditEvent> events = {
-      BooksOpened{{156, {1, 2}, {3, 4}, {5, 6}, {7, 8}, {9, 10}, {11, 12}, {13, 14}, {15, 16}},
+      BooksOpened{{156, {1, 2}, {3, 4}, {5, 6}, {7, 8}, {9, 10}, {11, 12}, {13, 14}, {15, 16},
+                   {17, 18}, {19, 20}},
                   CivilDate::Parse("2026-01-01").value()},
       LoanOpened{change},
       change,
       DayEndStarted{CivilDate::Parse("2026-04-05").value()},
       DayEndFinished{CivilDate::Parse("2026-04-05").value()},
       BorrowerLimitSet{{0, 42}, 5'000'000},
-      CreditIdempotencyRecorded{"k1", "key", "fp", 201, "{\"a\":1}"}};
+      CreditIdempotencyRecorded{"k1", "key", "fp", 201, "{\"a\":1}"},
+      LineOpened{SampleLineChange()},
+      SampleLineChange(),
+      BooksExtended{156, {21, 22}, {23, 24}},
+      SampleLimitDecided()};
   for (const CreditEvent& e : events) {
     const std::string payload = EncodeCreditEvent(e);
     auto back = DecodeCreditEvent(static_cast<uint16_t>(TypeOf(e)), payload);
@@ -94,6 +175,59 @@ TEST(CreditEvents, EveryTypeRoundTrips) {
   EXPECT_EQ(c.bucket_before, change.bucket_before);
   EXPECT_EQ(c.class_before, change.class_before);
   EXPECT_EQ(c.provision_before_minor, change.provision_before_minor);
+  EXPECT_EQ(c.record.line_id, change.record.line_id);
+  EXPECT_EQ(c.record.buyer_id, change.record.buyer_id);
+  EXPECT_EQ(c.record.receivable_face_minor, change.record.receivable_face_minor);
+  EXPECT_EQ(c.record.held_minor, change.record.held_minor);
+  const LineChanged line = SampleLineChange();
+  auto decoded = DecodeCreditEvent(static_cast<uint16_t>(CreditEventType::kLineChanged), EncodeCreditEvent(line));
+  ASSERT_TRUE(decoded.ok()) << decoded.status().ToString();
+  const LineChanged& back = std::get<LineChanged>(decoded.value());
+  EXPECT_EQ(back.entries, line.entries);
+  EXPECT_EQ(back.record.id, line.record.id);
+  EXPECT_EQ(back.record.borrower_id, line.record.borrower_id);
+  EXPECT_EQ(back.record.ledger, line.record.ledger);
+  EXPECT_EQ(back.record.product, line.record.product);
+  EXPECT_EQ(back.record.statement_day, line.record.statement_day);
+  EXPECT_EQ(back.record.due_day, line.record.due_day);
+  EXPECT_EQ(back.record.penalty_daily_ppm, line.record.penalty_daily_ppm);
+  EXPECT_EQ(back.record.opened_date, line.record.opened_date);
+  EXPECT_EQ(back.record.cycle_start_date, line.record.cycle_start_date);
+  EXPECT_EQ(back.record.line.limit_minor, line.record.line.limit_minor);
+  EXPECT_EQ(back.record.line.unbilled_minor, line.record.line.unbilled_minor);
+  EXPECT_EQ(back.record.line.used_minor, line.record.line.used_minor);
+  EXPECT_EQ(back.record.line.state, line.record.line.state);
+}
+
+// Books and loans were stored before lender funding, held buyer payments,
+// lines and receivables existed: those payloads still decode, with zeros.
+TEST(CreditEvents, PayloadsFromBeforeLinesStillDecode) {
+  LoanChanged change;
+  change.record = SampleRecord();
+  change.record.line_id = change.record.buyer_id = Id128{};
+  change.record.receivable_face_minor = change.record.held_minor = 0;
+  std::string payload = EncodeCreditEvent(change);
+  for (const char* key : {"\"line_id\":\"0\",", "\"buyer_id\":\"0\",", "\"receivable_face\":0,", "\"held\":0,"}) {
+    const size_t at = payload.find(key);
+    ASSERT_NE(at, std::string::npos) << key;
+    payload.erase(at, std::string_view(key).size());
+  }
+  auto back = DecodeCreditEvent(static_cast<uint16_t>(CreditEventType::kLoanChanged), payload);
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  EXPECT_TRUE(std::get<LoanChanged>(back.value()).record.line_id.IsZero());
+  EXPECT_EQ(std::get<LoanChanged>(back.value()).record.loan, change.record.loan);
+  const std::string books =
+      R"({"ledger":156,"lending_funds":"1","receivable":"2","interest_income":"3","fee_income":"4",)"
+      R"("penalty_income":"5","loss_provision":"6","provision_expense":"7","written_off":"8","first_business_date":1})";
+  auto opened = DecodeCreditEvent(static_cast<uint16_t>(CreditEventType::kBooksOpened), books);
+  ASSERT_TRUE(opened.ok()) << opened.status().ToString();
+  EXPECT_TRUE(std::get<BooksOpened>(opened.value()).books.lender_funding.IsZero());
+  // A line entry of the wrong shape is refused.
+  std::string line = EncodeCreditEvent(SampleLineChange());
+  const size_t at = line.find("\"entries\":[[");
+  ASSERT_NE(at, std::string::npos);
+  line.insert(at + 12, "1,");
+  EXPECT_FALSE(DecodeCreditEvent(static_cast<uint16_t>(CreditEventType::kLineChanged), line).ok());
 }
 
 // Loans were once stored with their bucket beside days_past_due; the bucket

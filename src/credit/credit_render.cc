@@ -86,6 +86,12 @@ std::string LoanJson(const LoanRecord& r, CivilDate open_date) {
   U(w, "penalty_unpaid", PenaltyUnpaidMinor(l));
   U(w, "receivable", r.receivable_minor);
   U(w, "provision", r.provision_minor);
+  if (!r.line_id.IsZero()) Str(w, "line_id", r.line_id.ToDecimal());
+  if (!r.buyer_id.IsZero()) {
+    Str(w, "buyer_id", r.buyer_id.ToDecimal());
+    U(w, "receivable_face", r.receivable_face_minor);
+    U(w, "buyer_payment_held", r.held_minor);
+  }
   if (l.status == LoanStatus::kActive) {
     Key(w, "amount_due");
     w.StartObject();
@@ -98,6 +104,41 @@ std::string LoanJson(const LoanRecord& r, CivilDate open_date) {
     Date(w, "as_of", open_date);
   }
   ScheduleJson(w, l.instalments);
+  w.EndObject();
+  return Done(b);
+}
+
+std::string LineJson(const LineRecord& r) {
+  rapidjson::StringBuffer b;
+  Writer w(b);
+  w.StartObject();
+  Str(w, "id", r.id.ToDecimal());
+  Str(w, "borrower_id", r.borrower_id.ToDecimal());
+  Str(w, "product", r.product);
+  U(w, "ledger", r.ledger);
+  Date(w, "opened_date", r.opened_date);
+  Str(w, "state", r.line.state == LineState::kActive ? "active" : "frozen");
+  U(w, "limit", r.line.limit_minor);
+  U(w, "used", r.line.used_minor);
+  U(w, "available", r.line.available_minor());
+  U(w, "unbilled", r.line.unbilled_minor);
+  if (r.line.unbilled_minor > 0) {
+    Date(w, "cycle_start_date", r.cycle_start_date);
+    Date(w, "next_statement_date", StatementDateOnOrAfter(r.statement_day, r.cycle_start_date));
+  }
+  U(w, "statement_day", r.statement_day);
+  U(w, "due_day", r.due_day);
+  Key(w, "history");
+  w.StartArray();
+  for (const LineEntry& e : r.entries) {
+    w.StartObject();
+    Date(w, "date", e.date);
+    Str(w, "kind", LineEntryKindName(e.kind));
+    U(w, "amount", e.amount_minor);
+    if (!e.ref_id.IsZero()) Str(w, "ref_id", e.ref_id.ToDecimal());
+    w.EndObject();
+  }
+  w.EndArray();
   w.EndObject();
   return Done(b);
 }
@@ -148,6 +189,88 @@ std::string LoanListJson(const std::vector<std::string>& items, std::optional<Id
   return out;
 }
 
+namespace {
+
+void Reasons(Writer& w, const std::vector<ReasonCode>& reasons) {
+  Key(w, "reasons");
+  w.StartArray();
+  for (const ReasonCode& c : reasons) {
+    w.StartObject();
+    Str(w, "code", c.code);
+    Key(w, "contribution");
+    w.Double(c.contribution);  // finite: the service refuses a score with other
+    w.EndObject();
+  }
+  w.EndArray();
+}
+
+void Decision(Writer& w, const LimitDecisionEntry& e) {
+  w.StartObject();
+  Date(w, "date", e.date);
+  Str(w, "kind", LimitDecisionKindName(e.kind));
+  Str(w, "action", LimitActionName(e.action));
+  Str(w, "reason", LimitDecisionReasonName(e));
+  U(w, "limit_before", e.limit_before_minor);
+  U(w, "limit_after", e.limit_after_minor);
+  if (e.kind == LimitDecisionKind::kAssessed) {
+    Str(w, "grade", GradeName(e.grade));
+    U(w, "score", e.score);
+  }
+  w.EndObject();
+}
+
+}  // namespace
+
+std::string AssessmentJson(const Id128& borrower_id, const ScoreResult& score,
+                           AmountMinor limit_minor) {
+  rapidjson::StringBuffer b;
+  Writer w(b);
+  w.StartObject();
+  Str(w, "borrower_id", borrower_id.ToDecimal());
+  U(w, "score", score.score);
+  Str(w, "grade", GradeName(score.grade));
+  U(w, "limit", limit_minor);
+  Reasons(w, score.reasons);
+  w.EndObject();
+  return Done(b);
+}
+
+std::string BorrowerJson(const BorrowerRecord& r, AmountMinor used_minor) {
+  rapidjson::StringBuffer b;
+  Writer w(b);
+  w.StartObject();
+  Str(w, "borrower_id", r.borrower_id.ToDecimal());
+  const bool limited = r.basis != LimitBasis::kNone;
+  Key(w, "limit");
+  limited ? w.Uint64(r.limit_minor) : w.Null();
+  Str(w, "basis", LimitBasisName(r.basis));
+  Str(w, "state", LimitStateName(r.state));
+  Key(w, "grade");
+  const std::string_view grade = GradeName(r.grade);
+  r.graded ? w.String(grade.data(), static_cast<rapidjson::SizeType>(grade.size())) : w.Null();
+  Key(w, "score");
+  r.graded ? w.Uint64(r.score) : w.Null();
+  Reasons(w, r.reasons);
+  U(w, "used", used_minor);
+  // Without a limit only the person cap applies: nothing to show as available.
+  Key(w, "available");
+  if (!limited) {
+    w.Null();
+  } else {
+    const bool open = r.state == LimitState::kActive && used_minor < r.limit_minor;
+    w.Uint64(open ? r.limit_minor - used_minor : 0);
+  }
+  Key(w, "last_review_date");
+  const std::string reviewed = r.last_review_date.ToString();
+  r.last_review_date == CivilDate{} ? w.Null() : w.String(reviewed.c_str());
+  Key(w, "decisions");
+  w.StartArray();
+  for (const LimitDecisionEntry& e : r.entries) Decision(w, e);
+  w.EndArray();
+  w.EndObject();
+  return Done(b);
+}
+
 std::string DaySummaryJson(CivilDate date, const DayTally& t, const CreditState& state) {
   constexpr Bucket kBuckets[] = {Bucket::kM0, Bucket::kM1, Bucket::kM2, Bucket::kM3, Bucket::kM3Plus};
   constexpr LoanClass kClasses[] = {LoanClass::kNormal, LoanClass::kSpecialMention,
@@ -186,6 +309,11 @@ std::string DaySummaryJson(CivilDate date, const DayTally& t, const CreditState&
   w.EndObject();
   U(w, "written_off", t.written_off_minor);
   U(w, "written_off_loans", t.written_off_loans);
+  Key(w, "limit_reviews");
+  w.StartObject();
+  constexpr std::string_view kReviewed[] = {"raised", "kept", "lowered", "frozen"};
+  for (size_t k = 0; k < 4; ++k) U(w, kReviewed[k], t.limit_reviews[k]);
+  w.EndObject();
   U(w, "receivable", receivable);
   Key(w, "buckets");
   w.StartObject();

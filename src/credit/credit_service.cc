@@ -8,6 +8,7 @@
 #include "core/assert.h"
 #include "credit/credit_limits.h"
 #include "credit/credit_render.h"
+#include "credit/credit_service_op.h"
 #include "ledger/results.h"
 
 namespace netfin::credit {
@@ -15,58 +16,11 @@ namespace netfin::credit {
 using store::Account;
 using store::Transfer;
 
-namespace {
-
-
-CreditReply Error(CreditError error, std::string message) {
-  CreditReply r;
-  r.error = error;
-  r.message = std::move(message);
-  return r;
-}
-
-CreditReply Refused(CreditResult refusal, std::string message = "") {
-  CreditReply r;
-  r.error = CreditError::kRefused;
-  r.refusal = refusal;
-  r.message = message.empty() ? std::string(CreditResultName(refusal)) : std::move(message);
-  return r;
-}
-
-CreditReply Ok(std::string body, uint16_t status = 200) {
-  CreditReply r;
-  r.http_status = status;
-  r.body = std::move(body);
-  return r;
-}
-
-// The role's ledger accounts: derived from the ledger, so they are stable
-// and need no lookup table.
-Id128 DerivedId(const core::SecretKey& key, std::string_view kind, uint32_t ledger) {
-  return core::KeyedId(key, kind, "credit/" + std::to_string(ledger));
-}
-
-// What a credit-normal account (a wallet, a merchant account) can give.
-AmountMinor Available(const Account& a) {
-  const AmountMinor out = a.debits_posted + a.debits_pending;
-  return a.credits_posted > out ? a.credits_posted - out : 0;
-}
-
-struct Paid {
-  AmountMinor interest = 0, fee = 0, fee_billed = 0;
-};
-Paid PaidOf(const Loan& loan) {
-  Paid p;
-  for (size_t k = 0; k < loan.instalments.size(); ++k) {
-    const LoanInstalment& i = loan.instalments[k];
-    p.interest += i.interest_paid_minor;
-    p.fee += i.fee_paid_minor;
-    if (k < loan.statements_issued) p.fee_billed += i.scheduled.fee_minor;
-  }
-  return p;
-}
-
-}  // namespace
+using service_detail::Available;
+using service_detail::DerivedId;
+using service_detail::Error;
+using service_detail::Ok;
+using service_detail::Refused;
 
 std::string_view CreditErrorName(CreditError error) {
   switch (error) {
@@ -75,6 +29,7 @@ std::string_view CreditErrorName(CreditError error) {
     case CreditError::kInvalidField: return "invalid_field";
     case CreditError::kUnknownProduct: return "unknown_product";
     case CreditError::kUnknownLoan: return "unknown_loan";
+    case CreditError::kUnknownStatement: return "unknown_statement";
     case CreditError::kUnknownAccount: return "unknown_account";
     case CreditError::kNoCreditBooks: return "no_credit_books";
     case CreditError::kInsufficientBalance: return "insufficient_balance";
@@ -84,6 +39,14 @@ std::string_view CreditErrorName(CreditError error) {
     case CreditError::kIdempotencyKeyInvalid: return "idempotency_key_invalid";
     case CreditError::kLedgerRefused: return "ledger_refused";
     case CreditError::kUnavailable: return "unavailable";
+    case CreditError::kUnknownLine: return "unknown_line";
+    case CreditError::kLineExists: return "line_exists";
+    case CreditError::kReceivableNotConfirmed: return "receivable_not_confirmed";
+    case CreditError::kNoScorer: return "no_scorer";
+    case CreditError::kInvalidFeature: return "invalid_feature";
+    case CreditError::kScoringFailed: return "scoring_failed";
+    case CreditError::kLimitFrozen: return "limit_frozen";
+    case CreditError::kUnknownBorrower: return "unknown_borrower";
   }
   return "?";
 }
@@ -92,135 +55,13 @@ std::string_view CreditReply::code() const {
   return error == CreditError::kRefused ? CreditResultName(refusal) : CreditErrorName(error);
 }
 
-// One command's view: the context, the state and helpers to book a loan's change.
-class CreditService::Op {
- public:
-  Op(CreditService& service, ledger::CommandContext& ctx, const CreditCall& call)
-      : s_(service), ctx_(ctx), call_(call) {}
-
-  CreditState& state() { return s_.state_; }
-  const CreditCall& call() const { return call_; }
-  bool IsOperator() const { return call_.role == CallerRole::kOperator; }
-  // Whether the caller may act on a borrower's loans.
-  bool MaySee(const Id128& borrower_id) const {
-    return IsOperator() || (call_.role == CallerRole::kCustomer && call_.party_id == borrower_id);
-  }
-  uint64_t now() const { return ctx_.now_ns(); }
-  Id128 NewId() { return s_.state_.NextId(ctx_.now_ns()); }
-  const Account* Ledger(const Id128& id) { return ctx_.LookupAccount(id); }
-
-  void Emit(const CreditEvent& event, const Id128& subject) {
-    const store::RoleEvent& stored = ctx_.AppendEvent(
-        ledger::Role::kCredit, static_cast<uint16_t>(TypeOf(event)), subject, Id128{},
-        EncodeCreditEvent(event));
-    s_.state_.Apply(event, stored.timestamp);
-  }
-
-  void Leg(const Id128& debit, const Id128& credit, AmountMinor amount, CreditTransferCode code) {
-    if (amount == 0) return;
-    Transfer t;
-    t.debit_account_id = debit;
-    t.credit_account_id = credit;
-    t.amount = amount;
-    t.code = static_cast<uint16_t>(code);
-    legs_.push_back(t);
-  }
-
-  // Moves the legs gathered as one linked chain. Empty on success; else the
-  // ledger's result of the first failing leg (nothing moved).
-  std::string Move(uint32_t ledger, const Id128& loan_id) {
-    if (legs_.empty()) return "";
-    for (size_t i = 0; i < legs_.size(); ++i) {
-      legs_[i].id = NewId();
-      legs_[i].ledger = ledger;
-      legs_[i].user_data_128 = loan_id;
-      if (i + 1 < legs_.size()) legs_[i].flags |= static_cast<uint16_t>(store::TransferFlag::kLinked);
-    }
-    ctx_.CreateTransfers(legs_, &outcomes_);
-    legs_.clear();
-    for (const auto& o : outcomes_) {
-      if (o.result != ledger::CreateTransferResult::kOk &&
-          o.result != ledger::CreateTransferResult::kLinkedEventFailed) {
-        return std::string(ledger::ResultName(o.result));
-      }
-    }
-    return "";
-  }
-
-  bool CreateAccounts(const std::vector<Account>& accounts) {
-    std::vector<ledger::AccountOutcome> outcomes;
-    ctx_.CreateAccounts(accounts, &outcomes);
-    return std::all_of(outcomes.begin(), outcomes.end(), [](const auto& o) {
-      return o.result == ledger::CreateAccountResult::kOk;
-    });
-  }
-
-  // Brings what is recognised for the loan (interest, fees, penalty) to
-  // what its new state calls for, gathering the legs and history lines:
-  // recognised interest is the day-end's accrual, or what was paid when a
-  // bill was paid before accrual reached it; on closing, exactly what was
-  // paid (the rest is reversed). Penalty is recognised as it accrues.
-  // `positive` gathers recognitions, `reversals` the opposite legs, which a
-  // repayment books after its payment. penalty_before_minor: the penalty the
-  // loan had accrued before the change.
-  void Recognise(const CreditBooks& b, AmountMinor penalty_before_minor, LoanRecord* r,
-                 CivilDate date, std::vector<LoanEntry>* entries,
-                 std::vector<Transfer>* reversals) {
-    const Loan& l = r->loan;
-    const Paid paid = PaidOf(l);
-    const bool closed = l.status == LoanStatus::kPaidOff || l.status == LoanStatus::kConverted;
-    const AmountMinor interest_target = closed ? paid.interest : std::max(l.interest_accrued_minor, paid.interest);
-    const AmountMinor fee_target = closed ? paid.fee : std::max(paid.fee_billed, paid.fee);
-    NETFIN_ASSERT(l.penalty_accrued_minor >= penalty_before_minor);
-    const AmountMinor penalty = l.penalty_accrued_minor - penalty_before_minor;
-    auto book = [&](AmountMinor* recognised, AmountMinor target, const Id128& income,
-                    CreditTransferCode up, CreditTransferCode down, EntryKind kind) {
-      if (target > *recognised) {
-        const AmountMinor d = target - *recognised;
-        Leg(b.receivable, income, d, up);
-        r->receivable_minor += d;
-        entries->push_back({date, kind, d, {}, 0, {}});
-      } else if (target < *recognised) {
-        const AmountMinor d = *recognised - target;
-        Transfer t;
-        t.debit_account_id = income;
-        t.credit_account_id = b.receivable;
-        t.amount = d;
-        t.code = static_cast<uint16_t>(down);
-        reversals->push_back(t);
-        NETFIN_ASSERT(r->receivable_minor >= d);
-        r->receivable_minor -= d;
-        entries->push_back({date, EntryKind::kReversal, d, {}, 0, {}});
-      }
-      *recognised = target;
-    };
-    book(&r->interest_recognised_minor, interest_target, b.interest_income,
-         CreditTransferCode::kInterestAccrued, CreditTransferCode::kInterestReversed, EntryKind::kInterest);
-    book(&r->fee_recognised_minor, fee_target, b.fee_income, CreditTransferCode::kFeeBilled,
-         CreditTransferCode::kFeeReversed, EntryKind::kFee);
-    if (penalty > 0) {
-      Leg(b.receivable, b.penalty_income, penalty, CreditTransferCode::kPenaltyAccrued);
-      r->receivable_minor += penalty;
-      entries->push_back({date, EntryKind::kPenalty, penalty, {}, 0, {}});
-    }
-  }
-
-  void AppendLegs(const std::vector<Transfer>& legs) { legs_.insert(legs_.end(), legs.begin(), legs.end()); }
-
- private:
-  CreditService& s_;
-  ledger::CommandContext& ctx_;
-  const CreditCall& call_;
-  std::vector<Transfer> legs_;
-  std::vector<ledger::TransferOutcome> outcomes_;
-};
-
 CreditService::CreditService(CreditPolicy policy, const core::SecretKey& master_key,
                              CreditServiceOptions options)
     : policy_(std::move(policy)),
       master_key_(master_key),
       options_(std::move(options)),
-      clock_(options_.clock != nullptr ? options_.clock : &system_clock_) {}
+      clock_(options_.clock != nullptr ? options_.clock : &system_clock_),
+      state_(policy_.limit_review.review_day) {}
 
 CreditService::~CreditService() { Stop(); }
 
@@ -292,6 +133,43 @@ CreditReply CreditService::Await(const std::function<void(CreditReplyFn)>& start
   return ledger::AwaitReply<CreditReply>(start);
 }
 
+namespace {
+
+// The ledger account of one of the role's books, with the side it must keep.
+Account BookAccount(const Id128& id, uint32_t ledger, CreditAccountCode code) {
+  constexpr auto kDebitNormal = store::AccountFlag::kCreditsMustNotExceedDebits;
+  constexpr auto kCreditNormal = store::AccountFlag::kDebitsMustNotExceedCredits;
+  Account a;
+  a.id = id;
+  a.ledger = ledger;
+  a.code = static_cast<uint16_t>(code);
+  // Assets and expenses hold debit balances, income, the provision and
+  // money held for others credit balances: the ledger itself then refuses a
+  // booking that would turn one negative. Lending funds is a clearing
+  // account and balances to zero within each chain; lender funding is the
+  // lender's net cash at the custodian, either way.
+  switch (code) {
+    case CreditAccountCode::kLendingFunds:
+    case CreditAccountCode::kLenderFunding:
+      break;
+    case CreditAccountCode::kLoanReceivable:
+    case CreditAccountCode::kProvisionExpense:
+    case CreditAccountCode::kWrittenOff:
+      a.flags = static_cast<uint16_t>(kDebitNormal);
+      break;
+    case CreditAccountCode::kInterestIncome:
+    case CreditAccountCode::kFeeIncome:
+    case CreditAccountCode::kPenaltyIncome:
+    case CreditAccountCode::kLossProvision:
+    case CreditAccountCode::kHeldBuyerPayments:
+      a.flags = static_cast<uint16_t>(kCreditNormal);
+      break;
+  }
+  return a;
+}
+
+}  // namespace
+
 core::Status CreditService::EnsureBooks(ledger::LedgerService& ledger) {
   const CivilDate first = options_.first_business_date.value_or(core::ChinaDate(clock_->NowNs()));
   return ledger.RunCommand(
@@ -299,7 +177,18 @@ core::Status CreditService::EnsureBooks(ledger::LedgerService& ledger) {
         const CreditCall platform;
         Op op(*this, ctx, platform);
         for (uint32_t l : options_.ledgers) {
-          if (state_.Books(l) != nullptr) continue;
+          const Id128 lender_funding = DerivedId(master_key_, "lender_funding", l);
+          const Id128 held_payments = DerivedId(master_key_, "held_payments", l);
+          if (const CreditBooks* b = state_.Books(l)) {
+            // Books opened before lender funding and held buyer payments
+            // existed get them now, once.
+            if (!b->lender_funding.IsZero()) continue;
+            NETFIN_ASSERT(op.CreateAccounts(
+                {BookAccount(lender_funding, l, CreditAccountCode::kLenderFunding),
+                 BookAccount(held_payments, l, CreditAccountCode::kHeldBuyerPayments)}));
+            op.Emit(BooksExtended{l, lender_funding, held_payments}, Id128{});
+            continue;
+          }
           BooksOpened opened{{l,
                               DerivedId(master_key_, "lending_funds", l),
                               DerivedId(master_key_, "receivable", l),
@@ -308,11 +197,11 @@ core::Status CreditService::EnsureBooks(ledger::LedgerService& ledger) {
                               DerivedId(master_key_, "penalty_income", l),
                               DerivedId(master_key_, "loss_provision", l),
                               DerivedId(master_key_, "provision_expense", l),
-                              DerivedId(master_key_, "written_off", l)},
+                              DerivedId(master_key_, "written_off", l),
+                              lender_funding,
+                              held_payments},
                              first};
           const CreditBooks& b = opened.books;
-          constexpr auto kDebitNormal = store::AccountFlag::kCreditsMustNotExceedDebits;
-          constexpr auto kCreditNormal = store::AccountFlag::kDebitsMustNotExceedCredits;
           const std::pair<Id128, CreditAccountCode> accounts[] = {
               {b.lending_funds, CreditAccountCode::kLendingFunds},
               {b.receivable, CreditAccountCode::kLoanReceivable},
@@ -321,41 +210,18 @@ core::Status CreditService::EnsureBooks(ledger::LedgerService& ledger) {
               {b.penalty_income, CreditAccountCode::kPenaltyIncome},
               {b.loss_provision, CreditAccountCode::kLossProvision},
               {b.provision_expense, CreditAccountCode::kProvisionExpense},
-              {b.written_off, CreditAccountCode::kWrittenOff}};
+              {b.written_off, CreditAccountCode::kWrittenOff},
+              {b.lender_funding, CreditAccountCode::kLenderFunding},
+              {b.held_payments, CreditAccountCode::kHeldBuyerPayments}};
           std::vector<Account> made;
-          for (const auto& [id, code] : accounts) {
-            Account a;
-            a.id = id;
-            a.ledger = l;
-            a.code = static_cast<uint16_t>(code);
-            // Assets and expenses hold debit balances, income and the
-            // provision credit balances: the ledger itself then refuses a
-            // booking that would turn one negative. Lending funds is a
-            // clearing account and balances to zero within each chain.
-            switch (code) {
-              case CreditAccountCode::kLendingFunds:
-                break;
-              case CreditAccountCode::kLoanReceivable:
-              case CreditAccountCode::kProvisionExpense:
-              case CreditAccountCode::kWrittenOff:
-                a.flags = static_cast<uint16_t>(kDebitNormal);
-                break;
-              case CreditAccountCode::kInterestIncome:
-              case CreditAccountCode::kFeeIncome:
-              case CreditAccountCode::kPenaltyIncome:
-              case CreditAccountCode::kLossProvision:
-                a.flags = static_cast<uint16_t>(kCreditNormal);
-                break;
-            }
-            made.push_back(a);
-          }
+          for (const auto& [id, code] : accounts) made.push_back(BookAccount(id, l, code));
           // One batch holds the accounts and the event: either both are
           // durable or neither, so an existing account here is a clash.
           NETFIN_ASSERT(op.CreateAccounts(made));
           op.Emit(opened, Id128{});
         }
       },
-      static_cast<uint32_t>(8 * options_.ledgers.size()));
+      static_cast<uint32_t>(kBookAccounts * options_.ledgers.size()));
 }
 
 core::Status CreditService::Start(ledger::LedgerService& ledger) {
@@ -409,12 +275,7 @@ CreditReply CreditService::CheckLoanRequest(Op& op, const LoanRequest& in, Offer
     return Refused(capped, fmt::format("outstanding {} + {} would pass the person cap of {}", outstanding,
                                        in.amount_minor, PersonCapMinor(policy_.caps, in.annual_income_minor)));
   }
-  const AmountMinor limit = state_.LimitOf(in.borrower_id);
-  if (limit > 0 && (outstanding > limit || in.amount_minor > limit - outstanding)) {
-    return Refused(CreditResult::kOverCreditLimit,
-                   fmt::format("the borrower's limit is {}, {} of it in use", limit, outstanding));
-  }
-  return CreditReply{};
+  return CheckBorrowerLimit(in.borrower_id, in.amount_minor, true);
 }
 
 void CreditService::Quote(const CreditCall& call, LoanRequest in, CreditReplyFn reply) {
@@ -427,7 +288,7 @@ void CreditService::Quote(const CreditCall& call, LoanRequest in, CreditReplyFn 
 }
 
 void CreditService::OpenLoan(const CreditCall& call, LoanRequest in, CreditReplyFn reply) {
-  Submit(call, 2, true, [this, in = std::move(in)](Op& op) -> CreditReply {
+  Submit(call, kOpenLegsMax, true, [this, in = std::move(in)](Op& op) -> CreditReply {
     Offer offer;
     CreditReply refused = CheckLoanRequest(op, in, &offer);
     if (!refused.ok()) return refused;
@@ -450,6 +311,7 @@ void CreditService::OpenLoan(const CreditCall& call, LoanRequest in, CreditReply
     // Point of no return.
     op.Leg(b.lending_funds, in.destination_account_id, in.amount_minor, CreditTransferCode::kDisbursement);
     op.Leg(b.receivable, b.lending_funds, in.amount_minor, CreditTransferCode::kDisbursementClaim);
+    CustodianLeg(op, ledger, in.amount_minor, Cash::kIntoWallets);
     const std::string moved = op.Move(ledger, r.id);
     if (!moved.empty()) return Error(CreditError::kLedgerRefused, "the ledger refused the disbursement: " + moved);
     const Id128 id = r.id;
@@ -469,42 +331,16 @@ void CreditService::Repay(const CreditCall& call, RepaymentRequest in, CreditRep
     if (source == nullptr) return Error(CreditError::kUnknownAccount, "source_account_id: no such ledger account");
     if (source->ledger != found->ledger) return Error(CreditError::kInvalidField, "source_account_id: not in the loan's ledger");
     if (!state_.day_end_finished()) return Error(CreditError::kDayEndRunning, "a day-end is running; retry shortly");
-    LoanRecord r = *found;  // the state keeps no history in it: a cheap copy
-    const AmountMinor penalty_before_minor = r.loan.penalty_accrued_minor;
-    Allocation applied;
-    const CivilDate date = state_.OpenDate();
-    const CreditResult result = ApplyRepayment({date, in.amount_minor, in.kind}, &r.loan, &applied);
-    if (result != CreditResult::kOk) return Refused(result);
+    Staged staged;
+    CreditReply refused = StageRepayment(op, *found, {state_.OpenDate(), in.amount_minor, in.kind}, &staged);
+    if (!refused.ok()) return refused;
     if (Available(*source) < in.amount_minor) return Error(CreditError::kInsufficientBalance, "the source account holds less than the amount");
     // Point of no return.
-    const CreditBooks& b = *state_.Books(r.ledger);
-    LoanChanged change;
-    std::vector<Transfer> reversals;
-    op.Recognise(b, penalty_before_minor, &r, date, &change.entries, &reversals);
+    BookRepayment(op, staged);
+    const CreditBooks& b = *state_.Books(found->ledger);
     op.Leg(in.source_account_id, b.lending_funds, in.amount_minor, CreditTransferCode::kRepayment);
-    op.Leg(b.lending_funds, b.receivable, in.amount_minor, CreditTransferCode::kRepaymentClaim);
-    op.AppendLegs(reversals);
-    NETFIN_ASSERT(r.receivable_minor >= in.amount_minor);
-    r.receivable_minor -= in.amount_minor;
-    change.entries.push_back({date, EntryKind::kRepayment, in.amount_minor, applied, 0, {}});
-    // A loan repaid in full holds nothing, and needs no provision any more.
-    if (r.loan.status != LoanStatus::kActive) {
-      NETFIN_ASSERT(r.receivable_minor == 0);
-      op.Leg(b.loss_provision, b.provision_expense, r.provision_minor, CreditTransferCode::kProvisionReleased);
-      r.provision_minor = 0;
-      r.loan.provision_target_minor = 0;
-    } else {
-      NETFIN_ASSERT(r.receivable_minor == BookedBalanceMinor(r));
-    }
-    const std::string moved = op.Move(r.ledger, r.id);
-    if (!moved.empty()) return Error(CreditError::kLedgerRefused, "the ledger refused the repayment: " + moved);
-    const Id128 id = in.loan_id;
-    const Id128 borrower_id = r.borrower_id;
-    change.record = std::move(r);
-    op.Emit(CreditEvent(std::move(change)), borrower_id);
-    CreditReply ok = Ok(LoanJson(*state_.FindLoan(id), state_.OpenDate()), 201);
-    ok.loan_id = id;
-    return ok;
+    CustodianLeg(op, found->ledger, in.amount_minor, Cash::kOutOfWallets);
+    return CommitRepayment(op, staged);
   }, std::move(reply));
 }
 
@@ -516,6 +352,39 @@ void CreditService::GetLoan(const CreditCall& call, Id128 loan_id, CreditReplyFn
                              : Error(CreditError::kForbidden, "no such loan of yours");
     }
     CreditReply ok = Ok(LoanJson(*r, state_.OpenDate()));
+    ok.loan_id = loan_id;
+    return ok;
+  }, std::move(reply));
+}
+
+void CreditService::Statement(const CreditCall& call, Id128 loan_id, uint32_t instalment,
+                              StatementFormat format, CreditReplyFn reply) {
+  Read(call, [this, loan_id, instalment, format](Op& op) -> CreditReply {
+    const LoanRecord* r = state_.FindLoan(loan_id);
+    if (r == nullptr || !op.MaySee(r->borrower_id)) {
+      return op.IsOperator() ? Error(CreditError::kUnknownLoan, "no such loan")
+                             : Error(CreditError::kForbidden, "no such loan of yours");
+    }
+    const std::optional<LoanStatement> s = BuildStatement(state_.LoanWithHistory(loan_id), instalment);
+    if (!s) {
+      return Error(CreditError::kUnknownStatement,
+                   instalment == 0 ? std::string("no statement has been issued for this loan yet")
+                                   : fmt::format("no statement of instalment {} has been issued", instalment));
+    }
+    CreditReply ok = Ok(format == StatementFormat::kHtml ? StatementHtml(*s) : StatementJson(*s));
+    ok.loan_id = loan_id;
+    return ok;
+  }, std::move(reply));
+}
+
+void CreditService::ListStatements(const CreditCall& call, Id128 loan_id, CreditReplyFn reply) {
+  Read(call, [this, loan_id](Op& op) -> CreditReply {
+    const LoanRecord* r = state_.FindLoan(loan_id);
+    if (r == nullptr || !op.MaySee(r->borrower_id)) {
+      return op.IsOperator() ? Error(CreditError::kUnknownLoan, "no such loan")
+                             : Error(CreditError::kForbidden, "no such loan of yours");
+    }
+    CreditReply ok = Ok(StatementListJson(state_.LoanWithHistory(loan_id)));
     ok.loan_id = loan_id;
     return ok;
   }, std::move(reply));
@@ -534,17 +403,6 @@ void CreditService::ListLoans(const CreditCall& call, Id128 after, uint32_t limi
       if (it != ids->end() && !items.empty()) next = *(it - 1);
     }
     return Ok(LoanListJson(items, next));
-  }, std::move(reply));
-}
-
-void CreditService::SetBorrowerLimit(const CreditCall& call, Id128 borrower_id, AmountMinor limit,
-                                     CreditReplyFn reply) {
-  Submit(call, 0, true, [this, borrower_id, limit](Op& op) -> CreditReply {
-    if (!op.IsOperator()) return Error(CreditError::kForbidden, "only the operator sets limits");
-    if (borrower_id.IsZero()) return Error(CreditError::kInvalidField, "borrower_id: required");
-    op.Emit(BorrowerLimitSet{borrower_id, limit}, borrower_id);
-    return Ok(fmt::format(R"({{"borrower_id":"{}","limit":{},"outstanding":{}}})",
-                          borrower_id.ToDecimal(), limit, state_.OutstandingPrincipalOf(borrower_id)));
   }, std::move(reply));
 }
 
@@ -583,10 +441,7 @@ CreditReply CreditService::RunDayEndChunk(CivilDate date, bool* done) {
     Submit(platform, kDayEndLegsPerLoan * kDayEndLoansPerCommand, false, [this, date, done](Op& op) -> CreditReply {
       const std::vector<Id128> ids = state_.LoansBehind(date, kDayEndLoansPerCommand);
       *done = ids.empty();
-      if (*done) {
-        op.Emit(DayEndFinished{date}, Id128{});
-        return CreditReply{};
-      }
+      if (*done) return CreditReply{};  // the review's last chunk finishes the day
       DayEvents events;  // reused: RunDay overwrites it
       for (const Id128& id : ids) {
         LoanRecord r = *state_.FindLoan(id);  // the state keeps no history in it: a cheap copy
@@ -628,8 +483,14 @@ CreditReply CreditService::RunDayEndChunk(CivilDate date, bool* done) {
         // Every leg was sized from the role's own accounts; a refusal is a bug.
         NETFIN_ASSERT(moved.empty());
         const Id128 borrower_id = r.borrower_id;
+        const Id128 line_id = r.line_id;
+        // A line's limit comes back with principal written off (the line
+        // stays frozen: SyncLine).
+        const bool written_off = r.loan.status == LoanStatus::kWrittenOff && status_before == LoanStatus::kActive;
+        const AmountMinor written_off_principal_minor = written_off ? OutstandingPrincipalMinor(r.loan) : 0;
         change.record = std::move(r);
         op.Emit(CreditEvent(std::move(change)), borrower_id);
+        if (!line_id.IsZero()) SyncLine(op, line_id, id, written_off_principal_minor, date);
       }
       return CreditReply{};
     }, std::move(reply));
@@ -651,10 +512,25 @@ CreditReply CreditService::RunDay(const CreditCall& call, CivilDate date) {
   bool run = false;
   CreditReply started = StartDayEnd(call, date, &run);
   if (!started.ok()) return started;
+  // Credit lines' cycles close first, so that their new bills are run with
+  // the other loans. Purchases are refused during a day-end, and each chunk
+  // bills up to kDayEndLinesPerCommand lines: the loop ends.
+  for (bool done = !run; !done;) {
+    CreditReply chunk = BillLinesChunk(date, &done);
+    if (!chunk.ok()) return chunk;
+  }
   // Each chunk runs up to kDayEndLoansPerCommand loans, and loans opened
   // meanwhile are dated after `date`: the loop ends within loans/chunk + 1 rounds.
   for (bool done = !run; !done;) {
     CreditReply chunk = RunDayEndChunk(date, &done);
+    if (!chunk.ok()) return chunk;
+  }
+  // The monthly review reads the loans as this day-end left them. Each
+  // chunk decides up to kDayEndReviewsPerCommand borrowers, each once a
+  // day-end, and limits are not decided meanwhile (day_end_running): the
+  // loop ends; its last chunk finishes the day.
+  for (bool done = !run; !done;) {
+    CreditReply chunk = ReviewLimitsChunk(date, &done);
     if (!chunk.ok()) return chunk;
   }
   return DaySummary(date);

@@ -8,6 +8,7 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
 #include <memory>
 #include <utility>
 
@@ -28,8 +29,13 @@ inline CivilDate Day(const char* text) { return CivilDate::Parse(text).value(); 
 
 class CreditOnScratchLedger {
  public:
-  explicit CreditOnScratchLedger(CreditPolicy policy = {}, CivilDate first = Day("2026-01-01"))
-      : policy_(std::move(policy)), first_(first) {
+  // reserves: CreditServiceOptions::custodian_reserve_accounts (Reserve()
+  // stands for payments' reserve account).
+  // scorer: CreditServiceOptions::scorer (outlives this).
+  explicit CreditOnScratchLedger(CreditPolicy policy = {}, CivilDate first = Day("2026-01-01"),
+                                 std::map<uint32_t, Id128> reserves = {},
+                                 const CreditScorer* scorer = nullptr)
+      : policy_(std::move(policy)), first_(first), reserves_(std::move(reserves)), scorer_(scorer) {
     Open();
   }
   ~CreditOnScratchLedger() { Close(); }
@@ -37,7 +43,11 @@ class CreditOnScratchLedger {
   void Open() {
     svc_ = std::make_unique<CreditService>(
         policy_, key_,
-        CreditServiceOptions{.clock = &clock_, .ledgers = {kLedger}, .first_business_date = first_});
+        CreditServiceOptions{.clock = &clock_,
+                             .ledgers = {kLedger},
+                             .first_business_date = first_,
+                             .custodian_reserve_accounts = reserves_,
+                             .scorer = scorer_});
     auto store = store::OpenSqliteStore(dir_.File("netfin.db"), {.durability = store::Durability::kAsync});
     ASSERT_TRUE(store.ok()) << store.status().ToString();
     CreditService* svc = svc_.get();
@@ -64,6 +74,9 @@ class CreditOnScratchLedger {
   // that stand for wallets and merchant accounts.
   static Id128 Funding() { return Id128{1, 1}; }
   static Id128 Account(uint64_t n) { return Id128{2, n}; }
+  // Payments' cash at the custodian (debit-normal): Fund puts cash there
+  // with the money it gives an account, so reserve = Σ accounts' balances.
+  static Id128 Reserve() { return Id128{4, 1}; }
   void OpenAccounts(uint64_t count) {
     std::vector<store::Account> accounts;
     store::Account funding;
@@ -71,6 +84,12 @@ class CreditOnScratchLedger {
     funding.ledger = kLedger;
     funding.code = 1;
     accounts.push_back(funding);
+    store::Account reserve;
+    reserve.id = Reserve();
+    reserve.ledger = kLedger;
+    reserve.code = 1001;
+    reserve.flags = static_cast<uint16_t>(store::AccountFlag::kCreditsMustNotExceedDebits);
+    accounts.push_back(reserve);
     for (uint64_t n = 1; n <= count; ++n) {
       store::Account a;
       a.id = Account(n);
@@ -90,9 +109,14 @@ class CreditOnScratchLedger {
     t.amount = amount;
     t.ledger = kLedger;
     t.code = 1;
-    auto out = ledger_->CreateTransfers({t});
+    store::Transfer cash = t;
+    cash.id = Id128{3, ++transfers_};
+    cash.debit_account_id = Reserve();
+    cash.credit_account_id = Funding();
+    auto out = ledger_->CreateTransfers({t, cash});
     ASSERT_TRUE(out.ok());
     ASSERT_EQ(out.value()[0].result, ledger::CreateTransferResult::kOk);
+    ASSERT_EQ(out.value()[1].result, ledger::CreateTransferResult::kOk);
   }
   // Posted balance of a credit-normal account (credits - debits), or the
   // debit-normal one (debits - credits); signed.
@@ -109,6 +133,8 @@ class CreditOnScratchLedger {
   core::ScratchDir dir_;
   CreditPolicy policy_;
   CivilDate first_;
+  std::map<uint32_t, Id128> reserves_;
+  const CreditScorer* scorer_ = nullptr;
   core::ManualClock clock_{kT0};
   core::SecretKey key_ = core::SecretKey::Random();
   std::unique_ptr<CreditService> svc_;

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "core/assert.h"
+#include "credit/credit_limits.h"
 
 namespace netfin::credit {
 
@@ -29,6 +30,26 @@ std::string_view DisbursementKindName(DisbursementKind kind) {
   return "?";
 }
 
+std::string_view LineEntryKindName(LineEntryKind kind) {
+  switch (kind) {
+    case LineEntryKind::kOpened:
+      return "opened";
+    case LineEntryKind::kPurchase:
+      return "purchase";
+    case LineEntryKind::kBilled:
+      return "billed";
+    case LineEntryKind::kRestored:
+      return "restored";
+    case LineEntryKind::kFrozen:
+      return "frozen";
+    case LineEntryKind::kUnfrozen:
+      return "unfrozen";
+    case LineEntryKind::kLimitReviewed:
+      return "limit_reviewed";
+  }
+  return "?";
+}
+
 std::string_view EntryKindName(EntryKind kind) {
   switch (kind) {
     case EntryKind::kDisbursed:
@@ -49,6 +70,70 @@ std::string_view EntryKindName(EntryKind kind) {
       return "statement";
   }
   return "?";
+}
+
+std::string_view LimitBasisName(LimitBasis basis) {
+  switch (basis) {
+    case LimitBasis::kNone:
+      return "none";
+    case LimitBasis::kGrade:
+      return "grade";
+    case LimitBasis::kManual:
+      return "manual";
+  }
+  return "?";
+}
+
+std::string_view LimitStateName(LimitState state) {
+  switch (state) {
+    case LimitState::kActive:
+      return "active";
+    case LimitState::kFrozen:
+      return "frozen";
+  }
+  return "?";
+}
+
+std::string_view LimitDecisionKindName(LimitDecisionKind kind) {
+  switch (kind) {
+    case LimitDecisionKind::kAssessed:
+      return "assessment";
+    case LimitDecisionKind::kManual:
+      return "manual";
+    case LimitDecisionKind::kReviewed:
+      return "review";
+  }
+  return "?";
+}
+
+std::string_view LimitDecisionReasonName(const LimitDecisionEntry& entry) {
+  switch (entry.kind) {
+    case LimitDecisionKind::kAssessed:
+      return "assessed";
+    case LimitDecisionKind::kManual:
+      return "manual";
+    case LimitDecisionKind::kReviewed:
+      return LimitReasonName(entry.reason);
+  }
+  return "?";
+}
+
+namespace {
+
+// Months since year 0: consecutive months are consecutive numbers.
+int32_t MonthIndex(CivilDate date) {
+  const YearMonthDay ymd = date.ToYmd();
+  return ymd.year * 12 + static_cast<int32_t>(ymd.month) - 1;
+}
+
+// The most review days one day-end can span (a catch-up of
+// kRunDayCatchUpDaysMax days): bounds ReviewDateIn's loop.
+constexpr uint32_t kCatchUpMonthsMax = kRunDayCatchUpDaysMax / 28 + 1;
+
+}  // namespace
+
+CreditState::CreditState(uint32_t review_day) : review_day_(review_day) {
+  NETFIN_ASSERT(review_day >= 1 && review_day <= 28);
 }
 
 void CreditState::Apply(const CreditEvent& event, uint64_t timestamp_ns) {
@@ -102,12 +187,113 @@ AmountMinor CreditState::OutstandingPrincipalOf(const Id128& borrower_id) const 
       if (r.loan.status == LoanStatus::kActive) sum += OutstandingPrincipalMinor(r.loan);
     }
   }
+  // Purchases on a line not yet billed are credit outstanding too.
+  if (const auto* ids = LinesOf(borrower_id)) {
+    for (const Id128& id : *ids) sum += lines_.at(id).line.unbilled_minor;
+  }
   return sum;
 }
 
-AmountMinor CreditState::LimitOf(const Id128& borrower_id) const {
-  auto it = limits_.find(borrower_id);
-  return it == limits_.end() ? 0 : it->second;
+const LineRecord* CreditState::FindLine(const Id128& id) const {
+  auto it = lines_.find(id);
+  return it == lines_.end() ? nullptr : &it->second;
+}
+
+LineRecord CreditState::LineWithHistory(const Id128& id) const {
+  LineRecord r = lines_.at(id);
+  auto it = line_histories_.find(id);
+  if (it != line_histories_.end()) r.entries = it->second;
+  return r;
+}
+
+const std::vector<Id128>* CreditState::LinesOf(const Id128& borrower_id) const {
+  auto it = lines_by_borrower_.find(borrower_id);
+  return it == lines_by_borrower_.end() ? nullptr : &it->second;
+}
+
+const LineRecord* CreditState::LineOf(const Id128& borrower_id, std::string_view product) const {
+  if (const auto* ids = LinesOf(borrower_id)) {
+    for (const Id128& id : *ids) {
+      const LineRecord& r = lines_.at(id);
+      if (r.product == product) return &r;
+    }
+  }
+  return nullptr;
+}
+
+const std::vector<Id128>* CreditState::LoansOfLine(const Id128& line_id) const {
+  auto it = loans_by_line_.find(line_id);
+  return it == loans_by_line_.end() ? nullptr : &it->second;
+}
+
+std::vector<Id128> CreditState::LinesToBill(CivilDate date, size_t max) const {
+  std::vector<Id128> due;
+  for (const Id128& id : unbilled_lines_) {
+    if (due.size() >= max) break;
+    const LineRecord& r = lines_.at(id);
+    if (StatementDateOnOrAfter(r.statement_day, r.cycle_start_date) <= date) due.push_back(id);
+  }
+  return due;
+}
+
+CivilDate StatementDateOnOrAfter(uint32_t statement_day, CivilDate from) {
+  NETFIN_ASSERT(statement_day >= 1 && statement_day <= 28);
+  const YearMonthDay ymd = from.ToYmd();
+  const CivilDate same_month = CivilDate::FromYmd(ymd.year, ymd.month, statement_day);
+  return same_month >= from ? same_month : same_month.AddMonths(1);
+}
+
+const BorrowerRecord* CreditState::FindBorrower(const Id128& borrower_id) const {
+  auto it = borrowers_.find(borrower_id);
+  return it == borrowers_.end() ? nullptr : &it->second;
+}
+
+BorrowerRecord CreditState::BorrowerWithHistory(const Id128& borrower_id) const {
+  BorrowerRecord r = borrowers_.at(borrower_id);
+  auto it = borrower_histories_.find(borrower_id);
+  if (it != borrower_histories_.end()) r.entries = it->second;
+  return r;
+}
+
+bool CreditState::HasCredit(const Id128& borrower_id) const {
+  return LoansOf(borrower_id) != nullptr || LinesOf(borrower_id) != nullptr;
+}
+
+std::optional<CivilDate> CreditState::ReviewDateIn(CivilDate date) const {
+  // The first review day on or after the run's first day; the latest one
+  // within the run is then this plus whole months.
+  CivilDate review = StatementDateOnOrAfter(review_day_, day_end_from_);
+  if (review > date) return std::nullopt;
+  for (uint32_t k = 0; k <= kCatchUpMonthsMax && review.AddMonths(1) <= date; ++k) {
+    review = review.AddMonths(1);
+  }
+  NETFIN_ASSERT(review <= date && review.AddMonths(1) > date);
+  return review;
+}
+
+std::vector<Id128> CreditState::BorrowersToReview(CivilDate date, size_t max) const {
+  std::vector<Id128> due;
+  for (const Id128& id : limited_) {
+    if (due.size() >= max) break;
+    if (borrowers_.at(id).last_review_date < date) due.push_back(id);
+  }
+  return due;
+}
+
+RepaymentRecord CreditState::RepaymentRecordOf(const Id128& borrower_id, CivilDate review_date,
+                                               uint32_t months_max) const {
+  RepaymentRecord out;
+  const int32_t period = MonthIndex(review_date);
+  auto it = lateness_.find(borrower_id);
+  const std::map<int32_t, uint32_t> none;
+  const std::map<int32_t, uint32_t>& late = it == lateness_.end() ? none : it->second;
+  auto at = late.find(period);
+  out.days_past_due_max_window = at == late.end() ? 0 : at->second;
+  const uint32_t kept = std::min(months_max, kLatenessMonthsKept);
+  while (out.months_on_time < kept && late.count(period - static_cast<int32_t>(out.months_on_time)) == 0) {
+    ++out.months_on_time;
+  }
+  return out;
 }
 
 const CreditIdempotencyRecorded* CreditState::FindIdempotency(const std::string& key_id,
@@ -153,6 +339,7 @@ void CreditState::Store(const LoanChanged& c, bool opened) {
     it = loans_.emplace(id, c.record).first;
     loans_order_.push_back(id);
     loans_by_borrower_[c.record.borrower_id].push_back(id);
+    if (!c.record.line_id.IsZero()) loans_by_line_[c.record.line_id].push_back(id);
   } else {
     it->second = c.record;
   }
@@ -165,11 +352,36 @@ void CreditState::Store(const LoanChanged& c, bool opened) {
   }
 }
 
-void CreditState::ApplyOne(const LoanOpened& e, uint64_t) { Store(e.change, true); }
+void CreditState::ApplyOne(const LoanOpened& e, uint64_t) {
+  Store(e.change, true);
+  // A credit line's bill is cut by the day-end already billed: its
+  // statement counts with the day's.
+  if (!e.change.day_end) return;
+  DayTally& t = tallies_[e.change.day_end_date];
+  for (const LoanEntry& entry : e.change.entries) {
+    if (entry.kind == EntryKind::kStatement) t.statements += 1;
+  }
+}
+
+// Keeps the worst days past due of each review period, per borrower: what
+// the monthly review reads as lateness in its window and months on time.
+void CreditState::NoteLateness(const LoanChanged& e) {
+  const Loan& loan = e.record.loan;
+  if (loan.days_past_due == 0) return;
+  const int32_t period = MonthIndex(StatementDateOnOrAfter(review_day_, e.day_end_date));
+  std::map<int32_t, uint32_t>& late = lateness_[e.record.borrower_id];
+  uint32_t& worst = late[period];
+  worst = std::max(worst, loan.days_past_due);
+  // Bounded: periods older than any review reads are dropped.
+  while (!late.empty() && late.begin()->first < period - static_cast<int32_t>(kLatenessMonthsKept)) {
+    late.erase(late.begin());
+  }
+}
 
 void CreditState::ApplyOne(const LoanChanged& e, uint64_t) {
   Store(e, false);
   if (!e.day_end) return;
+  NoteLateness(e);
   DayTally& t = tallies_[e.day_end_date];
   const Loan& after = e.record.loan;
   t.loans_run += 1;
@@ -211,6 +423,7 @@ void CreditState::ApplyOne(const LoanChanged& e, uint64_t) {
 
 void CreditState::ApplyOne(const DayEndStarted& e, uint64_t) {
   NETFIN_ASSERT(e.date > last_run_date_ && day_end_finished_);
+  day_end_from_ = last_run_date_.AddDays(1);
   last_run_date_ = e.date;
   day_end_finished_ = false;
   tallies_[e.date];  // a day with no loans still has its (empty) tally
@@ -222,8 +435,82 @@ void CreditState::ApplyOne(const DayEndFinished& e, uint64_t) {
   tallies_[e.date].finished = true;
 }
 
-void CreditState::ApplyOne(const BorrowerLimitSet& e, uint64_t) {
-  limits_[e.borrower_id] = e.limit_minor;
+// An event from before grades and reviews: a manual decision dated the open
+// day it was replayed in (the event has no date).
+void CreditState::ApplyOne(const BorrowerLimitSet& e, uint64_t ts) {
+  const BorrowerRecord* found = FindBorrower(e.borrower_id);
+  LimitDecided d;
+  d.record = found != nullptr ? *found : BorrowerRecord{};
+  d.record.borrower_id = e.borrower_id;
+  d.entry.date = OpenDate();
+  d.entry.kind = LimitDecisionKind::kManual;
+  d.entry.limit_before_minor = d.record.limit_minor;
+  d.entry.limit_after_minor = e.limit_minor;
+  d.entry.action = e.limit_minor > d.record.limit_minor   ? LimitAction::kRaise
+                   : e.limit_minor < d.record.limit_minor ? LimitAction::kLower
+                                                          : LimitAction::kKeep;
+  if (d.record.basis == LimitBasis::kNone && e.limit_minor > 0) d.record.limited_since = OpenDate();
+  d.record.basis = e.limit_minor > 0 ? LimitBasis::kManual : LimitBasis::kNone;
+  d.record.limit_minor = e.limit_minor;
+  d.record.manual_ceiling_minor = e.limit_minor;
+  d.record.state = LimitState::kActive;
+  ApplyOne(d, ts);
+}
+
+void CreditState::ApplyOne(const LimitDecided& e, uint64_t) {
+  const Id128 id = e.record.borrower_id;
+  NETFIN_ASSERT(!id.IsZero() && e.record.entries.empty());
+  NETFIN_ASSERT(e.record.limit_minor == e.entry.limit_after_minor);
+  NETFIN_ASSERT(e.record.basis != LimitBasis::kNone || e.record.limit_minor == 0);
+  borrowers_[id] = e.record;
+  borrower_histories_[id].push_back(e.entry);
+  if (e.record.basis != LimitBasis::kNone) {
+    limited_.insert(id);
+  } else {
+    limited_.erase(id);
+  }
+  if (e.entry.kind == LimitDecisionKind::kReviewed) {
+    const auto action = static_cast<size_t>(e.entry.action) - 1;
+    NETFIN_ASSERT(action < 4);
+    tallies_[e.entry.date].limit_reviews[action] += 1;
+  }
+}
+
+void CreditState::StoreLine(const LineChanged& c, bool opened) {
+  const Id128 id = c.record.id;
+  NETFIN_ASSERT(c.record.entries.empty());
+  NETFIN_ASSERT(c.record.line.unbilled_minor <= c.record.line.used_minor);
+  See(id);
+  auto it = lines_.find(id);
+  NETFIN_ASSERT(opened == (it == lines_.end()));
+  if (opened) {
+    it = lines_.emplace(id, c.record).first;
+    lines_order_.push_back(id);
+    lines_by_borrower_[c.record.borrower_id].push_back(id);
+  } else {
+    it->second = c.record;
+  }
+  std::vector<LineEntry>& history = line_histories_[id];
+  history.insert(history.end(), c.entries.begin(), c.entries.end());
+  if (it->second.line.unbilled_minor > 0) {
+    unbilled_lines_.insert(id);
+  } else {
+    unbilled_lines_.erase(id);
+  }
+}
+
+void CreditState::ApplyOne(const LineOpened& e, uint64_t) { StoreLine(e.change, true); }
+void CreditState::ApplyOne(const LineChanged& e, uint64_t) { StoreLine(e, false); }
+
+void CreditState::ApplyOne(const BooksExtended& e, uint64_t) {
+  for (CreditBooks& b : books_) {
+    if (b.ledger != e.ledger) continue;
+    NETFIN_ASSERT(b.lender_funding.IsZero() && b.held_payments.IsZero());
+    b.lender_funding = e.lender_funding;
+    b.held_payments = e.held_payments;
+    return;
+  }
+  NETFIN_ASSERT(false && "books extended before they were opened");
 }
 
 void CreditState::ApplyOne(const CreditIdempotencyRecorded& e, uint64_t) {

@@ -130,6 +130,9 @@ core::Status LimitReviewPolicy::Validate() const {
   if (limit_granularity_minor == 0) {
     return core::InvalidArgument("credit.limit_review.limit_granularity_minor: >= 1");
   }
+  if (review_day < 1 || review_day > 28) {
+    return core::InvalidArgument("credit.limit_review.review_day: 1..28");
+  }
   return core::Status::Ok();
 }
 

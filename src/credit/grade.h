@@ -91,6 +91,9 @@ struct LimitReviewPolicy {
   uint32_t lower_dpd_min = 31;      // a day this late (M2) in the window lowers the limit
   uint32_t lower_step_bps = 5'000;  // to 50%
   core::AmountMinor limit_granularity_minor = 10'000;  // new limits in whole 100.00 CNY
+  // The day of the month (1..28, so every month has it) whose day-end
+  // reviews every borrower's limit; the review window is the month before.
+  uint32_t review_day = 1;
 
   core::Status Validate() const;
 };

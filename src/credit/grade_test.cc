@@ -172,6 +172,13 @@ TEST(GradeTest, ReviewPolicyValidationAndNames) {
   p = LimitReviewPolicy{};
   p.limit_granularity_minor = 0;
   EXPECT_FALSE(p.Validate().ok());
+  for (uint32_t day : {0u, 29u}) {
+    p = LimitReviewPolicy{};
+    p.review_day = day;
+    EXPECT_FALSE(p.Validate().ok()) << day;
+  }
+  p.review_day = 28;
+  EXPECT_TRUE(p.Validate().ok());
   EXPECT_EQ(GradeName(Grade::kA), "A");
   EXPECT_EQ(LimitActionName(LimitAction::kFreeze), "freeze");
   EXPECT_EQ(LimitReasonName(LimitReason::kRecentLateness), "recent_lateness");

@@ -17,6 +17,10 @@ using core::AmountMinor;
 using store::Account;
 using store::Transfer;
 
+Id128 ReserveAccountId(const core::SecretKey& master_key, uint32_t ledger) {
+  return core::KeyedId(master_key, "reserve", std::to_string(ledger));
+}
+
 namespace {
 
 constexpr size_t kDescriptionBytesMax = 256;
@@ -313,7 +317,7 @@ core::Status PaymentsService::EnsurePlatform(ledger::LedgerService& ledger) {
           if (state_.Platform(c.ledger) != nullptr) continue;
           PlatformOpened opened;
           opened.ledger = c.ledger;
-          opened.reserve_account_id = core::KeyedId(master_key_, "reserve", std::to_string(c.ledger));
+          opened.reserve_account_id = ReserveAccountId(master_key_, c.ledger);
           opened.fee_account_id = core::KeyedId(master_key_, "fee_income", std::to_string(c.ledger));
           Account reserve, fees;
           reserve.id = opened.reserve_account_id;
@@ -544,6 +548,30 @@ void PaymentsService::GetMerchant(const Call& call, Id128 id, ReplyFn reply) {
     return Ok(MerchantJson(*m, master_key_, op.CurrencyOf(m->ledger), op.Ledger(m->merchant_account_id),
                            std::nullopt));
   }, std::move(reply));
+}
+
+void PaymentsService::FindPartyAccount(const Call& call, PrincipalRole party_role, Id128 party_id,
+                                       PartyAccountFn reply) {
+  auto account_id = std::make_shared<Id128>();
+  Read(call, [this, party_role, party_id, account_id](Op& op) -> Reply {
+    if (party_role == PrincipalRole::kMerchant) {
+      const bool may = op.IsOperator() || op.Is(PrincipalRole::kMerchant, party_id) ||
+                       op.who().role == PrincipalRole::kCustomer;
+      if (!may) return Error(PaymentsError::kForbidden, "not your merchant record");
+      const Merchant* m = state_.FindMerchant(party_id);
+      if (m == nullptr) return Error(PaymentsError::kUnknownMerchant, "no such merchant");
+      *account_id = m->merchant_account_id;
+      return Ok("");
+    }
+    if (!op.IsOperator() && !op.Is(PrincipalRole::kCustomer, party_id)) return Error(PaymentsError::kForbidden, "not your wallet");
+    const Customer* c = state_.FindCustomer(party_id);
+    if (c == nullptr) return Error(PaymentsError::kUnknownCustomer, "no such customer");
+    *account_id = c->wallet_account_id;
+    return Ok("");
+  }, [account_id, reply = std::move(reply)](Reply r) {
+    const Id128 found = r.error == PaymentsError::kOk ? *account_id : Id128{};
+    reply(std::move(r), found);
+  });
 }
 
 namespace {

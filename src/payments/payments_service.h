@@ -142,6 +142,12 @@ struct PaymentsServiceOptions {
   bool sweeper = true;                    // run the background sweeper thread
 };
 
+// The platform's reserve account (its customers' money at the custodian
+// bank) in a currency ledger: derived from the master key, so other roles
+// that move money into wallets (credit) can book the custodian's cash leg
+// without reading this role's tables.
+Id128 ReserveAccountId(const core::SecretKey& master_key, uint32_t ledger);
+
 class PaymentsService {
  public:
   // REQUIRES: master_key outlives the service.
@@ -172,6 +178,16 @@ class PaymentsService {
   void GetWallet(const Call& call, Id128 customer_id, ReplyFn reply);
   void GetMerchant(const Call& call, Id128 merchant_id, ReplyFn reply);
   void ListMovements(const Call& call, Id128 customer_id, PageInput page, ReplyFn reply);
+  // The ledger account of a party, for another role's request that the API
+  // resolves (a role never reads another's tables): a customer's wallet
+  // (party_role kCustomer) or a merchant's account (kMerchant). A customer
+  // may ask for its own wallet and for any merchant's account (it may pay
+  // any merchant), a merchant for its own account, the operator for any;
+  // refused as GetCustomer and GetMerchant refuse. account_id is zero
+  // unless the reply is ok.
+  using PartyAccountFn = std::function<void(Reply reply, Id128 account_id)>;
+  void FindPartyAccount(const Call& call, PrincipalRole party_role, Id128 party_id,
+                        PartyAccountFn reply);
 
   // ---- money movements
   void TopUp(const Call& call, MoneyInput input, ReplyFn reply);
