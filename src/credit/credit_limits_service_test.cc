@@ -75,20 +75,6 @@ class Limits : public CreditOnScratchLedger {
     OpenAccounts(6);
   }
 
-  CreditCall Operator() {
-    CreditCall c;
-    c.key_id = "op";
-    c.idempotency_key = "k" + std::to_string(++keys_);
-    c.fingerprint = c.idempotency_key;
-    return c;
-  }
-  CreditCall Customer(uint64_t n) {
-    CreditCall c = Operator();
-    c.role = CallerRole::kCustomer;
-    c.party_id = Id128{0, n};
-    c.key_id = "customer" + std::to_string(n);
-    return c;
-  }
   CreditReply Assess(uint64_t borrower, std::vector<Feature> features,
                      std::optional<CreditCall> call = std::nullopt) {
     return svc().Await([&](CreditReplyFn done) {
@@ -150,7 +136,6 @@ class Limits : public CreditOnScratchLedger {
   }
 
  private:
-  uint64_t keys_ = 0;
 };
 
 rapidjson::Document Parse(const std::string& body) {

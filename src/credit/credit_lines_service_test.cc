@@ -30,20 +30,6 @@ class Lines : public CreditOnScratchLedger {
     OpenAccounts(6);
   }
 
-  CreditCall Operator() {
-    CreditCall c;
-    c.key_id = "op";
-    c.idempotency_key = "k" + std::to_string(++keys_);
-    c.fingerprint = c.idempotency_key;
-    return c;
-  }
-  CreditCall Customer(uint64_t n) {
-    CreditCall c = Operator();
-    c.role = CallerRole::kCustomer;
-    c.party_id = Id128{0, n};
-    c.key_id = "customer" + std::to_string(n);
-    return c;
-  }
   template <typename Request, typename Method>
   CreditReply Call(Method method, const CreditCall& call, Request request) {
     return svc().Await(
@@ -109,7 +95,6 @@ class Lines : public CreditOnScratchLedger {
   }
 
  private:
-  uint64_t keys_ = 0;
 };
 
 rapidjson::Document Parse(const std::string& body) {

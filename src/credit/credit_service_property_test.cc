@@ -54,13 +54,7 @@ class Auditor : public CreditOnScratchLedger {
     return p;
   }
 
-  CreditCall Call() {
-    CreditCall c;
-    c.key_id = "op";
-    c.idempotency_key = "k" + std::to_string(++keys_);
-    c.fingerprint = c.idempotency_key;
-    return c;
-  }
+  CreditCall Call() { return Operator(); }
 
   void Step(std::mt19937_64& rng) {
     const uint64_t borrower = 1 + rng() % kBorrowers;
@@ -221,7 +215,6 @@ class Auditor : public CreditOnScratchLedger {
   std::map<uint64_t, std::vector<Id128>> loans_;
   std::map<uint64_t, Id128> lines_;
   std::set<Id128> seen_;  // bills already in loans_
-  uint64_t keys_ = 0;
 };
 
 TEST(CreditServiceProperty, RandomLoansRepaymentsAndDayEndsKeepTheBooks) {

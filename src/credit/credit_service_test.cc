@@ -25,20 +25,6 @@ class Harness : public CreditOnScratchLedger {
  public:
   using CreditOnScratchLedger::CreditOnScratchLedger;
 
-  CreditCall Operator(std::string key = "") {
-    CreditCall c;
-    c.key_id = "op";
-    c.idempotency_key = key.empty() ? "k" + std::to_string(++keys_) : key;
-    c.fingerprint = c.idempotency_key;
-    return c;
-  }
-  CreditCall Customer(uint64_t n) {
-    CreditCall c = Operator();
-    c.role = CallerRole::kCustomer;
-    c.party_id = Id128{0, n};
-    c.key_id = "customer" + std::to_string(n);
-    return c;
-  }
   CreditReply Open(const CreditCall& call, uint64_t borrower, std::string product, AmountMinor amount,
                    uint32_t terms, Id128 destination, DisbursementKind kind = DisbursementKind::kWallet) {
     return svc().Await([&](CreditReplyFn done) {
@@ -69,7 +55,6 @@ class Harness : public CreditOnScratchLedger {
   }
 
  private:
-  uint64_t keys_ = 0;
 };
 
 TEST(CreditService, OpensBooksAndDisbursesToTheWalletOrTheMerchant) {

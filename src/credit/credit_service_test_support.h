@@ -40,6 +40,23 @@ class CreditOnScratchLedger {
   }
   ~CreditOnScratchLedger() { Close(); }
 
+  // The operator's call, with a fresh Idempotency-Key unless one is given.
+  CreditCall Operator(std::string key = "") {
+    CreditCall c;
+    c.key_id = "op";
+    c.idempotency_key = key.empty() ? "k" + std::to_string(++keys_) : key;
+    c.fingerprint = c.idempotency_key;
+    return c;
+  }
+  // Customer n's call (party id {0, n}).
+  CreditCall Customer(uint64_t n) {
+    CreditCall c = Operator();
+    c.role = CallerRole::kCustomer;
+    c.party_id = Id128{0, n};
+    c.key_id = "customer" + std::to_string(n);
+    return c;
+  }
+
   void Open() {
     svc_ = std::make_unique<CreditService>(
         policy_, key_,
@@ -130,6 +147,7 @@ class CreditOnScratchLedger {
   core::ManualClock& clock() { return clock_; }
 
  private:
+  uint64_t keys_ = 0;
   core::ScratchDir dir_;
   CreditPolicy policy_;
   CivilDate first_;
