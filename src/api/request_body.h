@@ -132,16 +132,23 @@ class Body {
   std::set<std::string_view> taken_;
 };
 
+// Takes the first "name=value" pair off *query ("a=1&b=2" leaves "b=2");
+// a pair without '=' has an empty value. REQUIRES: !query->empty().
+inline void TakeQueryPair(std::string_view* query, std::string_view* name, std::string_view* value) {
+  const size_t amp = query->find('&');
+  const std::string_view pair = query->substr(0, amp);
+  *query = amp == std::string_view::npos ? std::string_view() : query->substr(amp + 1);
+  const size_t eq = pair.find('=');
+  *name = pair.substr(0, eq);
+  *value = eq == std::string_view::npos ? std::string_view() : pair.substr(eq + 1);
+}
+
 // "limit=10&after=123": the page of a list. False with *error on anything else.
 inline bool ParsePage(std::string_view query, payments::PageInput* page, ApiError* error) {
   std::set<std::string_view> seen;
   while (!query.empty()) {
-    const size_t amp = query.find('&');
-    const std::string_view pair = query.substr(0, amp);
-    query = amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1);
-    const size_t eq = pair.find('=');
-    const std::string_view name = pair.substr(0, eq);
-    const std::string_view value = eq == std::string_view::npos ? "" : pair.substr(eq + 1);
+    std::string_view name, value;
+    TakeQueryPair(&query, &name, &value);
     if (!seen.insert(name).second) {
       *error = {ErrorCode::kInvalidQuery, fmt::format("{} given twice", name)};
       return false;

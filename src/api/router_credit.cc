@@ -204,12 +204,8 @@ bool ParseStatementQuery(std::string_view query, uint32_t* instalment,
                          credit::StatementFormat* format, ApiError* error) {
   bool seen_instalment = false, seen_format = false;
   while (!query.empty()) {
-    const size_t amp = query.find('&');
-    const std::string_view pair = query.substr(0, amp);
-    query = amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1);
-    const size_t eq = pair.find('=');
-    const std::string_view name = pair.substr(0, eq);
-    const std::string_view value = eq == std::string_view::npos ? "" : pair.substr(eq + 1);
+    std::string_view name, value;
+    TakeQueryPair(&query, &name, &value);
     if (name == "instalment" && !seen_instalment) {
       seen_instalment = true;
       auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), *instalment);

@@ -12,6 +12,7 @@
 
 #include "credit/credit_service.h"
 #include "credit/credit_service_test_support.h"
+#include "credit/credit_test_support.h"
 #include "credit/gbm_scorer.h"
 #include "credit/repayment.h"
 #include "ml/ml.h"
@@ -21,6 +22,7 @@ namespace {
 
 using test_support::CreditOnScratchLedger;
 using test_support::Day;
+using test_support::ParseJson;
 using test_support::kLedger;
 
 #define ASSERT_OK(r) ASSERT_TRUE((r).ok()) << (r).code() << ": " << (r).message
@@ -135,15 +137,7 @@ class Limits : public CreditOnScratchLedger {
     return out;
   }
 
- private:
 };
-
-rapidjson::Document Parse(const std::string& body) {
-  rapidjson::Document d;
-  d.Parse(body.c_str());
-  EXPECT_FALSE(d.HasParseError()) << body;
-  return d;
-}
 
 // ---------------------------------------------------------------------------
 // Assessment.
@@ -164,7 +158,7 @@ TEST(CreditLimits, AnAssessmentGivesTheGradesConfiguredLimit) {
     const CreditReply r = h.AssessScore(c.borrower, c.score);
     ASSERT_OK(r);
     EXPECT_EQ(r.http_status, 201);
-    auto d = Parse(r.body);
+    auto d = ParseJson(r.body);
     EXPECT_EQ(d["score"].GetUint(), static_cast<uint32_t>(c.score));
     EXPECT_STREQ(d["grade"].GetString(), c.grade) << c.score;
     EXPECT_EQ(d["limit"].GetUint64(), c.limit) << c.score;
@@ -188,7 +182,7 @@ TEST(CreditLimits, AnAssessmentGivesTheGradesConfiguredLimit) {
   EXPECT_CODE(h.CashLoan(5, 50'001), "over_credit_limit");
   ASSERT_OK(h.CashLoan(5, 50'000));
   // The read: limit, grade, used, available, the decisions.
-  auto d = Parse(h.Get(h.Customer(5), 5).body);
+  auto d = ParseJson(h.Get(h.Customer(5), 5).body);
   EXPECT_EQ(d["limit"].GetUint64(), 200'000u);
   EXPECT_STREQ(d["grade"].GetString(), "D");
   EXPECT_EQ(d["score"].GetUint(), 500u);
@@ -255,7 +249,7 @@ TEST(CreditLimits, WithoutAScorerAssessmentAnswersNoScorer) {
   EXPECT_EQ(b.limit_minor, 300'000u);
   ASSERT_EQ(b.entries.size(), 1u);
   EXPECT_EQ(LimitDecisionReasonName(b.entries[0]), "manual");
-  auto d = Parse(h.Get(h.Operator(), 1).body);
+  auto d = ParseJson(h.Get(h.Operator(), 1).body);
   EXPECT_TRUE(d["grade"].IsNull());
   EXPECT_STREQ(d["basis"].GetString(), "manual");
   EXPECT_STREQ(d["decisions"][0]["reason"].GetString(), "manual");
@@ -266,7 +260,7 @@ TEST(CreditLimits, WithoutAScorerAssessmentAnswersNoScorer) {
   EXPECT_EQ(b.basis, LimitBasis::kNone);
   EXPECT_EQ(b.entries.size(), 2u);
   EXPECT_EQ(b.entries[1].action, LimitAction::kLower);
-  EXPECT_TRUE(Parse(h.Get(h.Operator(), 1).body)["limit"].IsNull());
+  EXPECT_TRUE(ParseJson(h.Get(h.Operator(), 1).body)["limit"].IsNull());
   ASSERT_OK(h.CashLoan(1, 500'000));
 }
 
@@ -274,15 +268,7 @@ TEST(CreditLimits, WithoutAScorerAssessmentAnswersNoScorer) {
 // baskets default), as gbm_scorer_test trains: a real model in well under
 // a second, no data file needed.
 GbmScorer TrainSmallScorer() {
-  std::string csv = "id,channel,basket,defaulted\n";
-  const char* channels[] = {"web", "app", "shop"};
-  for (int i = 0; i < 600; ++i) {
-    const std::string channel = channels[i % 3];
-    const int basket = (i * 37) % 100;
-    const bool defaulted = (channel == "shop" && basket > 40) || i % 29 == 0;
-    csv += std::to_string(i) + "," + channel + "," + std::to_string(basket) + "," +
-           (defaulted ? "yes" : "no") + "\n";
-  }
+  const std::string csv = test_support::CategoricalCreditCsv();
   core::Result<ml::Dataset> data = ml::ParseCsv(csv, "defaulted", "yes", {.exclude = {"id"}});
   NETFIN_ASSERT(data.ok());
   std::vector<size_t> all(data.value().row_count);
@@ -301,7 +287,7 @@ TEST(CreditLimits, AnAssessmentByTheGradientBoostedScorer) {
   Limits h(&scorer);
   CreditReply r = h.Assess(1, {{"channel", std::string("shop")}, {"basket", 90.0}});
   ASSERT_OK(r);
-  auto d = Parse(r.body);
+  auto d = ParseJson(r.body);
   EXPECT_LT(d["score"].GetUint(), 300u);
   EXPECT_STREQ(d["grade"].GetString(), "E");
   EXPECT_EQ(d["limit"].GetUint64(), 0u);
@@ -309,7 +295,7 @@ TEST(CreditLimits, AnAssessmentByTheGradientBoostedScorer) {
   EXPECT_STREQ(d["reasons"][0]["code"].GetString(), "channel");
   r = h.Assess(2, {{"channel", std::string("app")}, {"basket", 90.0}});
   ASSERT_OK(r);
-  d = Parse(r.body);
+  d = ParseJson(r.body);
   EXPECT_GT(d["score"].GetUint(), 700u);
   EXPECT_EQ(d["limit"].GetUint64(), LimitForGrade(h.Borrower(2).grade, TestPolicy().grades));
   // A feature the model needs and did not get: named, nothing recorded.
@@ -379,7 +365,7 @@ TEST(CreditLimits, TheMonthlyReviewRaisesLowersAndFreezes) {
     EXPECT_EQ(b.limit_minor, 1'000'000u) << n;  // a freeze keeps the amount
   }
   EXPECT_EQ(LastDecision(h.Borrower(1)).reason, LimitReason::kNotYetEligible);
-  auto summary = Parse(h.RunTo("2026-02-01").body);  // the same date again: nothing new
+  auto summary = ParseJson(h.RunTo("2026-02-01").body);  // the same date again: nothing new
   EXPECT_EQ(summary["limit_reviews"]["frozen"].GetUint(), 2u);
   EXPECT_EQ(summary["limit_reviews"]["kept"].GetUint(), 1u);
   EXPECT_EQ(h.Borrower(1).entries.size(), 4u);
@@ -421,14 +407,14 @@ TEST(CreditLimits, TheMonthlyReviewRaisesLowersAndFreezes) {
   EXPECT_EQ(b.state, LimitState::kFrozen);
   EXPECT_CODE(h.Buy(h.line(3), 100), "limit_frozen");
   // The summary: one each, and the bill cut today counted as a statement.
-  summary = Parse(h.RunTo("2026-03-01").body);
+  summary = ParseJson(h.RunTo("2026-03-01").body);
   EXPECT_EQ(summary["limit_reviews"]["raised"].GetUint(), 1u);
   EXPECT_EQ(summary["limit_reviews"]["lowered"].GetUint(), 1u);
   EXPECT_EQ(summary["limit_reviews"]["frozen"].GetUint(), 1u);
   EXPECT_EQ(summary["limit_reviews"]["kept"].GetUint(), 0u);
   EXPECT_GE(summary["statements"].GetUint(), 1u);
   // Every decision, with its reason, as the borrower reads it.
-  auto d = Parse(h.Get(h.Customer(2), 2).body);
+  auto d = ParseJson(h.Get(h.Customer(2), 2).body);
   EXPECT_EQ(d["limit"].GetUint64(), 500'000u);
   EXPECT_STREQ(d["last_review_date"].GetString(), "2026-03-01");
   const auto& decisions = d["decisions"];
@@ -477,7 +463,7 @@ TEST(CreditLimits, AReviewACrashInterruptedIsFinishedAtStart) {
     ASSERT_EQ(b.entries.size(), 3u) << n;  // assessed, 01-01, 02-01
     EXPECT_EQ(b.last_review_date, Day("2026-02-01"));
   }
-  auto summary = Parse(h.RunTo("2026-02-01").body);
+  auto summary = ParseJson(h.RunTo("2026-02-01").body);
   EXPECT_TRUE(summary["finished"].GetBool());
   EXPECT_EQ(summary["limit_reviews"]["kept"].GetUint(), 2u);
   h.Restart();

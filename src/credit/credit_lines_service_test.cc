@@ -16,6 +16,7 @@ namespace {
 
 using test_support::CreditOnScratchLedger;
 using test_support::Day;
+using test_support::ParseJson;
 using test_support::kLedger;
 
 #define ASSERT_OK(r) ASSERT_TRUE((r).ok()) << (r).code() << ": " << (r).message
@@ -94,15 +95,7 @@ class Lines : public CreditOnScratchLedger {
     EXPECT_EQ(CreditBalance(b.lending_funds), 0);
   }
 
- private:
 };
-
-rapidjson::Document Parse(const std::string& body) {
-  rapidjson::Document d;
-  d.Parse(body.c_str());
-  EXPECT_FALSE(d.HasParseError()) << body;
-  return d;
-}
 
 TEST(CreditLines, OpeningALineIsTheOperatorsAndOneLinePerProduct) {
   Lines h;
@@ -123,7 +116,7 @@ TEST(CreditLines, OpeningALineIsTheOperatorsAndOneLinePerProduct) {
   const CreditReply opened = h.OpenLine(1);
   ASSERT_OK(opened);
   EXPECT_EQ(opened.http_status, 201);
-  auto d = Parse(opened.body);
+  auto d = ParseJson(opened.body);
   EXPECT_STREQ(d["state"].GetString(), "active");
   EXPECT_EQ(d["available"].GetUint64(), kLimit);
   EXPECT_CODE(h.OpenLine(1), "line_exists");
@@ -214,7 +207,7 @@ TEST(CreditLines, AnUnpaidBillBearsPenaltyAndFreezesTheLineUntilRepaid) {
   LineRecord l = h.Line(line);
   EXPECT_EQ(l.line.state, LineState::kFrozen);
   EXPECT_EQ(l.entries.back().kind, LineEntryKind::kFrozen);
-  EXPECT_STREQ(Parse(h.svc()
+  EXPECT_STREQ(ParseJson(h.svc()
                          .Await([&](CreditReplyFn done) {
                            h.svc().GetLine(h.Customer(1), line, std::move(done));
                          })

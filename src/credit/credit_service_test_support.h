@@ -7,9 +7,11 @@
 // recovers from the same files. Test-only.
 
 #include <gtest/gtest.h>
+#include <rapidjson/document.h>
 
 #include <map>
 #include <memory>
+#include <string>
 #include <utility>
 
 #include "core/clock.h"
@@ -26,6 +28,14 @@ inline constexpr uint64_t kT0 = 1'795'572'000'000'000'000ull;
 inline constexpr uint32_t kLedger = 156;
 
 inline CivilDate Day(const char* text) { return CivilDate::Parse(text).value(); }
+
+// A reply's JSON body, parsed; a body that is not JSON fails the test.
+inline rapidjson::Document ParseJson(const std::string& body) {
+  rapidjson::Document d;
+  d.Parse(body.c_str());
+  EXPECT_FALSE(d.HasParseError()) << body;
+  return d;
+}
 
 class CreditOnScratchLedger {
  public:

@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "credit/credit_test_support.h"
+
 #include "core/scratch_dir.h"
 #include "credit/credit_limits.h"
 #include "ml/ml.h"
@@ -54,15 +56,7 @@ TEST(GbmScorer, ScoreIsOneThousandTimesTheChanceOfRepaying) {
 
 // A small table with a categorical column: "shop" buyers with large baskets default.
 ml::Dataset CategoricalData() {
-  std::string csv = "id,channel,basket,defaulted\n";
-  const char* channels[] = {"web", "app", "shop"};
-  for (int i = 0; i < 600; ++i) {
-    const std::string channel = channels[i % 3];
-    const int basket = (i * 37) % 100;
-    const bool defaulted = (channel == "shop" && basket > 40) || i % 29 == 0;
-    csv += std::to_string(i) + "," + channel + "," + std::to_string(basket) + "," +
-           (defaulted ? "yes" : "no") + "\n";
-  }
+  const std::string csv = test_support::CategoricalCreditCsv();
   core::Result<ml::Dataset> data = ml::ParseCsv(csv, "defaulted", "yes", {.exclude = {"id"}});
   NETFIN_ASSERT(data.ok());
   return std::move(data).value();
