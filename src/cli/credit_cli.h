@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "cli/model_training.h"
+#include "core/money.h"
 #include "core/status.h"
 #include "credit/credit_config.h"
 
@@ -80,6 +81,9 @@ struct SimulateCreditOptions {
   uint64_t limit_minor = 2'000'000;  // 20,000.00 CNY each
   uint64_t seed = 7;
 };
+
+// "12,345.67": fen as yuan with thousands separators, exactly (credit_commands.cc).
+std::string Yuan(core::AmountMinor fen);
 
 int RunCreditOffer(const CreditOfferOptions& options);
 int RunCreditRunDay(const CreditRunDayOptions& options);

@@ -28,13 +28,6 @@ using credit::CreditResult;
 // Config files are a few kilobytes; anything this large is not one.
 constexpr size_t kConfigBytesMax = 16 * 1024 * 1024;
 
-// "12,345.67": fen as yuan with thousands separators.
-std::string Yuan(core::AmountMinor fen) {
-  std::string text = core::FormatMinorUnits(fen, 2);
-  for (int at = static_cast<int>(text.size()) - 6; at > 0; at -= 3) text.insert(at, ",");
-  return text;
-}
-
 // "13.03%" from a rate (0.1303).
 std::string Percent(double rate) { return fmt::format("{:.2f}%", rate * 100); }
 std::string Bps(uint32_t bps) { return fmt::format("{}.{:02}%", bps / 100, bps % 100); }
@@ -385,6 +378,12 @@ void AddCreditCommands(const CommandParents& parents) {
   AddTrainCommand(parents);
   AddEvalCommand(parents);
   AddSimulateCreditCommand(parents);
+}
+
+std::string Yuan(core::AmountMinor fen) {
+  std::string text = core::FormatMinorUnits(fen, 2);
+  for (int at = static_cast<int>(text.size()) - 6; at > 0; at -= 3) text.insert(at, ",");
+  return text;
 }
 
 }  // namespace netfin::cli

@@ -18,6 +18,7 @@
 
 #include <algorithm>
 #include <memory>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -64,22 +65,10 @@ std::string_view HabitName(Habit habit) {
   return "?";
 }
 
-// SplitMix64: the simulation's one source of chance, seeded, so a run is
-// reproducible.
-class Chance {
- public:
-  explicit Chance(uint64_t seed) : state_(seed) {}
-  uint64_t Next() {
-    uint64_t z = (state_ += 0x9e3779b97f4a7c15ull);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return z ^ (z >> 31);
-  }
-  uint64_t Below(uint64_t n) { return Next() % n; }
+// The simulation's one source of chance, seeded, so a run is reproducible.
+using Chance = std::mt19937_64;
 
- private:
-  uint64_t state_;
-};
+uint64_t Below(Chance& chance, uint64_t n) { return chance() % n; }
 
 struct Borrower {
   Party party;
@@ -99,12 +88,7 @@ struct QuarterTally {
   uint64_t interest_minor = 0, penalty_minor = 0, fees_minor = 0;
 };
 
-// "12,345.67 CNY" from fen.
-std::string Cny(uint64_t fen) {
-  std::string text = core::FormatMinorUnits(static_cast<core::AmountMinor>(fen), 2);
-  for (int at = static_cast<int>(text.size()) - 6; at > 0; at -= 3) text.insert(at, ",");
-  return text + " CNY";
-}
+std::string Cny(uint64_t fen) { return Yuan(static_cast<core::AmountMinor>(fen)) + " CNY"; }
 
 uint64_t U64At(const rapidjson::Value& object, const char* a, const char* b = nullptr) {
   if (!object.IsObject() || !object.HasMember(a)) return 0;
@@ -164,10 +148,10 @@ bool Repay(Borrower& b, const core::CivilDate& date, QuarterTally* tally) {
 // A purchase on the pay-next-month line: billed on the 1st, interest-free
 // when the bill is paid by the 10th.
 bool BuyOnLine(Borrower& b, const std::vector<Party>& merchants, Chance& chance, QuarterTally* tally) {
-  const uint64_t amount = 5'000 + chance.Below(200) * 250;  // 50.00 .. 547.50
+  const uint64_t amount = 5'000 + Below(chance, 200) * 250;  // 50.00 .. 547.50
   auto bought = b.client->Post("/v1/credit/lines/" + b.line_id + "/purchases",
                                fmt::format(R"({{"amount":{},"merchant_id":"{}"}})", amount,
-                                           merchants[chance.Below(merchants.size())].id));
+                                           merchants[Below(chance, merchants.size())].id));
   if (!bought.ok()) return Check(bought, 201, "line purchase");
   if (bought.value().status != 201) {
     ++tally->refused;  // the line is full or frozen: part of the story
@@ -182,14 +166,14 @@ bool BuyOnLine(Borrower& b, const std::vector<Party>& merchants, Chance& chance,
 bool Borrow(Borrower& b, const std::vector<Party>& merchants, Chance& chance, bool cash,
             QuarterTally* tally) {
   const uint64_t terms[] = {3, 6, 12};
-  const uint64_t amount = cash ? 100'000 + chance.Below(40) * 10'000    // 1,000.00 .. 4,900.00
-                               : 30'000 + chance.Below(270) * 1'000;   // 300.00 .. 2,990.00
+  const uint64_t amount = cash ? 100'000 + Below(chance, 40) * 10'000    // 1,000.00 .. 4,900.00
+                               : 30'000 + Below(chance, 270) * 1'000;   // 300.00 .. 2,990.00
   const std::string body =
       cash ? fmt::format(R"({{"customer_id":"{}","product":"cash_loan","amount":{},"terms":6}})",
                          b.party.id, amount)
            : fmt::format(R"({{"customer_id":"{}","product":"instalment","amount":{},"terms":{},"merchant_id":"{}"}})",
-                         b.party.id, amount, terms[chance.Below(3)],
-                         merchants[chance.Below(merchants.size())].id);
+                         b.party.id, amount, terms[Below(chance, 3)],
+                         merchants[Below(chance, merchants.size())].id);
   auto loan = b.client->Post("/v1/credit/loans", body);
   if (!loan.ok()) return Check(loan, 201, "loan");
   if (loan.value().status != 201) {
@@ -289,9 +273,9 @@ int RunSimulateCredit(const SimulateCreditOptions& options) {
     // Borrowing in the first two months, so the last is all repayment and arrears.
     if (d < 60) {
       for (Borrower& b : borrowers) {
-        if (chance.Below(12) == 0 && !Borrow(b, merchants, chance, false, &tally)) return 1;
-        if (chance.Below(40) == 0 && !Borrow(b, merchants, chance, true, &tally)) return 1;
-        if (chance.Below(6) == 0 && !BuyOnLine(b, merchants, chance, &tally)) return 1;
+        if (Below(chance, 12) == 0 && !Borrow(b, merchants, chance, false, &tally)) return 1;
+        if (Below(chance, 40) == 0 && !Borrow(b, merchants, chance, true, &tally)) return 1;
+        if (Below(chance, 6) == 0 && !BuyOnLine(b, merchants, chance, &tally)) return 1;
       }
     }
     for (Borrower& b : borrowers) {

@@ -8,6 +8,7 @@
 
 #include <memory>
 
+#include "api/ledger_json.h"
 #include "cli/commands.h"
 #include "cli/credit_cli.h"
 #include "cli/credit_day_end.h"
@@ -21,14 +22,9 @@ namespace netfin::cli {
 
 namespace {
 
+// The one error shape of the API, so that scripts read both alike.
 void PrintError(std::string_view code, const std::string& message) {
-  // The one error shape of the API, so that scripts read both alike.
-  std::string escaped;
-  for (char c : message) {
-    if (c == '"' || c == '\\') escaped += '\\';
-    if (static_cast<unsigned char>(c) >= 0x20) escaped += c;
-  }
-  fmt::print("{{\"error\":{{\"code\":\"{}\",\"message\":\"{}\"}}}}\n", code, escaped);
+  fmt::print("{}\n", api::ErrorJson(code, message));
 }
 
 }  // namespace
@@ -52,7 +48,8 @@ int RunCreditRunDay(const CreditRunDayOptions& options) {
     return 1;
   }
   const core::SecretKey master_key = std::move(key).value();
-  auto service = std::make_unique<credit::CreditService>(std::move(config).value().policy, master_key);
+  auto service = std::make_unique<credit::CreditService>(std::move(config).value().policy, master_key,
+                                                         NodeCreditOptions(master_key));
   auto store = OpenStore(options.store, options.db_path, store::Durability::kSync);
   if (!store.ok()) {
     PrintError("unavailable", store.status().message());

@@ -68,6 +68,17 @@ core::Status MakeNoticeChannels(const NodeOptions& options, Node* node) {
 }  // namespace
 
 std::string DefaultMasterKeyPath(const std::string& db_path) { return db_path + ".key"; }
+
+credit::CreditServiceOptions NodeCreditOptions(const core::SecretKey& master_key) {
+  credit::CreditServiceOptions options;
+  // Money credit lends into wallets and merchant accounts is cash the
+  // lender brings to the custodian: each such movement also moves the
+  // payments reserve, so its reconciliation keeps holding.
+  for (uint32_t ledger : options.ledgers) {
+    options.custodian_reserve_accounts[ledger] = payments::ReserveAccountId(master_key, ledger);
+  }
+  return options;
+}
 std::string NoticeDir(const std::string& db_path) { return db_path + ".notices"; }
 
 core::Result<std::unique_ptr<Node>> StartNode(const NodeOptions& options) {
@@ -94,13 +105,7 @@ core::Result<std::unique_ptr<Node>> StartNode(const NodeOptions& options) {
   NETFIN_RETURN_IF_ERROR(MakeNoticeChannels(options, node.get()));
   for (const auto& channel : node->notice_channels) node->payments->AddNoticeChannel(channel.get());
   NETFIN_RETURN_IF_ERROR(options.credit.policy.Validate());
-  credit::CreditServiceOptions credit_options;
-  // Money credit lends into wallets and merchant accounts is cash the
-  // lender brings to the custodian: each such movement also moves the
-  // payments reserve, so its reconciliation keeps holding.
-  for (uint32_t ledger : credit_options.ledgers) {
-    credit_options.custodian_reserve_accounts[ledger] = payments::ReserveAccountId(*node->master_key, ledger);
-  }
+  credit::CreditServiceOptions credit_options = NodeCreditOptions(*node->master_key);
   if (!options.credit.model_path.empty()) {
     auto scorer = credit::GbmScorer::Load(options.credit.model_path,
                                           credit::GbmScorerOptions{.grades = options.credit.policy.grades});

@@ -79,6 +79,10 @@ core::Result<std::unique_ptr<Node>> StartNode(const NodeOptions& options);
 
 // Where the master key of a database lives by default.
 std::string DefaultMasterKeyPath(const std::string& db_path);
+// The credit role's options in a node: the custodian's cash leg into the
+// payments reserve of each credit ledger. `netfin credit run-day` builds the
+// same, so the role books alike in either process (the scorer is the node's).
+credit::CreditServiceOptions NodeCreditOptions(const core::SecretKey& master_key);
 // Where the default notice channels write: <db>.notices/.
 std::string NoticeDir(const std::string& db_path);
 
