@@ -431,7 +431,8 @@ int RunBenchPayments(const BenchPaymentsOptions& options) {
   const double rate = static_cast<double>(result.done - result.failed) / result.seconds;
   const double p50 = PercentileMs(result.latencies_ns, 50);
   const double p99 = PercentileMs(result.latencies_ns, 99);
-  // With --risk: what the screen decided, top-ups included.
+  // With --risk: what the screen decided (payments and wallet transfers;
+  // top-ups are not screened).
   const risk::RiskStats screened = (*node)->risk ? (*node)->risk->Stats() : risk::RiskStats{};
   const std::string risk_text =
       (*node)->risk ? fmt::format("risk on ({} allowed, {} challenged, {} denied)", screened.allow,

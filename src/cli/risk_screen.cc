@@ -65,11 +65,11 @@ uint32_t RiskScreen::ScorePpm(double score) {
 payments::ScreenDecision RiskScreen::Screen(const payments::ScreenAttempt& attempt) {
   const risk::Assessment assessment = service_.Assess(EventOf(attempt));
   payments::ScreenDecision decision;
-  decision.action = ActionOf(assessment.action);
+  decision.action = ActionOf(assessment.action());
   decision.score_ppm = ScorePpm(assessment.score);
   // A plain allow carries no reasons (payments/screen.h): an allow rule
   // that fired on every small payment would only grow every record.
-  if (assessment.action != risk::Action::kAllow) decision.reasons = assessment.ReasonsText();
+  if (assessment.action() != risk::Action::kAllow) decision.reasons = assessment.ReasonsText();
   return decision;
 }
 

@@ -17,6 +17,7 @@
 #include <limits>
 #include <map>
 #include <string>
+#include <string_view>
 #include <thread>
 
 #include "api/auth.h"
@@ -90,8 +91,14 @@ TEST(RiskScreenTest, ActionsAndScores) {
   EXPECT_EQ(RiskScreen::ScorePpm(1.5), 1'000'000u);
 }
 
+risk::RuleSet ParseRules(std::string_view toml) {
+  core::Result<risk::RuleSet> rules = risk::RuleSet::Parse(toml, "test.toml");
+  NETFIN_ASSERT(rules.ok());
+  return std::move(rules).value();
+}
+
 TEST(RiskScreenTest, ScreensWithTheRulesAndLearnsFromObserve) {
-  core::Result<risk::RuleSet> rules = risk::RuleSet::Parse(R"(version = 1
+  risk::RiskService service(ParseRules(R"(version = 1
 [[rule]]
 name = "big"
 condition = "amount >= 10_000"
@@ -107,10 +114,7 @@ name = "busy"
 condition = "customer_count_1m >= 3"
 action = "deny"
 reason = "busy"
-)",
-                                                           "test.toml");
-  ASSERT_TRUE(rules.ok()) << rules.status().ToString();
-  risk::RiskService service(std::move(rules).value());
+)"));
   RiskScreen screen(service);
   const payments::ScreenDecision small = screen.Screen(Attempt(100));
   EXPECT_EQ(small.action, payments::ScreenAction::kAllow);
@@ -131,7 +135,7 @@ reason = "busy"
 
 TEST(RiskScreenTest, MetricsOfTheServiceCountEveryDecision) {
   EXPECT_FALSE(RiskMetricsOf(nullptr).enabled);
-  core::Result<risk::RuleSet> rules = risk::RuleSet::Parse(R"(version = 1
+  risk::RiskService service(ParseRules(R"(version = 1
 [[rule]]
 name = "big"
 condition = "amount >= 10_000"
@@ -142,10 +146,7 @@ name = "huge"
 condition = "amount >= 1_000_000"
 action = "deny"
 reason = "huge"
-)",
-                                                           "test.toml");
-  ASSERT_TRUE(rules.ok()) << rules.status().ToString();
-  risk::RiskService service(std::move(rules).value());
+)"));
   RiskScreen screen(service);
   api::RiskMetrics before = RiskMetricsOf(&service);
   EXPECT_TRUE(before.enabled);
@@ -160,15 +161,21 @@ reason = "huge"
   EXPECT_EQ(after.deny, 1u);
   EXPECT_EQ(after.latency_count, 5u);
   EXPECT_GT(after.latency_sum_ns, 0u);
-  // Cumulative buckets, bounds in ns, ascending, none above the count.
+  // Cumulative buckets, bounds in ns, ascending, none above the count: each
+  // the service's per-interval counts up to its bound.
+  const risk::RiskStats stats = service.Stats();
   ASSERT_EQ(after.latency_buckets.size(), risk::kDecisionLatencyBoundsUs.size());
+  uint64_t cumulative = 0;
   for (size_t i = 0; i < after.latency_buckets.size(); ++i) {
+    cumulative += stats.latency_buckets[i];
     EXPECT_EQ(after.latency_buckets[i].first, risk::kDecisionLatencyBoundsUs[i] * 1000);
+    EXPECT_EQ(after.latency_buckets[i].second, cumulative) << i;
     if (i > 0) {
       EXPECT_GE(after.latency_buckets[i].second, after.latency_buckets[i - 1].second);
     }
     EXPECT_LE(after.latency_buckets[i].second, after.latency_count);
   }
+  EXPECT_EQ(cumulative + stats.latency_buckets.back(), after.latency_count);
 }
 
 payments::Notice MakeNotice(uint64_t sequence) {

@@ -33,6 +33,7 @@ bool MultiplyRateRoundHalfEven(AmountMinor amount, uint64_t rate, uint64_t scale
 }
 
 std::string FormatMinorUnits(AmountMinor amount, uint32_t exponent) {
+  NETFIN_ASSERT(exponent <= 18);
   std::string digits = std::to_string(amount);
   if (exponent == 0) return digits;
   if (digits.size() <= exponent) digits.insert(0, exponent + 1 - digits.size(), '0');

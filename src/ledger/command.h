@@ -23,6 +23,7 @@
 #include <cstdint>
 #include <functional>
 #include <future>
+#include <memory>
 #include <span>
 #include <string>
 #include <string_view>
@@ -96,6 +97,32 @@ inline bool IsValidIdempotencyKey(std::string_view key) {
     if (c < 0x21 || c > 0x7e) return false;
   }
   return true;
+}
+
+// What a role answers a POST without a valid Idempotency-Key, and one whose
+// key was used before with a different request.
+inline constexpr std::string_view kIdempotencyKeyInvalidMessage =
+    "every POST needs an Idempotency-Key header of 1..255 printable ASCII characters";
+inline constexpr std::string_view kIdempotencyKeyReusedMessage =
+    "this Idempotency-Key was used with a different request";
+
+// A command that computes a role's Reply on the applier thread (`apply`) and
+// answers it through `reply` once the batch holding it is durable; when the
+// batch never will be, `reply` gets unavailable(status) instead. Every role's
+// commands answer this way.
+template <typename Reply>
+Command ReplyCommand(uint32_t ledger_events_max, std::function<Reply(CommandContext&)> apply,
+                     std::function<void(Reply)> reply,
+                     std::function<Reply(const core::Status&)> unavailable) {
+  auto result = std::make_shared<Reply>();
+  Command command;
+  command.ledger_events_max = ledger_events_max;
+  command.apply = [apply = std::move(apply), result](CommandContext& ctx) { *result = apply(ctx); };
+  command.done = [result, reply = std::move(reply),
+                  unavailable = std::move(unavailable)](core::Status status) {
+    reply(status.ok() ? std::move(*result) : unavailable(status));
+  };
+  return command;
 }
 
 // Starts an operation that answers through a callback, and waits for the

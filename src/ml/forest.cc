@@ -26,22 +26,17 @@ core::Status Malformed(const std::string& what) {
 // The JSON is parsed with numbers kept as text (kParseNumbersAsStringsFlag):
 // XGBoost writes each float32 in its shortest round-trip form, and reading
 // that text straight into a float gives back XGBoost's float exactly, where
-// going through a double could round twice.
-bool ParseFloat(const JsonValue& value, float* out) {
+// going through a double could round twice. The whole text must be the number.
+template <typename T>
+bool ParseNumber(const JsonValue& value, T* out) {
   if (!value.IsString()) return false;
   const char* begin = value.GetString();
   const char* end = begin + value.GetStringLength();
   const auto [ptr, ec] = std::from_chars(begin, end, *out);
   return ec == std::errc() && ptr == end;
 }
-
-bool ParseInt(const JsonValue& value, int64_t* out) {
-  if (!value.IsString()) return false;
-  const char* begin = value.GetString();
-  const char* end = begin + value.GetStringLength();
-  const auto [ptr, ec] = std::from_chars(begin, end, *out);
-  return ec == std::errc() && ptr == end;
-}
+constexpr auto ParseFloat = &ParseNumber<float>;
+constexpr auto ParseInt = &ParseNumber<int64_t>;
 
 // A member that must exist; nullptr (and the caller reports) otherwise.
 const JsonValue* Member(const JsonValue& object, const char* name) {
@@ -186,8 +181,10 @@ class Forest::Builder {
     forest_->roots_.push_back(root);
     forest_->nodes_.emplace_back();
     forest_->cover_.push_back(0);
-    forest_->mean_.push_back(0);
-    return Place(0, root, 0);
+    mean_.assign(1, 0);
+    NETFIN_RETURN_IF_ERROR(Place(0, root, 0));
+    forest_->tree_means_.push_back(mean_[0]);
+    return core::Status::Ok();
   }
 
  private:
@@ -201,7 +198,7 @@ class Forest::Builder {
     forest_->cover_[slot] = t.hessian[id];
     if (t.left[id] == -1) {
       forest_->nodes_[slot] = Node{.value = t.condition[id], .feature = kLeaf, .left = 0};
-      forest_->mean_[slot] = t.condition[id];
+      MeanOf(slot) = t.condition[id];
       return core::Status::Ok();
     }
     if (depth >= kForestDepthMax) return Malformed(where_ + "deeper than kForestDepthMax");
@@ -211,7 +208,7 @@ class Forest::Builder {
     const uint32_t left = static_cast<uint32_t>(forest_->nodes_.size());
     forest_->nodes_.resize(left + 2);
     forest_->cover_.resize(left + 2);
-    forest_->mean_.resize(left + 2);
+    mean_.resize(mean_.size() + 2);
     const uint32_t flags = t.default_left[id] ? kDefaultLeftBit : 0;
     forest_->nodes_[slot] = Node{.value = t.condition[id],
                                  .feature = static_cast<uint32_t>(t.feature[id]) | flags,
@@ -219,18 +216,24 @@ class Forest::Builder {
     NETFIN_RETURN_IF_ERROR(Place(t.left[id], left, depth + 1));
     NETFIN_RETURN_IF_ERROR(Place(t.right[id], left + 1, depth + 1));
     // XGBoost's FillNodeMeanValues, in its order and in float.
-    float mean = forest_->mean_[left] * forest_->cover_[left];
-    mean += forest_->mean_[left + 1] * forest_->cover_[left + 1];
+    float mean = MeanOf(left) * forest_->cover_[left];
+    mean += MeanOf(left + 1) * forest_->cover_[left + 1];
     mean /= forest_->cover_[slot];
-    forest_->mean_[slot] = mean;
+    MeanOf(slot) = mean;
     return core::Status::Ok();
   }
+
+  // The current tree's node at slot: its subtree's cover-weighted mean value.
+  float& MeanOf(uint32_t slot) { return mean_[slot - forest_->roots_.back()]; }
 
   Forest* forest_;
   size_t feature_count_;
   const TreeArrays* tree_ = nullptr;
   std::string where_;
   std::vector<uint8_t> seen_;
+  // Per node of the current tree, by slot less its root's: only the root's
+  // is kept (TreeSHAP's bias), the rest are steps to it.
+  std::vector<float> mean_;
 };
 
 core::Result<Forest> Forest::FromXgboostJson(std::string_view model_json, size_t feature_count) {
@@ -258,7 +261,7 @@ core::Result<Forest> Forest::FromXgboostJson(std::string_view model_json, size_t
     NETFIN_RETURN_IF_ERROR(builder.AddTree(*tree, i));
   }
   NETFIN_ASSERT(forest.cover_.size() == forest.nodes_.size());
-  NETFIN_ASSERT(forest.mean_.size() == forest.nodes_.size());
+  NETFIN_ASSERT(forest.tree_means_.size() == forest.roots_.size());
   return forest;
 }
 
@@ -415,10 +418,10 @@ float Forest::Contributions(std::span<const float> row, std::span<float> per_fea
   std::array<float, kForestFeaturesMax + 1> tree_phi;
   std::array<PathElement, kPathElementsMax> path;
   float bias = 0;
-  for (const uint32_t root : roots_) {
+  for (size_t tree = 0; tree < roots_.size(); ++tree) {
     std::fill(tree_phi.begin(), tree_phi.begin() + feature_count_ + 1, 0.0f);
-    tree_phi[feature_count_] += mean_[root];
-    TreeShap(row.data(), tree_phi.data(), root, 0, path.data(), 1, 1, -1);
+    tree_phi[feature_count_] += tree_means_[tree];
+    TreeShap(row.data(), tree_phi.data(), roots_[tree], 0, path.data(), 1, 1, -1);
     for (size_t i = 0; i < feature_count_; ++i) per_feature[i] += tree_phi[i];
     bias += tree_phi[feature_count_];
   }

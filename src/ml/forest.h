@@ -101,8 +101,8 @@ class Forest {
 
   std::vector<Node> nodes_;     // every tree's nodes, tree after tree
   std::vector<float> cover_;    // per node: its training rows' hessian sum (TreeSHAP)
-  std::vector<float> mean_;     // per node: its subtree's cover-weighted mean value
   std::vector<uint32_t> roots_;  // per tree: its root's index into nodes_
+  std::vector<float> tree_means_;  // per tree: its cover-weighted mean value (TreeSHAP's bias)
   size_t feature_count_ = 0;
   float base_margin_ = 0;
 };

@@ -77,6 +77,14 @@ Dataset ThresholdRows(const Dataset& data, const std::string& model_json, size_t
   return out;
 }
 
+// |a - b|, and infinity when either is NaN: std::max(largest, NaN) keeps
+// largest, so a forest that gave NaN would otherwise compare as equal.
+template <typename T>
+T Difference(T a, T b) {
+  const T d = std::abs(a - b);
+  return std::isnan(d) ? static_cast<T>(INFINITY) : d;
+}
+
 // The forest's probabilities against XGBoost's (batch inplace prediction) on
 // every row of data; returns the largest difference. The tests demand 0, not
 // a tolerance: the walk only compares and adds floats in XGBoost's order,
@@ -91,7 +99,7 @@ float CompareProbabilities(const GbmModel& model, const Dataset& data) {
   size_t exact = 0;
   for (const size_t row : rows) {
     const float forest = model.forest().Probability(data.Row(row));
-    largest = std::max(largest, std::abs(forest - (*xgboost)[row]));
+    largest = std::max(largest, Difference(forest, (*xgboost)[row]));
     exact += forest == (*xgboost)[row];
   }
   std::printf("%zu rows: %zu probabilities bit-equal to XGBoost's, largest difference %g\n",
@@ -121,14 +129,14 @@ ContributionDifferences CompareContributions(const GbmModel& model, const Datase
     core::Result<FeatureContributions> native = model.Contributions(data.Row(row));
     EXPECT_TRUE(native.ok());
     const FeatureContributions& x = (*xgboost)[row];
-    d.largest_vs_xgboost = std::max(d.largest_vs_xgboost, std::abs(native->bias - x.bias));
+    d.largest_vs_xgboost = std::max(d.largest_vs_xgboost, Difference(native->bias, x.bias));
     for (size_t f = 0; f < model.FeatureCount(); ++f) {
       d.largest_vs_xgboost =
-          std::max(d.largest_vs_xgboost, std::abs(native->per_feature[f] - x.per_feature[f]));
+          std::max(d.largest_vs_xgboost, Difference(native->per_feature[f], x.per_feature[f]));
     }
     const double margin = model.forest().Margin(data.Row(row));
     d.largest_sum_vs_margin = std::max(
-        d.largest_sum_vs_margin, static_cast<float>(std::abs(native->Margin() - margin)));
+        d.largest_sum_vs_margin, static_cast<float>(Difference(native->Margin(), margin)));
   }
   std::printf("%zu rows: contributions differ from XGBoost's by at most %g, sum vs margin %g\n",
               rows.size(), static_cast<double>(d.largest_vs_xgboost),

@@ -20,9 +20,10 @@ namespace {
 
 constexpr float kMissing = std::numeric_limits<float>::quiet_NaN();
 
-// XGBoost's prediction configs (XGBoosterPredictFromDMatrix's "type": 0 =
-// probability, 2 = SHAP contributions; one-row margins come from the Forest). NaN marks missing values,
-// as in Dataset. Parsed by XGBoost on each call; kept short.
+// XGBoost's prediction configs for batches (XGBoosterPredictFromDMatrix's
+// "type": 0 = probability, 2 = SHAP contributions; one row goes to the
+// Forest). NaN marks missing values, as in Dataset. Parsed by XGBoost on each
+// call; kept short.
 constexpr const char* kConfigProbability =
     R"({"type": 0, "training": false, "iteration_begin": 0, "iteration_end": 0, )"
     R"("strict_shape": false, "cache_id": 0, "missing": NaN})";
@@ -124,12 +125,11 @@ core::Status SetTrainingParams(BoosterHandle booster, const TrainParams& params)
   return core::Status::Ok();
 }
 
-// The proxy DMatrix that carries this thread's inplace predictions. Given no
-// proxy, XGBoost 1.7 builds one per call, and building one reads two cgroup
-// files (its Context's CPU quota): two open/read/close triples, about 20 us,
-// most of the cost of a one-row prediction (measured; see ml.h). A proxy
-// only holds a view of the caller's array while a call runs, so one per
-// thread serves every model. Freed when the thread exits.
+// The proxy DMatrix that carries this thread's inplace (batch) predictions.
+// Given no proxy, XGBoost 1.7 builds one per call, and building one reads two
+// cgroup files (its Context's CPU quota): two open/read/close triples, about
+// 20 us a call. A proxy only holds a view of the caller's array while a call
+// runs, so one per thread serves every model. Freed when the thread exits.
 core::Result<DMatrixHandle> ThreadProxy() {
   thread_local DMatrixPtr proxy;
   if (proxy == nullptr) {

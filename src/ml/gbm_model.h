@@ -118,7 +118,7 @@ class GbmModel {
 
   // Exact TreeSHAP contributions of each feature to the row's margin,
   // computed by the Forest on the calling thread (XGBoost's algorithm and
-  // arithmetic; node means precomputed at load).
+  // arithmetic; each tree's mean value precomputed at load).
   core::Result<FeatureContributions> Contributions(std::span<const float> row) const;
   // XGBoost's own contributions for the given rows of data (a DMatrix, on
   // params().nthread threads), in that order: batch explanations, and the

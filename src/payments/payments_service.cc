@@ -124,7 +124,7 @@ class PaymentsService::Op {
     const store::RoleEvent& stored = ctx_.AppendEvent(
         ledger::Role::kPayments, static_cast<uint16_t>(TypeOf(event)), a, b, EncodeEvent(event));
     s_.state_.Apply(event, stored.sequence, stored.timestamp, stored.payload);
-    s_.ObserveOutcome(event);
+    s_.ObserveOutcome(event, stored.timestamp);
   }
 
   // Moves money as one linked chain. Empty on success; else the ledger's
@@ -218,7 +218,7 @@ void PaymentsService::Replay(const store::RoleEvent& event) {
   // would have caught; stop rather than serve a wrong state.
   NETFIN_ASSERT(decoded.ok());
   state_.Apply(decoded.value(), event.sequence, event.timestamp, event.payload);
-  ObserveOutcome(decoded.value());
+  ObserveOutcome(decoded.value(), event.timestamp);
 }
 
 std::string PaymentsService::WebhookSecret(const Id128& merchant_id) const {
@@ -242,62 +242,54 @@ void PaymentsService::Submit(const Call& call, uint32_t ledger_events_max, bool 
                              std::function<Reply(Op&)> body, ReplyFn reply) {
   if (records_idempotency && !ledger::IsValidIdempotencyKey(call.idempotency_key)) {
     reply(Error(PaymentsError::kIdempotencyKeyInvalid,
-                "every POST needs an Idempotency-Key header of 1..255 printable ASCII characters"));
+                std::string(ledger::kIdempotencyKeyInvalidMessage)));
     return;
   }
   if (ledger_ == nullptr) {
     reply(Error(PaymentsError::kUnavailable, "payments is not started"));
     return;
   }
-  auto result = std::make_shared<Reply>();
-  ledger::Command command;
-  command.ledger_events_max = ledger_events_max;
-  command.apply = [this, call, records_idempotency, body = std::move(body),
-                   result](ledger::CommandContext& ctx) {
+  auto apply = [this, call, records_idempotency,
+                body = std::move(body)](ledger::CommandContext& ctx) -> Reply {
     Op op(*this, ctx, call);
-    if (records_idempotency) {
-      const IdempotencyEntry* seen =
-          state_.FindIdempotency(call.principal.key_id, call.idempotency_key, ctx.now_ns());
-      if (seen != nullptr) {
-        if (!core::ConstantTimeEqual(seen->fingerprint, call.fingerprint)) {
-          *result = Error(PaymentsError::kIdempotencyKeyReused,
-                          "this Idempotency-Key was used with a different request");
-          return;
-        }
-        std::string stored = seen->body;
-        if (seen->sealed) {
-          auto opened = core::OpenText(master_key_, stored, "idempotency/" + call.idempotency_key);
-          NETFIN_ASSERT(opened.ok());
-          stored = std::move(opened.value());
-        }
-        *result = Ok(std::move(stored), seen->status);
-        result->replayed = true;
-        return;
+    if (!records_idempotency) return body(op);
+    const IdempotencyEntry* seen =
+        state_.FindIdempotency(call.principal.key_id, call.idempotency_key, ctx.now_ns());
+    if (seen != nullptr) {
+      if (!core::ConstantTimeEqual(seen->fingerprint, call.fingerprint)) {
+        return Error(PaymentsError::kIdempotencyKeyReused,
+                     std::string(ledger::kIdempotencyKeyReusedMessage));
       }
+      std::string stored = seen->body;
+      if (seen->sealed) {
+        auto opened = core::OpenText(master_key_, stored, "idempotency/" + call.idempotency_key);
+        NETFIN_ASSERT(opened.ok());
+        stored = std::move(opened.value());
+      }
+      Reply replayed = Ok(std::move(stored), seen->status);
+      replayed.replayed = true;
+      return replayed;
     }
-    *result = body(op);
-    if (result->error == PaymentsError::kOk && records_idempotency) {
+    Reply result = body(op);
+    if (result.error == PaymentsError::kOk) {
       IdempotencyRecorded record;
       record.key_id = call.principal.key_id;
       record.key = call.idempotency_key;
       record.fingerprint = call.fingerprint;
-      record.status = result->http_status;
+      record.status = result.http_status;
       // Bodies with secrets (merchant creation) are sealed at rest.
-      record.sealed = result->holds_secret;
-      record.body = record.sealed ? core::SealText(master_key_, result->body,
+      record.sealed = result.holds_secret;
+      record.body = record.sealed ? core::SealText(master_key_, result.body,
                                                    "idempotency/" + call.idempotency_key)
-                                  : result->body;
+                                  : result.body;
       op.Emit(record);
     }
+    return result;
   };
-  command.done = [result, reply = std::move(reply)](core::Status status) {
-    if (!status.ok()) {
-      reply(Error(PaymentsError::kUnavailable, status.message()));
-      return;
-    }
-    reply(std::move(*result));
-  };
-  ledger_->SubmitCommand(std::move(command));
+  ledger_->SubmitCommand(ledger::ReplyCommand<Reply>(
+      ledger_events_max, std::move(apply), std::move(reply), [](const core::Status& status) {
+        return Error(PaymentsError::kUnavailable, status.message());
+      }));
 }
 
 void PaymentsService::Read(const Call& call, std::function<Reply(Op&)> body, ReplyFn reply) {
@@ -839,14 +831,14 @@ std::vector<Transfer> PaymentsService::WithFee(Transfer first, const Payment& p,
   return legs;
 }
 
-// Tells the screen how an attempt ended, from the event that ended it:
-// the same events live and in recovery, so the screen's memory is rebuilt
-// by replaying the journal.
-void PaymentsService::ObserveOutcome(const Event& event) {
+// Tells the screen how an attempt ended, from the event that ended it (and
+// that event's durable timestamp): the same events live and in recovery, so
+// the screen's memory is rebuilt by replaying the journal.
+void PaymentsService::ObserveOutcome(const Event& event, uint64_t timestamp_ns) {
   if (screen_ == nullptr) return;
   if (const auto* e = std::get_if<AttemptScreened>(&event)) {
     // A payment is observed when it ends; a transfer ends as it is screened.
-    if (e->kind != AttemptKind::kPayment) screen_->Observe(AttemptOf(*e, state_.LatestTimestampNs()));
+    if (e->kind != AttemptKind::kPayment) screen_->Observe(AttemptOf(*e, timestamp_ns));
     return;
   }
   Id128 id;
@@ -1053,7 +1045,6 @@ void PaymentsService::ExportRiskLabels(const Call& call, ReplyFn reply) {
                          p.merchant_id.ToDecimal(), p.label == CaseLabel::kFraud ? 1 : 0,
                          p.risk_action == ScreenAction::kChallenge || p.risk_action == ScreenAction::kDeny ? 1 : 0);
     }
-    (void)op;
     return Ok(std::move(csv));
   }, std::move(reply));
 }

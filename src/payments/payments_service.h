@@ -275,7 +275,8 @@ class PaymentsService {
   // the merchant's fee, rounded half-even on its rate, into *fee.
   std::vector<store::Transfer> WithFee(store::Transfer first, const Payment& payment,
                                        const Merchant& merchant, AmountMinor* fee);
-  void ObserveOutcome(const Event& event);
+  // REQUIRES: event was just applied to state_, with timestamp_ns.
+  void ObserveOutcome(const Event& event, uint64_t timestamp_ns);
   // Why a request's client object is malformed; "" when it is not.
   static std::string CheckClient(const ClientInput& in);
   // The keys of a (checked) client.

@@ -1581,6 +1581,24 @@ class CapturingChannel final : public NoticeChannel {
   }
 };
 
+// What the screen was told, field by field (ScreenAttempt has no ==).
+void ExpectSameAttempts(const std::vector<ScreenAttempt>& got,
+                        const std::vector<ScreenAttempt>& want) {
+  ASSERT_EQ(got.size(), want.size());
+  for (size_t i = 0; i < got.size(); ++i) {
+    EXPECT_EQ(got[i].timestamp_ns, want[i].timestamp_ns) << i;
+    EXPECT_EQ(got[i].customer_id, want[i].customer_id) << i;
+    EXPECT_EQ(got[i].payee_id, want[i].payee_id) << i;
+    EXPECT_EQ(got[i].merchant_id, want[i].merchant_id) << i;
+    EXPECT_EQ(got[i].kind, want[i].kind) << i;
+    EXPECT_EQ(got[i].amount, want[i].amount) << i;
+    EXPECT_EQ(got[i].balance_before, want[i].balance_before) << i;
+    EXPECT_EQ(got[i].client.device_key, want[i].client.device_key) << i;
+    EXPECT_EQ(got[i].client.ip_key, want[i].client.ip_key) << i;
+    EXPECT_EQ(got[i].succeeded, want[i].succeeded) << i;
+  }
+}
+
 class RiskFlowTest : public PaymentsServiceTest {
  protected:
   RiskFlowTest() {
@@ -1750,12 +1768,14 @@ TEST_F(RiskFlowTest, AHoldSurvivesARestartAndTheScreenRemembers) {
   const Id128 held = Challenged(600'000);
   const std::string code = channel_.CodeFor(held);
   (void)paid;
+  const std::vector<ScreenAttempt> live = std::move(screen_.observed);
   screen_.observed.clear();
   h().Restart();
   // Recovery told the screen again how the ended attempt went.
   ASSERT_EQ(screen_.observed.size(), 1u);
   EXPECT_TRUE(screen_.observed[0].succeeded);
   EXPECT_EQ(screen_.observed[0].amount, 20'000);
+  ExpectSameAttempts(screen_.observed, live);
   EXPECT_EQ(Status(held), "requires_confirmation");
   EXPECT_EQ(Available(customer_), 10'000'000u - 20'000u - 600'000u);
   h().ExpectBalanced();
@@ -1788,9 +1808,11 @@ TEST_F(RiskFlowTest, ADeniedTransferMovesNothingAndIsRemembered) {
   EXPECT_FALSE(screen_.observed[0].succeeded);
   EXPECT_EQ(screen_.observed[0].kind, AttemptKind::kTransfer);
   ASSERT_OK(h().Transfer(customer_, other, 1'000));
+  const std::vector<ScreenAttempt> live = std::move(screen_.observed);
   screen_.observed.clear();
   h().Restart();
-  EXPECT_EQ(screen_.observed.size(), 2u);
+  // Recovery tells the screen what it was told live, at the same instants.
+  ExpectSameAttempts(screen_.observed, live);
 }
 
 TEST_F(RiskFlowTest, CasesAreListedLabelledAndExported) {

@@ -9,8 +9,42 @@
 #include "core/limits.h"
 
 namespace netfin::payments {
+namespace {
+
 // Business dates are YYYYMMDD integers in the payments state (compact in
 // records and readable in files); the calendar itself is core's.
+// REQUIRES: yyyymmdd >= 0.
+core::YearMonthDay YmdOf(int32_t yyyymmdd) {
+  return {.year = yyyymmdd / 10000,
+          .month = static_cast<uint32_t>(yyyymmdd / 100 % 100),
+          .day = static_cast<uint32_t>(yyyymmdd % 100)};
+}
+
+// Removes id's entry under key from an expiry index (a multimap: several
+// payments may lapse in the same nanosecond).
+void EraseFromIndex(std::multimap<uint64_t, Id128>& index, uint64_t key, const Id128& id) {
+  auto [lo, hi] = index.equal_range(key);
+  for (auto it = lo; it != hi; ++it) {
+    if (it->second == id) {
+      index.erase(it);
+      return;
+    }
+  }
+}
+
+// The ids of an expiry index whose key passed at now_ns, soonest first, at most max.
+std::vector<Id128> DueIds(const std::multimap<uint64_t, Id128>& index, uint64_t now_ns,
+                          size_t max) {
+  std::vector<Id128> ids;
+  for (auto it = index.begin(); it != index.end() && ids.size() < max; ++it) {
+    if (it->first > now_ns) break;
+    ids.push_back(it->second);
+  }
+  return ids;
+}
+
+}  // namespace
+
 int32_t ChinaBusinessDate(uint64_t timestamp_ns) {
   const core::YearMonthDay ymd = core::ChinaDate(timestamp_ns).ToYmd();
   return static_cast<int32_t>(ymd.year * 10000 + ymd.month * 100 + ymd.day);
@@ -19,16 +53,15 @@ int32_t ChinaBusinessDate(uint64_t timestamp_ns) {
 // 1970..2200: a settlement date outside it is a typo, not a business day.
 bool IsValidBusinessDate(int32_t yyyymmdd) {
   const int32_t y = yyyymmdd / 10000;
-  if (y < 1970 || y > 2200 || yyyymmdd % 10000 < 0) return false;
-  return core::CivilDate::IsValid(y, static_cast<uint32_t>(yyyymmdd / 100 % 100),
-                                  static_cast<uint32_t>(yyyymmdd % 100));
+  if (y < 1970 || y > 2200) return false;
+  const core::YearMonthDay ymd = YmdOf(yyyymmdd);
+  return core::CivilDate::IsValid(ymd.year, ymd.month, ymd.day);
 }
 
 uint64_t ChinaDayEndNs(int32_t yyyymmdd) {
   NETFIN_ASSERT(IsValidBusinessDate(yyyymmdd));
-  const core::CivilDate date = core::CivilDate::FromYmd(
-      yyyymmdd / 10000, static_cast<uint32_t>(yyyymmdd / 100 % 100),
-      static_cast<uint32_t>(yyyymmdd % 100));
+  const core::YearMonthDay ymd = YmdOf(yyyymmdd);
+  const core::CivilDate date = core::CivilDate::FromYmd(ymd.year, ymd.month, ymd.day);
   return core::ChinaDayStartNs(date.AddDays(1));
 }
 
@@ -122,24 +155,11 @@ Payment& PaymentsState::MutablePayment(const Id128& id) {
 
 void PaymentsState::SetStatus(Payment& p, PaymentStatus to, uint64_t ts) {
   NETFIN_ASSERT(!IsFinal(p.status));
+  // Leaves its expiry index: only `created` payments expire, and only
+  // `requires_confirmation` ones have a hold that lapses.
+  if (p.status == PaymentStatus::kCreated) EraseFromIndex(open_by_expiry_, p.expires_at_ns, p.id);
   if (p.status == PaymentStatus::kRequiresConfirmation) {
-    auto [lo, hi] = held_by_expiry_.equal_range(p.hold_expires_at_ns);
-    for (auto it = lo; it != hi; ++it) {
-      if (it->second == p.id) {
-        held_by_expiry_.erase(it);
-        break;
-      }
-    }
-  }
-  if (p.status == PaymentStatus::kCreated) {
-    // Leaves the expiry index: only `created` payments expire.
-    auto [lo, hi] = open_by_expiry_.equal_range(p.expires_at_ns);
-    for (auto it = lo; it != hi; ++it) {
-      if (it->second == p.id) {
-        open_by_expiry_.erase(it);
-        break;
-      }
-    }
+    EraseFromIndex(held_by_expiry_, p.hold_expires_at_ns, p.id);
   }
   p.status = to;
   p.updated_at_ns = ts;
@@ -463,21 +483,11 @@ void PaymentsState::PruneIdempotency(uint64_t now_ns) {
 }
 
 std::vector<Id128> PaymentsState::ExpiredPayments(uint64_t now_ns, size_t max) const {
-  std::vector<Id128> ids;
-  for (auto it = open_by_expiry_.begin(); it != open_by_expiry_.end() && ids.size() < max; ++it) {
-    if (it->first > now_ns) break;
-    ids.push_back(it->second);
-  }
-  return ids;
+  return DueIds(open_by_expiry_, now_ns, max);
 }
 
 std::vector<Id128> PaymentsState::LapsedHolds(uint64_t now_ns, size_t max) const {
-  std::vector<Id128> ids;
-  for (auto it = held_by_expiry_.begin(); it != held_by_expiry_.end() && ids.size() < max; ++it) {
-    if (it->first > now_ns) break;
-    ids.push_back(it->second);
-  }
-  return ids;
+  return DueIds(held_by_expiry_, now_ns, max);
 }
 
 std::vector<NoticeItem> PaymentsState::PendingNotices(size_t max) const {

@@ -143,8 +143,6 @@ class PaymentsState {
   core::AmountMinor AllowanceUsed(const Customer& customer, uint64_t now_ns) const;
 
   const PaymentsConfig& config() const { return config_; }
-  // The latest timestamp of any event applied.
-  uint64_t LatestTimestampNs() const { return timestamp_max_ns_; }
 
  private:
   void See(const Id128& id);

@@ -6,8 +6,10 @@
 // every payment attempt with Observe once the attempt has ended, and call
 // Compute for an attempt being scored, before its Observe. Training replays
 // a labelled log the same way (Compute, then Observe, event by event), so
-// what is served is exactly what was trained on. After a restart, Rebuild
-// from the journal's events or Restore a Snapshot.
+// what is served is exactly what was trained on. After a restart, observe
+// the journal's ended attempts again in order (the node does: the payments
+// role tells its screen of each one while the ledger replays), Rebuild from
+// them, or Restore a Snapshot.
 //
 // What is remembered per entity, and for how long, is bounded: see
 // docs/risk.md ("Memory bounds"). Each kind of entity (customers, devices,

@@ -31,15 +31,28 @@ core::Result<RuleSet> LoadRules(const std::string& path) {
   return RuleSet::LoadFile(path);
 }
 
+// Adds to a counter that only the calling thread writes (RiskService's
+// applier-thread counters): readers on other threads see whole values, and
+// the store needs no locked instruction.
+void Bump(std::atomic<uint64_t>& counter, uint64_t by = 1) {
+  counter.store(counter.load(std::memory_order_relaxed) + by, std::memory_order_relaxed);
+}
+
 }  // namespace
+
+std::vector<std::string> Assessment::FiredRuleNames() const {
+  std::vector<std::string> names;
+  decision.ForEachFired([&](const Rule& rule) { names.push_back(rule.name); });
+  return names;
+}
 
 std::string Assessment::ReasonsText() const {
   std::string text;
-  for (const std::string& rule : rules) {
+  decision.ForEachFired([&](const Rule& rule) {
     if (!text.empty()) text += ',';
     text += "rule:";
-    text += rule;
-  }
+    text += rule.name;
+  });
   for (const std::string& feature : features) {
     if (!text.empty()) text += ',';
     text += "feature:";
@@ -81,23 +94,29 @@ RiskService::RiskService(RuleSet rules, FraudModel model, RiskServiceOptions opt
 
 RiskService::~RiskService() { StopWatchingRules(); }
 
+size_t LatencyBucketOf(uint64_t duration_ns) {
+  size_t bucket = 0;
+  while (bucket < kDecisionLatencyBoundsUs.size() &&
+         duration_ns > kDecisionLatencyBoundsUs[bucket] * 1000) {
+    ++bucket;
+  }
+  return bucket;
+}
+
 Assessment RiskService::Assess(const PaymentEvent& event) {
   const uint64_t start_ns = core::MonotonicNowNs();
   const FeatureVector features = engine_.Compute(event);
-  Assessment assessment;
-  assessment.score = ScoreOf(features);
-  const Decision decision = rules_.Decide(features, assessment.score);
-  assessment.action = decision.action();
-  decision.ForEachFired([&](const Rule& rule) { assessment.rules.push_back(rule.name); });
-  if (assessment.action != Action::kAllow) AddModelReasons(features, &assessment);
-  CountAction(assessment.action);
+  const double score = ScoreOf(features);
+  Assessment assessment{.decision = rules_.Decide(features, score), .score = score, .features = {}};
+  if (assessment.action() != Action::kAllow) AddModelReasons(features, &assessment);
+  CountAction(assessment.action());
   CountLatency(core::MonotonicNowNs() - start_ns);
   return assessment;
 }
 
 void RiskService::Observe(const PaymentEvent& event) {
   engine_.Observe(event);
-  observed_.fetch_add(1, std::memory_order_relaxed);
+  Bump(observed_);
 }
 
 double RiskService::ScoreOf(const FeatureVector& features) {
@@ -106,7 +125,7 @@ double RiskService::ScoreOf(const FeatureVector& features) {
   if (score.ok()) return score.value();
   // A model that cannot score (it never should: the feature set was
   // checked at load) leaves the decision to the rules alone.
-  model_errors_.fetch_add(1, std::memory_order_relaxed);
+  Bump(model_errors_);
   return kNoScore;
 }
 
@@ -114,7 +133,7 @@ void RiskService::AddModelReasons(const FeatureVector& features, Assessment* ass
   if (!model_) return;
   core::Result<std::vector<ml::Reason>> reasons = model_->Reasons(features, kModelReasonsMax);
   if (!reasons.ok()) {
-    model_errors_.fetch_add(1, std::memory_order_relaxed);
+    Bump(model_errors_);
     return;
   }
   NETFIN_ASSERT(reasons->size() <= kModelReasonsMax);
@@ -124,26 +143,21 @@ void RiskService::AddModelReasons(const FeatureVector& features, Assessment* ass
 void RiskService::CountAction(Action action) {
   switch (action) {
     case Action::kAllow:
-      allow_.fetch_add(1, std::memory_order_relaxed);
+      Bump(allow_);
       return;
     case Action::kChallenge:
-      challenge_.fetch_add(1, std::memory_order_relaxed);
+      Bump(challenge_);
       return;
     case Action::kDeny:
-      deny_.fetch_add(1, std::memory_order_relaxed);
+      Bump(deny_);
       return;
   }
   NETFIN_ASSERT(false && "unknown action");
 }
 
 void RiskService::CountLatency(uint64_t duration_ns) {
-  size_t bucket = 0;
-  while (bucket < kDecisionLatencyBoundsUs.size() &&
-         duration_ns > kDecisionLatencyBoundsUs[bucket] * 1000) {
-    ++bucket;
-  }
-  latency_buckets_[bucket].fetch_add(1, std::memory_order_relaxed);
-  latency_sum_ns_.fetch_add(duration_ns, std::memory_order_relaxed);
+  Bump(latency_buckets_[LatencyBucketOf(duration_ns)]);
+  Bump(latency_sum_ns_, duration_ns);
 }
 
 core::Status RiskService::ReloadRules() {

@@ -61,19 +61,28 @@ struct RiskServiceOptions {
   std::function<void(const core::Status&)> on_rules_reload;
 };
 
-// The decision for one attempt.
+// The decision for one attempt. It keeps the rules' Decision (and with it
+// the rule set that made it), so the fired rules' names are copied only when
+// asked for: most payments are allowed, often with an allow rule fired, and
+// their reasons are never shown.
 struct Assessment {
-  Action action = Action::kAllow;
-  double score = 0;  // the model's P(fraud), 0..1; NaN without a model
-  // The names of the rules that fired, in file order.
-  std::vector<std::string> rules;
+  Decision decision;  // the rules' action and which rules fired
+  double score = 0;   // the model's P(fraud), 0..1; NaN without a model
   // For an attempt not allowed, with a model: the features that pushed the
   // score up most, strongest first (at most kModelReasonsMax).
   std::vector<std::string> features;
 
+  Action action() const { return decision.action(); }
+  // The names of the rules that fired, in file order (allocates).
+  std::vector<std::string> FiredRuleNames() const;
   // "rule:<name>,...,feature:<name>,..." (payments/screen.h's format).
   std::string ReasonsText() const;
 };
+
+// The slot of RiskStats::latency_buckets a decision of duration_ns counts
+// in: the first bound (kDecisionLatencyBoundsUs) it does not exceed, or the
+// last slot when it exceeds them all.
+size_t LatencyBucketOf(uint64_t duration_ns);
 
 // Decisions so far, by action, and rule reloads. Read from any thread.
 struct RiskStats {
@@ -152,14 +161,18 @@ class RiskService {
   std::optional<FraudModel> model_;  // immutable after construction
   RuleEngine rules_;                // thread-safe
 
+  // Written by the applier thread alone (Assess, Observe), read by Stats on
+  // any thread: atomics for the reads, bumped with a plain load and store
+  // (Bump in the .cc), not a locked read-modify-write, on the hot path.
   std::atomic<uint64_t> allow_{0};
   std::atomic<uint64_t> challenge_{0};
   std::atomic<uint64_t> deny_{0};
   std::atomic<uint64_t> observed_{0};
   std::atomic<uint64_t> model_errors_{0};
-  std::atomic<uint64_t> reload_failures_{0};
   std::array<std::atomic<uint64_t>, kDecisionLatencyBoundsUs.size() + 1> latency_buckets_{};
   std::atomic<uint64_t> latency_sum_ns_{0};
+  // ReloadRules may run on any thread (the watcher's, a caller's).
+  std::atomic<uint64_t> reload_failures_{0};
 
   std::mutex watch_mutex_;  // guards the fields below and PollRulesFile
   std::condition_variable watch_wake_;

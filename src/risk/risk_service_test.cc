@@ -5,6 +5,7 @@
 #include <atomic>
 #include <chrono>
 #include <cmath>
+#include <cstdint>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -76,8 +77,8 @@ TEST(RiskServiceTest, DecidesByActionWithTheRulesThatFired) {
   for (const Case& c : cases) {
     const PaymentEvent event = testing::MakeEvent(t += kSecondNs, 1, 2, c.amount_minor);
     const Assessment a = service.Assess(event);
-    EXPECT_EQ(a.action, c.action) << c.amount_minor;
-    EXPECT_EQ(a.rules, c.rules) << c.amount_minor;
+    EXPECT_EQ(a.action(), c.action) << c.amount_minor;
+    EXPECT_EQ(a.FiredRuleNames(), c.rules) << c.amount_minor;
     EXPECT_TRUE(a.features.empty());
     EXPECT_TRUE(std::isnan(a.score));
     EXPECT_EQ(a.ReasonsText(), c.reasons);
@@ -90,6 +91,29 @@ TEST(RiskServiceTest, DecidesByActionWithTheRulesThatFired) {
   EXPECT_EQ(stats.rules_generation, 1u);
 }
 
+// Each bound is inclusive: a decision of exactly 5 us is in the first slot,
+// one nanosecond more in the second; past the last bound, the overflow slot.
+TEST(RiskServiceTest, LatencyBucketsAreInclusiveOfTheirUpperBound) {
+  EXPECT_EQ(LatencyBucketOf(0), 0u);
+  for (size_t i = 0; i < kDecisionLatencyBoundsUs.size(); ++i) {
+    const uint64_t bound_ns = kDecisionLatencyBoundsUs[i] * 1000;
+    EXPECT_EQ(LatencyBucketOf(bound_ns), i) << bound_ns;
+    EXPECT_EQ(LatencyBucketOf(bound_ns + 1), i + 1) << bound_ns;
+  }
+  EXPECT_EQ(LatencyBucketOf(UINT64_MAX), kDecisionLatencyBoundsUs.size());
+}
+
+TEST(RiskServiceTest, StatsCountEveryDecisionInTheLatencyHistogram) {
+  RiskService service(ParseRules(kRules));
+  for (uint64_t i = 0; i < 7; ++i) service.Assess(testing::MakeEvent(kT0 + i, 1, 2, 500));
+  const RiskStats stats = service.Stats();
+  uint64_t counted = 0;
+  for (const uint64_t n : stats.latency_buckets) counted += n;
+  EXPECT_EQ(counted, 7u);
+  EXPECT_EQ(stats.allow, 7u);
+  EXPECT_GT(stats.latency_sum_ns, 0u);
+}
+
 TEST(RiskServiceTest, ObserveTeachesTheFeaturesAndAssessDoesNot) {
   RiskService service(ParseRules(R"(version = 1
 [[rule]]
@@ -99,17 +123,17 @@ action = "challenge"
 reason = "a new payee"
 )"));
   PaymentEvent first = testing::MakeEvent(kT0, 1, 2, 500);
-  EXPECT_EQ(service.Assess(first).action, Action::kAllow);  // no history yet
+  EXPECT_EQ(service.Assess(first).action(), Action::kAllow);  // no history yet
   PaymentEvent to_new = testing::MakeEvent(kT0 + kSecondNs, 1, 3, 500);
-  EXPECT_EQ(service.Assess(to_new).action, Action::kAllow);  // first not observed
+  EXPECT_EQ(service.Assess(to_new).action(), Action::kAllow);  // first not observed
   service.Observe(first);
-  EXPECT_EQ(service.Assess(to_new).action, Action::kChallenge);
+  EXPECT_EQ(service.Assess(to_new).action(), Action::kChallenge);
   PaymentEvent to_known = testing::MakeEvent(kT0 + kSecondNs, 1, 2, 500);
-  EXPECT_EQ(service.Assess(to_known).action, Action::kAllow);
+  EXPECT_EQ(service.Assess(to_known).action(), Action::kAllow);
   // A failed attempt does not make its payee familiar.
   to_new.outcome = Outcome::kFailed;
   service.Observe(to_new);
-  EXPECT_EQ(service.Assess(to_new).action, Action::kChallenge);
+  EXPECT_EQ(service.Assess(to_new).action(), Action::kChallenge);
   EXPECT_EQ(service.Stats().observed, 2u);
 }
 
@@ -163,7 +187,7 @@ TEST(RiskServiceTest, ReloadPutsAGoodFileInForceAndKeepsTheRulesOnABadOne) {
   ASSERT_TRUE(opened.ok()) << opened.status().ToString();
   RiskService& service = **opened;
   const PaymentEvent event = testing::MakeEvent(kT0, 1, 2, 50'000);
-  EXPECT_EQ(service.Assess(event).action, Action::kChallenge);
+  EXPECT_EQ(service.Assess(event).action(), Action::kChallenge);
   EXPECT_FALSE(service.PollRulesFile());  // unchanged since Open
 
   WriteFile(path, R"(version = 1
@@ -176,8 +200,8 @@ reason = "stricter"
   EXPECT_TRUE(service.PollRulesFile());
   ASSERT_EQ(reports.size(), 1u);
   EXPECT_TRUE(reports[0].ok()) << reports[0].ToString();
-  EXPECT_EQ(service.Assess(event).action, Action::kDeny);
-  EXPECT_EQ(service.Assess(event).rules, std::vector<std::string>{"strict"});
+  EXPECT_EQ(service.Assess(event).action(), Action::kDeny);
+  EXPECT_EQ(service.Assess(event).FiredRuleNames(), std::vector<std::string>{"strict"});
   EXPECT_EQ(service.Stats().rules_generation, 2u);
 
   WriteFile(path, "version = 1\n[[rule]]\nname = \"x\"\ncondition = \"no_such_feature > 1\"\n"
@@ -186,7 +210,7 @@ reason = "stricter"
   ASSERT_EQ(reports.size(), 2u);
   EXPECT_EQ(reports[1].code(), core::StatusCode::kInvalidArgument);
   EXPECT_NE(reports[1].message().find(path + ":4:"), std::string::npos) << reports[1].message();
-  EXPECT_EQ(service.Assess(event).action, Action::kDeny);  // "strict" still in force
+  EXPECT_EQ(service.Assess(event).action(), Action::kDeny);  // "strict" still in force
   EXPECT_EQ(service.Stats().rules_generation, 2u);
   EXPECT_EQ(service.Stats().rules_reload_failures, 1u);
   // The bad file is not retried until it changes.
@@ -197,7 +221,7 @@ reason = "stricter"
   EXPECT_TRUE(service.PollRulesFile());
   ASSERT_EQ(reports.size(), 3u);
   EXPECT_EQ(reports[2].code(), core::StatusCode::kIoError);
-  EXPECT_EQ(service.Assess(event).action, Action::kDeny);
+  EXPECT_EQ(service.Assess(event).action(), Action::kDeny);
 }
 
 TEST(RiskServiceTest, TheWatcherReloadsAChangedFile) {
@@ -253,8 +277,8 @@ TEST(RiskServiceTest, AssessRunsWhileTheWatcherReloads) {
   for (uint64_t i = 0; i < 5'000; ++i) {
     PaymentEvent e = testing::MakeEvent(kT0 + i * kSecondNs, 1 + i % 50, 2, 50'000);
     const Assessment a = service.Assess(e);
-    ASSERT_TRUE(a.action == Action::kChallenge || a.action == Action::kDeny);
-    ASSERT_EQ(a.rules.size(), 1u);
+    ASSERT_TRUE(a.action() == Action::kChallenge || a.action() == Action::kDeny);
+    ASSERT_EQ(a.FiredRuleNames().size(), 1u);
     service.Observe(e);
   }
   writer.join();
@@ -310,9 +334,9 @@ reason = "the model says so"
     ASSERT_FALSE(std::isnan(a.score));
     EXPECT_GE(a.score, 0);
     EXPECT_LE(a.score, 1);
-    if (a.action == Action::kChallenge) {
+    if (a.action() == Action::kChallenge) {
       ++challenged;
-      EXPECT_EQ(a.rules, std::vector<std::string>{"scored_high"});
+      EXPECT_EQ(a.FiredRuleNames(), std::vector<std::string>{"scored_high"});
       EXPECT_FALSE(a.features.empty());
       EXPECT_LE(a.features.size(), kModelReasonsMax);
       EXPECT_EQ(a.ReasonsText().rfind("rule:scored_high,feature:", 0), 0u) << a.ReasonsText();
