@@ -4,25 +4,22 @@
 #include <type_traits>
 
 #include <rapidjson/document.h>
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
+
+#include "credit/credit_json.h"
 
 namespace netfin::credit {
 namespace {
 
-using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
+using json::I;
+using json::Key;
+using json::Str;
+using json::U;
+using json::Writer;
 using Value = rapidjson::Value;
 
 // ---- writing: ids as decimal strings, dates as days since the epoch,
 // enums and amounts as integers.
 
-void Key(Writer& w, std::string_view k) { w.Key(k.data(), static_cast<rapidjson::SizeType>(k.size())); }
-void Str(Writer& w, std::string_view k, std::string_view v) {
-  Key(w, k);
-  w.String(v.data(), static_cast<rapidjson::SizeType>(v.size()));
-}
-void U(Writer& w, std::string_view k, uint64_t v) { Key(w, k); w.Uint64(v); }
-void I(Writer& w, std::string_view k, int64_t v) { Key(w, k); w.Int64(v); }
 void B(Writer& w, std::string_view k, bool v) { Key(w, k); w.Bool(v); }
 void Id(Writer& w, std::string_view k, const Id128& v) { Str(w, k, v.ToDecimal()); }
 void D(Writer& w, std::string_view k, CivilDate v) { I(w, k, v.days_since_epoch()); }
@@ -596,7 +593,7 @@ std::string EncodeCreditEvent(const CreditEvent& event) {
   w.StartObject();
   std::visit([&w](const auto& e) { WriteFields(w, e); }, event);
   w.EndObject();
-  return std::string(buffer.GetString(), buffer.GetSize());
+  return json::Done(buffer);
 }
 
 core::Result<CreditEvent> DecodeCreditEvent(uint16_t type, std::string_view payload) {

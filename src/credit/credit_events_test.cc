@@ -5,8 +5,9 @@
 #include <string>
 #include <utility>
 
-#include "credit/offer.h"
 #include "credit/credit_config.h"
+#include "credit/credit_state.h"
+#include "credit/offer.h"
 
 namespace netfin::credit {
 namespace {
@@ -105,14 +106,7 @@ TEST(CreditEvents, ALimitDecisionRoundTripsWithItsReasons) {
   EXPECT_EQ(back.record.reasons[1].contribution, d.record.reasons[1].contribution);  // exact
   EXPECT_EQ(back.record.limited_since, d.record.limited_since);
   EXPECT_EQ(back.record.last_review_date, d.record.last_review_date);
-  EXPECT_EQ(back.entry.date, d.entry.date);
-  EXPECT_EQ(back.entry.kind, d.entry.kind);
-  EXPECT_EQ(back.entry.action, d.entry.action);
-  EXPECT_EQ(back.entry.reason, d.entry.reason);
-  EXPECT_EQ(back.entry.limit_before_minor, d.entry.limit_before_minor);
-  EXPECT_EQ(back.entry.limit_after_minor, d.entry.limit_after_minor);
-  EXPECT_EQ(back.entry.grade, d.entry.grade);
-  EXPECT_EQ(back.entry.score, d.entry.score);
+  EXPECT_EQ(back.entry, d.entry);
   // A grade outside A..E is corruption, not a value to assert on later.
   std::string bad = EncodeCreditEvent(d);
   const size_t at = bad.find("\"grade\":3");
@@ -154,31 +148,14 @@ TEST(CreditEvents, EveryTypeRoundTrips) {
   auto opened = DecodeCreditEvent(static_cast<uint16_t>(CreditEventType::kLoanOpened),
                                   EncodeCreditEvent(LoanOpened{change}));
   const LoanChanged& c = std::get<LoanOpened>(opened.value()).change;
-  EXPECT_EQ(c.record.loan, change.record.loan);
+  EXPECT_EQ(c.record, change.record);  // every field of the snapshot
   EXPECT_EQ(c.record.loan.bucket(), Bucket::kM2);  // from days_past_due
   EXPECT_EQ(c.entries, change.entries);
-  EXPECT_EQ(c.record.id, change.record.id);
-  EXPECT_EQ(c.record.borrower_id, change.record.borrower_id);
-  EXPECT_EQ(c.record.destination_account_id, change.record.destination_account_id);
-  EXPECT_EQ(c.record.ledger, change.record.ledger);
-  EXPECT_EQ(c.record.product, change.record.product);
-  EXPECT_EQ(c.record.disbursement, change.record.disbursement);
-  EXPECT_EQ(c.record.apr_ppm, change.record.apr_ppm);
-  EXPECT_EQ(c.record.apr_effective_ppm, change.record.apr_effective_ppm);
-  EXPECT_EQ(c.record.opened_date, change.record.opened_date);
-  EXPECT_EQ(c.record.interest_recognised_minor, change.record.interest_recognised_minor);
-  EXPECT_EQ(c.record.fee_recognised_minor, change.record.fee_recognised_minor);
-  EXPECT_EQ(c.record.receivable_minor, change.record.receivable_minor);
-  EXPECT_EQ(c.record.provision_minor, change.record.provision_minor);
   EXPECT_EQ(c.day_end, change.day_end);
   EXPECT_EQ(c.day_end_date, change.day_end_date);
   EXPECT_EQ(c.bucket_before, change.bucket_before);
   EXPECT_EQ(c.class_before, change.class_before);
   EXPECT_EQ(c.provision_before_minor, change.provision_before_minor);
-  EXPECT_EQ(c.record.line_id, change.record.line_id);
-  EXPECT_EQ(c.record.buyer_id, change.record.buyer_id);
-  EXPECT_EQ(c.record.receivable_face_minor, change.record.receivable_face_minor);
-  EXPECT_EQ(c.record.held_minor, change.record.held_minor);
   const LineChanged line = SampleLineChange();
   auto decoded = DecodeCreditEvent(static_cast<uint16_t>(CreditEventType::kLineChanged), EncodeCreditEvent(line));
   ASSERT_TRUE(decoded.ok()) << decoded.status().ToString();
@@ -242,6 +219,37 @@ TEST(CreditEvents, ALoanStoredWithItsBucketStillDecodes) {
   auto back = DecodeCreditEvent(static_cast<uint16_t>(CreditEventType::kLoanChanged), payload);
   ASSERT_TRUE(back.ok()) << back.status().ToString();
   EXPECT_EQ(std::get<LoanChanged>(back.value()).record.loan, change.record.loan);
+}
+
+// BorrowerLimitSet was written before grades and reviews: it replays as the
+// manual decision SetBorrowerLimit records now, dated the open day.
+TEST(CreditEvents, ALimitSetBeforeGradesReplaysAsAManualDecision) {
+  CreditState state;
+  BooksOpened books;
+  books.books.ledger = 156;
+  books.first_business_date = CivilDate::Parse("2026-01-05").value();
+  state.Apply(books, 1);
+  const Id128 borrower{0, 42};
+  state.Apply(BorrowerLimitSet{borrower, 500'000}, 2);
+  const BorrowerRecord set = state.BorrowerWithHistory(borrower);
+  EXPECT_EQ(set.basis, LimitBasis::kManual);
+  EXPECT_EQ(set.limit_minor, 500'000u);
+  EXPECT_EQ(set.manual_ceiling_minor, 500'000u);
+  EXPECT_EQ(set.state, LimitState::kActive);
+  EXPECT_EQ(set.limited_since, CivilDate::Parse("2026-01-05").value());
+  ASSERT_EQ(set.entries.size(), 1u);
+  const LimitDecisionEntry raised{CivilDate::Parse("2026-01-05").value(), LimitDecisionKind::kManual,
+                                  LimitAction::kRaise, LimitReason::kNotYetEligible, 0, 500'000,
+                                  Grade::kE, 0};
+  EXPECT_EQ(set.entries[0], raised);
+  // 0 removes the limit.
+  state.Apply(BorrowerLimitSet{borrower, 0}, 3);
+  const BorrowerRecord removed = state.BorrowerWithHistory(borrower);
+  EXPECT_EQ(removed.basis, LimitBasis::kNone);
+  EXPECT_EQ(removed.limit_minor, 0u);
+  ASSERT_EQ(removed.entries.size(), 2u);
+  EXPECT_EQ(removed.entries[1].action, LimitAction::kLower);
+  EXPECT_EQ(removed.entries[1].limit_before_minor, 500'000u);
 }
 
 TEST(CreditEvents, CorruptPayloadsAreRefused) {

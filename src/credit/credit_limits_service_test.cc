@@ -25,9 +25,6 @@ using test_support::Day;
 using test_support::ParseJson;
 using test_support::kLedger;
 
-#define ASSERT_OK(r) ASSERT_TRUE((r).ok()) << (r).code() << ": " << (r).message
-#define EXPECT_CODE(r, name) EXPECT_EQ((r).code(), name) << (r).message
-
 // A scorer by rule: the feature "score" is the score; "nan_reason" makes
 // an answer out of contract; a missing "score" or a text one is refused by
 // name, as GbmScorer does. Records the thread it ran on.

@@ -175,6 +175,7 @@ struct LoanRecord {
   // in the copies CreditState::LoanWithHistory makes (a LoanChanged carries
   // its new lines in its own entries).
   std::vector<LoanEntry> entries;
+  friend bool operator==(const LoanRecord&, const LoanRecord&) = default;
 };
 
 // One line of a credit line's history. DO NOT RENUMBER.
@@ -254,6 +255,7 @@ struct LimitDecisionEntry {
   AmountMinor limit_after_minor = 0;
   Grade grade = Grade::kE;  // kAssessed: the new grade; else the borrower's (if graded)
   uint32_t score = 0;
+  friend bool operator==(const LimitDecisionEntry&, const LimitDecisionEntry&) = default;
 };
 // "manual", "assessed", or the review's reason (LimitReasonName).
 std::string_view LimitDecisionReasonName(const LimitDecisionEntry& entry);
@@ -277,6 +279,15 @@ struct BorrowerRecord {
   CivilDate last_review_date;       // the day-end whose review last covered it
   std::vector<LimitDecisionEntry> entries;  // as LoanRecord::entries
 };
+
+// What a loan's instalments have had paid, and the fees of those billed so
+// far (the first statements_issued).
+struct LoanPaid {
+  AmountMinor interest_minor = 0;
+  AmountMinor fee_minor = 0;
+  AmountMinor fee_billed_minor = 0;
+};
+LoanPaid PaidOf(const Loan& loan);
 
 // Interest, fees and penalty recognised and not paid, and the principal
 // unpaid: what the receivable should hold for an active loan.

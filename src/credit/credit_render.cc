@@ -1,31 +1,20 @@
 #include "credit/credit_render.h"
 
 #include <fmt/format.h>
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
+
+#include "credit/credit_json.h"
 
 namespace netfin::credit {
 namespace {
 
-using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
+using json::Date;
+using json::Done;
+using json::Key;
+using json::Rate;
+using json::Str;
+using json::U;
+using json::Writer;
 
-void Key(Writer& w, std::string_view k) { w.Key(k.data(), static_cast<rapidjson::SizeType>(k.size())); }
-void Str(Writer& w, std::string_view k, std::string_view v) {
-  Key(w, k);
-  w.String(v.data(), static_cast<rapidjson::SizeType>(v.size()));
-}
-void U(Writer& w, std::string_view k, uint64_t v) { Key(w, k); w.Uint64(v); }
-void Date(Writer& w, std::string_view k, CivilDate d) { Str(w, k, d.ToString()); }
-// A rate in ppm as percent text to 0.01% ("13.03%"): what the borrower reads.
-std::string PercentText(int64_t ppm) {
-  const int64_t bps = (ppm + (ppm >= 0 ? 50 : -50)) / 100;
-  return fmt::format("{}.{:02}%", bps / 100, (bps < 0 ? -bps : bps) % 100);
-}
-void Rate(Writer& w, std::string_view k, int64_t ppm) {
-  Key(w, std::string(k) + "_ppm");
-  w.Int64(ppm);
-  Str(w, std::string(k) + "_text", PercentText(ppm));
-}
 void AllocationFields(Writer& w, const Allocation& a) {
   U(w, "penalty", a.penalty_minor);
   U(w, "fee", a.fee_minor);
@@ -54,8 +43,6 @@ void ScheduleJson(Writer& w, const std::vector<LoanInstalment>& instalments) {
   }
   w.EndArray();
 }
-
-std::string Done(rapidjson::StringBuffer& b) { return std::string(b.GetString(), b.GetSize()); }
 
 }  // namespace
 

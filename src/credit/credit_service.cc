@@ -19,8 +19,11 @@ using store::Transfer;
 using service_detail::Available;
 using service_detail::DerivedId;
 using service_detail::Error;
+using service_detail::LoanOk;
+using service_detail::OfferRefused;
 using service_detail::Ok;
 using service_detail::Refused;
+using service_detail::TakeOffer;
 
 std::string_view CreditErrorName(CreditError error) {
   switch (error) {
@@ -82,46 +85,38 @@ void CreditService::Submit(const CreditCall& call, uint32_t ledger_events_max,
                            CreditReplyFn reply) {
   if (records_idempotency && !ledger::IsValidIdempotencyKey(call.idempotency_key)) {
     reply(Error(CreditError::kIdempotencyKeyInvalid,
-                "every POST needs an Idempotency-Key header of 1..255 printable ASCII characters"));
+                std::string(ledger::kIdempotencyKeyInvalidMessage)));
     return;
   }
   if (ledger_ == nullptr) {
     reply(Error(CreditError::kUnavailable, "credit is not started"));
     return;
   }
-  auto result = std::make_shared<CreditReply>();
-  ledger::Command command;
-  command.ledger_events_max = ledger_events_max;
-  command.apply = [this, call, records_idempotency, body = std::move(body),
-                   result](ledger::CommandContext& ctx) {
+  auto apply = [this, call, records_idempotency,
+                body = std::move(body)](ledger::CommandContext& ctx) -> CreditReply {
     Op op(*this, ctx, call);
-    if (records_idempotency) {
-      if (const auto* seen = state_.FindIdempotency(call.key_id, call.idempotency_key)) {
-        if (!core::ConstantTimeEqual(seen->fingerprint, call.fingerprint)) {
-          *result = Error(CreditError::kIdempotencyKeyReused,
-                          "this Idempotency-Key was used with a different request");
-          return;
-        }
-        *result = Ok(seen->body, seen->status);
-        result->replayed = true;
-        return;
+    if (!records_idempotency) return body(op);
+    if (const auto* seen = state_.FindIdempotency(call.key_id, call.idempotency_key)) {
+      if (!core::ConstantTimeEqual(seen->fingerprint, call.fingerprint)) {
+        return Error(CreditError::kIdempotencyKeyReused,
+                     std::string(ledger::kIdempotencyKeyReusedMessage));
       }
+      CreditReply replayed = Ok(seen->body, seen->status);
+      replayed.replayed = true;
+      return replayed;
     }
-    *result = body(op);
-    if (result->ok() && records_idempotency) {
+    CreditReply result = body(op);
+    if (result.ok()) {
       op.Emit(CreditIdempotencyRecorded{call.key_id, call.idempotency_key, call.fingerprint,
-                                        result->http_status, result->body},
+                                        result.http_status, result.body},
               Id128{});
     }
+    return result;
   };
-  command.done = [result, reply = std::move(reply)](core::Status status) {
-    if (!status.ok()) {
-      reply(Error(CreditError::kUnavailable, status.message()));
-      return;
-    }
-    reply(std::move(*result));
-  };
-  ledger_->SubmitCommand(std::move(command));
+  ledger_->SubmitCommand(ledger::ReplyCommand<CreditReply>(
+      ledger_events_max, std::move(apply), std::move(reply), [](const core::Status& status) {
+        return Error(CreditError::kUnavailable, status.message());
+      }));
 }
 
 void CreditService::Read(const CreditCall& call, std::function<CreditReply(Op&)> body,
@@ -263,12 +258,7 @@ CreditReply CreditService::CheckLoanRequest(Op& op, const LoanRequest& in, Offer
   if (!state_.day_end_finished()) return Error(CreditError::kDayEndRunning, "a day-end is running; retry shortly");
   const CreditResult offered = MakeOffer(*product, policy_.caps,
                                          {in.amount_minor, in.terms, state_.OpenDate()}, offer);
-  if (offered != CreditResult::kOk) {
-    return Refused(offered, offered == CreditResult::kAprAboveCap
-                                ? fmt::format("the APR {} ppm is above the cap of {} bps",
-                                              offer->apr.NominalPpm(), policy_.caps.EffectiveAprCapBps())
-                                : std::string(CreditResultName(offered)));
-  }
+  if (offered != CreditResult::kOk) return OfferRefused(offered, *offer, policy_.caps);
   const AmountMinor outstanding = state_.OutstandingPrincipalOf(in.borrower_id);
   const CreditResult capped = CheckPersonCap(policy_.caps, in.annual_income_minor, outstanding, in.amount_minor);
   if (capped != CreditResult::kOk) {
@@ -293,40 +283,29 @@ void CreditService::OpenLoan(const CreditCall& call, LoanRequest in, CreditReply
     CreditReply refused = CheckLoanRequest(op, in, &offer);
     if (!refused.ok()) return refused;
     const uint32_t ledger = op.Ledger(in.destination_account_id)->ledger;
-    const CreditBooks& b = *state_.Books(ledger);
     LoanOpened opened;
     LoanRecord& r = opened.change.record;
     r.id = op.NewId();
     r.borrower_id = in.borrower_id;
     r.destination_account_id = in.destination_account_id;
     r.ledger = ledger;
-    r.product = offer.product_name;
     r.disbursement = in.disbursement;
-    r.apr_ppm = offer.apr.NominalPpm();
-    r.apr_effective_ppm = offer.apr.EffectivePpm();
-    r.opened_date = state_.OpenDate();
-    r.loan = LoanFromOffer(offer);
-    r.receivable_minor = in.amount_minor;
-    opened.change.entries.push_back({r.opened_date, EntryKind::kDisbursed, in.amount_minor, {}, 0, {}});
+    opened.change.entries.push_back(TakeOffer(offer, state_.OpenDate(), &r));
+    NETFIN_ASSERT(r.receivable_minor == in.amount_minor);
     // Point of no return.
-    op.Leg(b.lending_funds, in.destination_account_id, in.amount_minor, CreditTransferCode::kDisbursement);
-    op.Leg(b.receivable, b.lending_funds, in.amount_minor, CreditTransferCode::kDisbursementClaim);
-    CustodianLeg(op, ledger, in.amount_minor, Cash::kIntoWallets);
+    Disburse(op, ledger, in.destination_account_id, in.amount_minor);
     const std::string moved = op.Move(ledger, r.id);
     if (!moved.empty()) return Error(CreditError::kLedgerRefused, "the ledger refused the disbursement: " + moved);
     const Id128 id = r.id;
     op.Emit(CreditEvent(std::move(opened)), in.borrower_id);
-    CreditReply ok = Ok(LoanJson(*state_.FindLoan(id), state_.OpenDate()), 201);
-    ok.loan_id = id;
-    return ok;
+    return LoanOk(*state_.FindLoan(id), state_.OpenDate(), 201);
   }, std::move(reply));
 }
 
 void CreditService::Repay(const CreditCall& call, RepaymentRequest in, CreditReplyFn reply) {
   Submit(call, kLoanLegsMax, true, [this, in](Op& op) -> CreditReply {
     const LoanRecord* found = state_.FindLoan(in.loan_id);
-    if (found == nullptr) return Error(op.IsOperator() ? CreditError::kUnknownLoan : CreditError::kForbidden, "no such loan of yours");
-    if (!op.MaySee(found->borrower_id)) return Error(CreditError::kForbidden, "no such loan of yours");
+    if (found == nullptr || !op.MaySee(found->borrower_id)) return op.NoSuch(CreditError::kUnknownLoan, "loan");
     const Account* source = op.Ledger(in.source_account_id);
     if (source == nullptr) return Error(CreditError::kUnknownAccount, "source_account_id: no such ledger account");
     if (source->ledger != found->ledger) return Error(CreditError::kInvalidField, "source_account_id: not in the loan's ledger");
@@ -347,13 +326,8 @@ void CreditService::Repay(const CreditCall& call, RepaymentRequest in, CreditRep
 void CreditService::GetLoan(const CreditCall& call, Id128 loan_id, CreditReplyFn reply) {
   Read(call, [this, loan_id](Op& op) -> CreditReply {
     const LoanRecord* r = state_.FindLoan(loan_id);
-    if (r == nullptr || !op.MaySee(r->borrower_id)) {
-      return op.IsOperator() ? Error(CreditError::kUnknownLoan, "no such loan")
-                             : Error(CreditError::kForbidden, "no such loan of yours");
-    }
-    CreditReply ok = Ok(LoanJson(*r, state_.OpenDate()));
-    ok.loan_id = loan_id;
-    return ok;
+    if (r == nullptr || !op.MaySee(r->borrower_id)) return op.NoSuch(CreditError::kUnknownLoan, "loan");
+    return LoanOk(*r, state_.OpenDate(), 200);
   }, std::move(reply));
 }
 
@@ -361,10 +335,7 @@ void CreditService::Statement(const CreditCall& call, Id128 loan_id, uint32_t in
                               StatementFormat format, CreditReplyFn reply) {
   Read(call, [this, loan_id, instalment, format](Op& op) -> CreditReply {
     const LoanRecord* r = state_.FindLoan(loan_id);
-    if (r == nullptr || !op.MaySee(r->borrower_id)) {
-      return op.IsOperator() ? Error(CreditError::kUnknownLoan, "no such loan")
-                             : Error(CreditError::kForbidden, "no such loan of yours");
-    }
+    if (r == nullptr || !op.MaySee(r->borrower_id)) return op.NoSuch(CreditError::kUnknownLoan, "loan");
     const std::optional<LoanStatement> s = BuildStatement(state_.LoanWithHistory(loan_id), instalment);
     if (!s) {
       return Error(CreditError::kUnknownStatement,
@@ -380,10 +351,7 @@ void CreditService::Statement(const CreditCall& call, Id128 loan_id, uint32_t in
 void CreditService::ListStatements(const CreditCall& call, Id128 loan_id, CreditReplyFn reply) {
   Read(call, [this, loan_id](Op& op) -> CreditReply {
     const LoanRecord* r = state_.FindLoan(loan_id);
-    if (r == nullptr || !op.MaySee(r->borrower_id)) {
-      return op.IsOperator() ? Error(CreditError::kUnknownLoan, "no such loan")
-                             : Error(CreditError::kForbidden, "no such loan of yours");
-    }
+    if (r == nullptr || !op.MaySee(r->borrower_id)) return op.NoSuch(CreditError::kUnknownLoan, "loan");
     CreditReply ok = Ok(StatementListJson(state_.LoanWithHistory(loan_id)));
     ok.loan_id = loan_id;
     return ok;
@@ -451,6 +419,8 @@ CreditReply CreditService::RunDayEndChunk(CivilDate date, bool* done) {
         // The state's calendar only moves forward and loans are behind it,
         // so the pure run cannot refuse.
         NETFIN_ASSERT(result == CreditResult::kOk);
+        const bool written_off =
+            r.loan.status == LoanStatus::kWrittenOff && status_before == LoanStatus::kActive;
         const CreditBooks& b = *state_.Books(r.ledger);
         LoanChanged change;
         change.day_end = true;
@@ -464,7 +434,7 @@ CreditReply CreditService::RunDayEndChunk(CivilDate date, bool* done) {
         std::vector<Transfer> reversals;
         op.Recognise(b, penalty_before_minor, &r, date, &change.entries, &reversals);
         NETFIN_ASSERT(reversals.empty());  // a day-end never closes a loan as paid
-        if (r.loan.status == LoanStatus::kWrittenOff && status_before == LoanStatus::kActive) {
+        if (written_off) {
           // The whole booked balance goes, against the provision released below.
           op.Leg(b.written_off, b.receivable, r.receivable_minor, CreditTransferCode::kWrittenOff);
           change.entries.push_back({date, EntryKind::kWriteOff, r.receivable_minor, {}, 0, {}});
@@ -486,7 +456,6 @@ CreditReply CreditService::RunDayEndChunk(CivilDate date, bool* done) {
         const Id128 line_id = r.line_id;
         // A line's limit comes back with principal written off (the line
         // stays frozen: SyncLine).
-        const bool written_off = r.loan.status == LoanStatus::kWrittenOff && status_before == LoanStatus::kActive;
         const AmountMinor written_off_principal_minor = written_off ? OutstandingPrincipalMinor(r.loan) : 0;
         change.record = std::move(r);
         op.Emit(CreditEvent(std::move(change)), borrower_id);
@@ -539,51 +508,43 @@ CreditReply CreditService::RunDay(const CreditCall& call, CivilDate date) {
 // ---------------------------------------------------------------------------
 // Blocking reads.
 
-std::optional<LoanRecord> CreditService::LoanSnapshot(const Id128& loan_id) {
-  std::optional<LoanRecord> out;
+void CreditService::ReadState(const std::function<void()>& read) {
   const CreditCall platform;
   Await([&](CreditReplyFn reply) {
     Read(platform, [&](Op&) -> CreditReply {
-      if (state_.FindLoan(loan_id) != nullptr) out = state_.LoanWithHistory(loan_id);
+      read();
       return CreditReply{};
     }, std::move(reply));
+  });
+}
+
+std::optional<LoanRecord> CreditService::LoanSnapshot(const Id128& loan_id) {
+  std::optional<LoanRecord> out;
+  ReadState([&] {
+    if (state_.FindLoan(loan_id) != nullptr) out = state_.LoanWithHistory(loan_id);
   });
   return out;
 }
 
 std::vector<LoanRecord> CreditService::AllLoanSnapshots() {
   std::vector<LoanRecord> out;
-  const CreditCall platform;
-  Await([&](CreditReplyFn reply) {
-    Read(platform, [&](Op&) -> CreditReply {
-      for (const Id128& id : state_.AllLoans()) out.push_back(state_.LoanWithHistory(id));
-      return CreditReply{};
-    }, std::move(reply));
+  ReadState([&] {
+    for (const Id128& id : state_.AllLoans()) out.push_back(state_.LoanWithHistory(id));
   });
   return out;
 }
 
 std::optional<CreditBooks> CreditService::Books(uint32_t ledger) {
   std::optional<CreditBooks> out;
-  const CreditCall platform;
-  Await([&](CreditReplyFn reply) {
-    Read(platform, [&](Op&) -> CreditReply {
-      if (const CreditBooks* b = state_.Books(ledger)) out = *b;
-      return CreditReply{};
-    }, std::move(reply));
+  ReadState([&] {
+    if (const CreditBooks* b = state_.Books(ledger)) out = *b;
   });
   return out;
 }
 
 CivilDate CreditService::OpenDate() {
   CivilDate out;
-  const CreditCall platform;
-  Await([&](CreditReplyFn reply) {
-    Read(platform, [&](Op&) -> CreditReply {
-      out = state_.OpenDate();
-      return CreditReply{};
-    }, std::move(reply));
-  });
+  ReadState([&] { out = state_.OpenDate(); });
   return out;
 }
 

@@ -92,6 +92,15 @@ struct CreditCall {
   std::string fingerprint;      // of the request (method, target, body)
 };
 
+// Who a loan's money concerns, typed: set with loan_id on every reply about
+// a loan, so the API resolves accounts without reading the JSON back.
+struct LoanParties {
+  Id128 borrower_id;
+  Id128 destination_account_id;  // zero for a credit line's bill
+  Id128 buyer_id;                // zero unless receivable financing
+  bool business = false;         // a merchant loan or receivable financing: a merchant borrowed
+};
+
 struct CreditReply {
   CreditError error = CreditError::kOk;
   CreditResult refusal = CreditResult::kOk;  // with kRefused
@@ -101,6 +110,7 @@ struct CreditReply {
   bool replayed = false;
   Id128 loan_id;     // the loan opened or changed
   Id128 line_id;     // the credit line opened or changed
+  LoanParties parties;  // with loan_id
 
   bool ok() const { return error == CreditError::kOk; }
   // The stable code: the refusal's name for kRefused, else the error's.
@@ -316,6 +326,9 @@ class CreditService {
   CreditReply StartDayEnd(const CreditCall& call, CivilDate date, bool* run);
   CreditReply RunDayEndChunk(CivilDate date, bool* done);
   CreditReply DaySummary(CivilDate date);
+  // Runs `read` on the applier thread (a read command) and waits for it:
+  // the blocking snapshots. Nothing runs when the service is not started.
+  void ReadState(const std::function<void()>& read);
   // credit_service_lines.cc.
   struct Staged;
   CreditReply StageRepayment(Op& op, const LoanRecord& loan, Repayment repayment, Staged* staged);
@@ -323,6 +336,9 @@ class CreditService {
   CreditReply CommitRepayment(Op& op, Staged& staged);
   enum class Cash : uint8_t { kIntoWallets, kOutOfWallets };
   void CustodianLeg(Op& op, uint32_t ledger, AmountMinor amount_minor, Cash direction);
+  // A disbursement's legs (a loan, a line purchase, an advance): lending
+  // funds to `to`, the receivable's claim, and the custodian's leg.
+  void Disburse(Op& op, uint32_t ledger, const Id128& to, AmountMinor amount_minor);
   void SyncLine(Op& op, const Id128& line_id, const Id128& loan_id, AmountMinor restored_minor,
                 CivilDate date);
   CreditReply BillLinesChunk(CivilDate date, bool* done);

@@ -24,14 +24,6 @@ using service_detail::Refused;
 
 namespace {
 
-// Raise, lower or keep: a new limit against the old (assessments and
-// manual limits; a review has its own action).
-LimitAction ActionOf(AmountMinor before, AmountMinor after) {
-  if (after > before) return LimitAction::kRaise;
-  if (after < before) return LimitAction::kLower;
-  return LimitAction::kKeep;
-}
-
 // Whole months from `from` to `to` (0 when to is earlier).
 uint32_t MonthsBetween(CivilDate from, CivilDate to) {
   if (to <= from) return 0;
@@ -87,7 +79,7 @@ CreditReply CheckAssessment(const CreditCall& call, const AssessmentRequest& in,
     return Error(CreditError::kNoScorer, "this node has no credit scorer configured");
   if (!ledger::IsValidIdempotencyKey(call.idempotency_key)) {
     return Error(CreditError::kIdempotencyKeyInvalid,
-                 "every POST needs an Idempotency-Key header of 1..255 printable ASCII characters");
+                 std::string(ledger::kIdempotencyKeyInvalidMessage));
   }
   return CreditReply{};
 }
@@ -138,24 +130,15 @@ void CreditService::AssessBorrower(const CreditCall& call, AssessmentRequest in,
         if (!state_.day_end_finished())
           return Error(CreditError::kDayEndRunning, "a day-end is running; retry shortly");
         const AmountMinor limit = LimitForGrade(score.grade, policy_.grades);
-        const BorrowerRecord* found = state_.FindBorrower(id);
-        // Point of no return.
-        LimitDecided d;
-        d.record = found != nullptr ? *found : BorrowerRecord{};
-        BorrowerRecord& r = d.record;
         const CivilDate date = state_.OpenDate();
-        d.entry = {date,
-                   LimitDecisionKind::kAssessed,
-                   ActionOf(r.limit_minor, limit),
-                   LimitReason::kNotYetEligible,
-                   r.limit_minor,
-                   limit,
-                   score.grade,
-                   score.score};
+        // Point of no return.
+        LimitDecided d = NewLimitDecision(state_.FindBorrower(id), id,
+                                          LimitDecisionKind::kAssessed, limit, date);
+        d.entry.grade = score.grade;
+        d.entry.score = score.score;
+        BorrowerRecord& r = d.record;
         if (r.basis == LimitBasis::kNone) r.limited_since = date;
-        r.borrower_id = id;
         r.basis = LimitBasis::kGrade;
-        r.limit_minor = limit;
         r.manual_ceiling_minor = 0;
         r.graded = true;
         r.grade = score.grade;
@@ -179,27 +162,10 @@ void CreditService::SetBorrowerLimit(const CreditCall& call, Id128 borrower_id, 
         if (limit > core::kAmountMax) return Error(CreditError::kInvalidField, "limit: too large");
         if (!state_.day_end_finished())
           return Error(CreditError::kDayEndRunning, "a day-end is running; retry shortly");
-        const BorrowerRecord* found = state_.FindBorrower(borrower_id);
         // Point of no return.
-        LimitDecided d;
-        d.record = found != nullptr ? *found : BorrowerRecord{};
-        BorrowerRecord& r = d.record;
-        const CivilDate date = state_.OpenDate();
-        d.entry = {date,
-                   LimitDecisionKind::kManual,
-                   ActionOf(r.limit_minor, limit),
-                   LimitReason::kNotYetEligible,
-                   r.limit_minor,
-                   limit,
-                   r.grade,
-                   r.score};
-        if (r.basis == LimitBasis::kNone && limit > 0) r.limited_since = date;
-        r.borrower_id = borrower_id;
-        r.basis = limit > 0 ? LimitBasis::kManual : LimitBasis::kNone;  // 0 removes the limit
-        r.limit_minor = limit;
-        r.manual_ceiling_minor = limit;
-        r.state = LimitState::kActive;  // the operator's decision lifts a freeze
-        op.Emit(CreditEvent(std::move(d)), borrower_id);
+        op.Emit(ManualLimitDecision(state_.FindBorrower(borrower_id), borrower_id, limit,
+                                    state_.OpenDate()),
+                borrower_id);
         return Ok(fmt::format(R"({{"borrower_id":"{}","limit":{},"outstanding":{}}})",
                               borrower_id.ToDecimal(), limit,
                               state_.OutstandingPrincipalOf(borrower_id)));
@@ -229,16 +195,8 @@ void CreditService::GetBorrower(const CreditCall& call, Id128 borrower_id, Credi
 
 std::optional<BorrowerRecord> CreditService::BorrowerSnapshot(const Id128& borrower_id) {
   std::optional<BorrowerRecord> out;
-  const CreditCall platform;
-  Await([&](CreditReplyFn reply) {
-    Read(
-        platform,
-        [&](Op&) -> CreditReply {
-          if (state_.FindBorrower(borrower_id) != nullptr)
-            out = state_.BorrowerWithHistory(borrower_id);
-          return CreditReply{};
-        },
-        std::move(reply));
+  ReadState([&] {
+    if (state_.FindBorrower(borrower_id) != nullptr) out = state_.BorrowerWithHistory(borrower_id);
   });
   return out;
 }

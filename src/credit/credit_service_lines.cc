@@ -19,8 +19,12 @@ namespace netfin::credit {
 
 using service_detail::Available;
 using service_detail::Error;
+using service_detail::LineOk;
+using service_detail::LoanOk;
+using service_detail::OfferRefused;
 using service_detail::Ok;
 using service_detail::Refused;
+using service_detail::TakeOffer;
 
 namespace {
 
@@ -34,18 +38,6 @@ Product BillingProduct(const LineRecord& l) {
   p.due_day = l.due_day;
   p.penalty_daily_ppm = l.penalty_daily_ppm;
   return p;
-}
-
-CreditReply LoanOk(const LoanRecord& r, CivilDate open_date, uint16_t status) {
-  CreditReply ok = Ok(LoanJson(r, open_date), status);
-  ok.loan_id = r.id;
-  return ok;
-}
-
-CreditReply LineOk(const LineRecord& r, uint16_t status) {
-  CreditReply ok = Ok(LineJson(r), status);
-  ok.line_id = r.id;
-  return ok;
 }
 
 // Whether any bill or conversion of the line is past due (at its last
@@ -115,6 +107,13 @@ CreditReply CreditService::CommitRepayment(Op& op, Staged& s) {
   op.Emit(CreditEvent(std::move(s.change)), borrower_id);
   if (!line_id.IsZero()) SyncLine(op, line_id, id, s.applied.principal_minor, state_.OpenDate());
   return LoanOk(*state_.FindLoan(id), state_.OpenDate(), 201);
+}
+
+void CreditService::Disburse(Op& op, uint32_t ledger, const Id128& to, AmountMinor amount) {
+  const CreditBooks& b = *state_.Books(ledger);
+  op.Leg(b.lending_funds, to, amount, CreditTransferCode::kDisbursement);
+  op.Leg(b.receivable, b.lending_funds, amount, CreditTransferCode::kDisbursementClaim);
+  CustodianLeg(op, ledger, amount, Cash::kIntoWallets);
 }
 
 void CreditService::CustodianLeg(Op& op, uint32_t ledger, AmountMinor amount, Cash direction) {
@@ -219,10 +218,8 @@ void CreditService::LinePurchase(const CreditCall& call, LinePurchaseRequest in,
       call, kOpenLegsMax, true,
       [this, in](Op& op) -> CreditReply {
         const LineRecord* found = state_.FindLine(in.line_id);
-        if (found == nullptr || !op.MaySee(found->borrower_id)) {
-          return op.IsOperator() ? Error(CreditError::kUnknownLine, "no such line")
-                                 : Error(CreditError::kForbidden, "no such line of yours");
-        }
+        if (found == nullptr || !op.MaySee(found->borrower_id))
+          return op.NoSuch(CreditError::kUnknownLine, "line");
         const Account* merchant = op.Ledger(in.merchant_account_id);
         if (merchant == nullptr)
           return Error(CreditError::kUnknownAccount, "merchant_account_id: no such ledger account");
@@ -251,12 +248,7 @@ void CreditService::LinePurchase(const CreditCall& call, LinePurchaseRequest in,
         // The cycle starts with its first purchase; no day-end is running, so
         // every earlier purchase of it has its cycle start already.
         if (found->line.unbilled_minor == 0) l.cycle_start_date = date;
-        const CreditBooks& b = *state_.Books(l.ledger);
-        op.Leg(b.lending_funds, in.merchant_account_id, in.amount_minor,
-               CreditTransferCode::kDisbursement);
-        op.Leg(b.receivable, b.lending_funds, in.amount_minor,
-               CreditTransferCode::kDisbursementClaim);
-        CustodianLeg(op, l.ledger, in.amount_minor, Cash::kIntoWallets);
+        Disburse(op, l.ledger, in.merchant_account_id, in.amount_minor);
         const std::string moved = op.Move(l.ledger, l.id);
         if (!moved.empty())
           return Error(CreditError::kLedgerRefused, "the ledger refused the purchase: " + moved);
@@ -276,10 +268,8 @@ void CreditService::GetLine(const CreditCall& call, Id128 line_id, CreditReplyFn
       call,
       [this, line_id](Op& op) -> CreditReply {
         const LineRecord* l = state_.FindLine(line_id);
-        if (l == nullptr || !op.MaySee(l->borrower_id)) {
-          return op.IsOperator() ? Error(CreditError::kUnknownLine, "no such line")
-                                 : Error(CreditError::kForbidden, "no such line of yours");
-        }
+        if (l == nullptr || !op.MaySee(l->borrower_id))
+          return op.NoSuch(CreditError::kUnknownLine, "line");
         return LineOk(state_.LineWithHistory(line_id), 200);
       },
       std::move(reply));
@@ -340,10 +330,8 @@ void CreditService::ConvertBill(const CreditCall& call, ConvertBillRequest in,
       call, 0, true,
       [this, in](Op& op) -> CreditReply {
         const LoanRecord* found = state_.FindLoan(in.bill_loan_id);
-        if (found == nullptr || !op.MaySee(found->borrower_id)) {
-          return op.IsOperator() ? Error(CreditError::kUnknownLoan, "no such loan")
-                                 : Error(CreditError::kForbidden, "no such loan of yours");
-        }
+        if (found == nullptr || !op.MaySee(found->borrower_id))
+          return op.NoSuch(CreditError::kUnknownLoan, "loan");
         if (found->line_id.IsZero())
           return Refused(CreditResult::kBillNotConvertible, "not a credit line's bill");
         if (!state_.day_end_finished())
@@ -357,13 +345,7 @@ void CreditService::ConvertBill(const CreditCall& call, ConvertBillRequest in,
         const CivilDate date = state_.OpenDate();
         const CreditResult converted = credit::ConvertBill(*product, policy_.caps, in.terms, date,
                                                            &bill.loan, &offer, &instalments);
-        if (converted != CreditResult::kOk) {
-          return Refused(converted, converted == CreditResult::kAprAboveCap
-                                        ? fmt::format("the APR {} ppm is above the cap of {} bps",
-                                                      offer.apr.NominalPpm(),
-                                                      policy_.caps.EffectiveAprCapBps())
-                                        : std::string(CreditResultName(converted)));
-        }
+        if (converted != CreditResult::kOk) return OfferRefused(converted, offer, policy_.caps);
         // Point of no return. A bill bears no interest or fee, and a convertible
         // one no penalty: its share of the receivable is its principal, which
         // (with its provision) passes to the new loan. Nothing moves in the ledger.
@@ -484,26 +466,18 @@ void CreditService::FinanceReceivable(const CreditCall& call, ReceivableRequest 
         if (offered != CreditResult::kOk) return Refused(offered);
         // Point of no return.
         const uint32_t ledger = dest->ledger;
-        const CreditBooks& b = *state_.Books(ledger);
         LoanOpened opened;
         LoanRecord& r = opened.change.record;
         r.id = op.NewId();
         r.borrower_id = in.supplier_id;
         r.destination_account_id = in.supplier_account_id;
         r.ledger = ledger;
-        r.product = offer.product_name;
         r.disbursement = DisbursementKind::kMerchant;
-        r.apr_ppm = offer.apr.NominalPpm();
-        r.apr_effective_ppm = offer.apr.EffectivePpm();
-        r.opened_date = state_.OpenDate();
-        r.loan = LoanFromOffer(offer);
-        r.receivable_minor = advance;
         r.buyer_id = in.buyer_id;
         r.receivable_face_minor = in.receivable_minor;
-        opened.change.entries.push_back({r.opened_date, EntryKind::kDisbursed, advance, {}, 0, {}});
-        op.Leg(b.lending_funds, in.supplier_account_id, advance, CreditTransferCode::kDisbursement);
-        op.Leg(b.receivable, b.lending_funds, advance, CreditTransferCode::kDisbursementClaim);
-        CustodianLeg(op, ledger, advance, Cash::kIntoWallets);
+        opened.change.entries.push_back(TakeOffer(offer, state_.OpenDate(), &r));
+        NETFIN_ASSERT(r.receivable_minor == advance);
+        Disburse(op, ledger, in.supplier_account_id, advance);
         const std::string moved = op.Move(ledger, r.id);
         if (!moved.empty())
           return Error(CreditError::kLedgerRefused, "the ledger refused the advance: " + moved);
@@ -595,30 +569,16 @@ void CreditService::BuyerPays(const CreditCall& call, BuyerPaymentRequest in, Cr
 
 std::optional<LineRecord> CreditService::LineSnapshot(const Id128& line_id) {
   std::optional<LineRecord> out;
-  const CreditCall platform;
-  Await([&](CreditReplyFn reply) {
-    Read(
-        platform,
-        [&](Op&) -> CreditReply {
-          if (state_.FindLine(line_id) != nullptr) out = state_.LineWithHistory(line_id);
-          return CreditReply{};
-        },
-        std::move(reply));
+  ReadState([&] {
+    if (state_.FindLine(line_id) != nullptr) out = state_.LineWithHistory(line_id);
   });
   return out;
 }
 
 std::vector<LineRecord> CreditService::AllLineSnapshots() {
   std::vector<LineRecord> out;
-  const CreditCall platform;
-  Await([&](CreditReplyFn reply) {
-    Read(
-        platform,
-        [&](Op&) -> CreditReply {
-          for (const Id128& id : state_.AllLines()) out.push_back(state_.LineWithHistory(id));
-          return CreditReply{};
-        },
-        std::move(reply));
+  ReadState([&] {
+    for (const Id128& id : state_.AllLines()) out.push_back(state_.LineWithHistory(id));
   });
   return out;
 }

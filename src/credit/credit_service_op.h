@@ -9,8 +9,12 @@
 #include <string_view>
 #include <vector>
 
+#include <fmt/format.h>
+
 #include "core/assert.h"
+#include "credit/credit_render.h"
 #include "credit/credit_service.h"
+#include "credit/offer.h"
 #include "ledger/results.h"
 
 namespace netfin::credit {
@@ -18,8 +22,6 @@ namespace service_detail {
 
 using store::Account;
 using store::Transfer;
-
-
 
 inline CreditReply Error(CreditError error, std::string message) {
   CreditReply r;
@@ -43,6 +45,23 @@ inline CreditReply Ok(std::string body, uint16_t status = 200) {
   return r;
 }
 
+// A loan's (line's) JSON with its id: what an operation on it answers.
+inline CreditReply LoanOk(const LoanRecord& r, CivilDate open_date, uint16_t status) {
+  CreditReply ok = Ok(LoanJson(r, open_date), status);
+  ok.loan_id = r.id;
+  ok.parties = {.borrower_id = r.borrower_id,
+                .destination_account_id = r.destination_account_id,
+                .buyer_id = r.buyer_id,
+                .business = r.loan.kind == ProductKind::kMerchantLoan ||
+                            r.loan.kind == ProductKind::kReceivableFinancing};
+  return ok;
+}
+inline CreditReply LineOk(const LineRecord& r, uint16_t status) {
+  CreditReply ok = Ok(LineJson(r), status);
+  ok.line_id = r.id;
+  return ok;
+}
+
 // The role's ledger accounts: derived from the ledger, so they are stable
 // and need no lookup table.
 inline Id128 DerivedId(const core::SecretKey& key, std::string_view kind, uint32_t ledger) {
@@ -55,20 +74,26 @@ inline AmountMinor Available(const Account& a) {
   return a.credits_posted > out ? a.credits_posted - out : 0;
 }
 
-struct Paid {
-  AmountMinor interest = 0, fee = 0, fee_billed = 0;
-};
-inline Paid PaidOf(const Loan& loan) {
-  Paid p;
-  for (size_t k = 0; k < loan.instalments.size(); ++k) {
-    const LoanInstalment& i = loan.instalments[k];
-    p.interest += i.interest_paid_minor;
-    p.fee += i.fee_paid_minor;
-    if (k < loan.statements_issued) p.fee_billed += i.scheduled.fee_minor;
-  }
-  return p;
+// Fills what a loan takes from the offer it was opened on, accepted on
+// `date`: its product, APRs and schedule, and its whole principal as its
+// share of the receivable. Returns its first history line.
+inline LoanEntry TakeOffer(const Offer& offer, CivilDate date, LoanRecord* r) {
+  r->product = offer.product_name;
+  r->apr_ppm = offer.apr.NominalPpm();
+  r->apr_effective_ppm = offer.apr.EffectivePpm();
+  r->opened_date = date;
+  r->loan = LoanFromOffer(offer);
+  r->receivable_minor = offer.terms.principal_minor;
+  return {date, EntryKind::kDisbursed, r->receivable_minor, {}, 0, {}};
 }
 
+// An offer's refusal; the APR cap's names the APR and the cap.
+inline CreditReply OfferRefused(CreditResult refusal, const Offer& offer, const CapPolicy& caps) {
+  NETFIN_ASSERT(refusal != CreditResult::kOk);
+  if (refusal != CreditResult::kAprAboveCap) return Refused(refusal);
+  return Refused(refusal, fmt::format("the APR {} ppm is above the cap of {} bps",
+                                      offer.apr.NominalPpm(), caps.EffectiveAprCapBps()));
+}
 
 }  // namespace service_detail
 
@@ -87,6 +112,15 @@ class CreditService::Op {
   // Whether the caller may act on a borrower's loans.
   bool MaySee(const Id128& borrower_id) const {
     return IsOperator() || (call_.role == CallerRole::kCustomer && call_.party_id == borrower_id);
+  }
+  // A loan or line that is not there, or not the caller's: the operator is
+  // told it does not exist; a customer is refused either way, so that they
+  // cannot learn which ids exist.
+  CreditReply NoSuch(CreditError unknown, std::string_view what) const {
+    if (!IsOperator()) {
+      return service_detail::Error(CreditError::kForbidden, fmt::format("no such {} of yours", what));
+    }
+    return service_detail::Error(unknown, fmt::format("no such {}", what));
   }
   uint64_t now() const { return ctx_.now_ns(); }
   Id128 NewId() { return s_.state_.NextId(ctx_.now_ns()); }
@@ -150,10 +184,12 @@ class CreditService::Op {
                  CivilDate date, std::vector<LoanEntry>* entries,
                  std::vector<Transfer>* reversals) {
     const Loan& l = r->loan;
-    const service_detail::Paid paid = service_detail::PaidOf(l);
+    const LoanPaid paid = PaidOf(l);
     const bool closed = l.status == LoanStatus::kPaidOff || l.status == LoanStatus::kConverted;
-    const AmountMinor interest_target = closed ? paid.interest : std::max(l.interest_accrued_minor, paid.interest);
-    const AmountMinor fee_target = closed ? paid.fee : std::max(paid.fee_billed, paid.fee);
+    const AmountMinor interest_target =
+        closed ? paid.interest_minor : std::max(l.interest_accrued_minor, paid.interest_minor);
+    const AmountMinor fee_target =
+        closed ? paid.fee_minor : std::max(paid.fee_billed_minor, paid.fee_minor);
     NETFIN_ASSERT(l.penalty_accrued_minor >= penalty_before_minor);
     const AmountMinor penalty = l.penalty_accrued_minor - penalty_before_minor;
     auto book = [&](AmountMinor* recognised, AmountMinor target, const Id128& income,

@@ -10,16 +10,7 @@ namespace {
 
 using test_support::CreditOnScratchLedger;
 using test_support::Day;
-
-#define ASSERT_OK(r) ASSERT_TRUE((r).ok()) << (r).code() << ": " << (r).message
-#define EXPECT_CODE(r, name) EXPECT_EQ((r).code(), name) << (r).message
-
-rapidjson::Document Parse(const std::string& body) {
-  rapidjson::Document d;
-  d.Parse(body.c_str());
-  EXPECT_FALSE(d.HasParseError()) << body;
-  return d;
-}
+using test_support::ParseJson;
 
 class Harness : public CreditOnScratchLedger {
  public:
@@ -53,8 +44,6 @@ class Harness : public CreditOnScratchLedger {
     EXPECT_EQ(CreditBalance(b.loss_provision), static_cast<int64_t>(provision));
     EXPECT_EQ(CreditBalance(b.lending_funds), 0);
   }
-
- private:
 };
 
 TEST(CreditService, OpensBooksAndDisbursesToTheWalletOrTheMerchant) {
@@ -69,7 +58,7 @@ TEST(CreditService, OpensBooksAndDisbursesToTheWalletOrTheMerchant) {
                                       DisbursementKind::kMerchant);
   ASSERT_OK(purchase);
   EXPECT_EQ(h.CreditBalance(h.Account(2)), 60'000);
-  auto d = Parse(purchase.body);
+  auto d = ParseJson(purchase.body);
   EXPECT_STREQ(d["disbursement"].GetString(), "merchant");
   EXPECT_STREQ(d["status"].GetString(), "active");
   EXPECT_GT(d["apr_ppm"].GetInt64(), 140'000);
@@ -113,9 +102,28 @@ TEST(CreditService, IdempotencyKeyReplaysOrRefuses) {
   ASSERT_OK(again);
   EXPECT_TRUE(again.replayed);
   EXPECT_EQ(again.body, first.body);
+  EXPECT_EQ(again.http_status, first.http_status);
   EXPECT_EQ(h.CreditBalance(h.Account(1)), 120'000);
-  call.fingerprint = "other";
-  EXPECT_CODE(h.Open(call, 1, "cash_loan", 130'000, 12, h.Account(1)), "idempotency_key_reused");
+  // The key is remembered across a restart (replayed from its event).
+  h.Restart();
+  const CreditReply after_restart = h.Open(call, 1, "cash_loan", 120'000, 12, h.Account(1));
+  ASSERT_OK(after_restart);
+  EXPECT_TRUE(after_restart.replayed);
+  EXPECT_EQ(after_restart.body, first.body);
+  EXPECT_EQ(h.svc().AllLoanSnapshots().size(), 1u);
+  CreditCall other = call;
+  other.fingerprint = "other";
+  EXPECT_CODE(h.Open(other, 1, "cash_loan", 130'000, 12, h.Account(1)), "idempotency_key_reused");
+  EXPECT_EQ(h.CreditBalance(h.Account(1)), 120'000);
+  // Keys are scoped by the API key: another client's same key is a new request.
+  CreditCall other_client = call;
+  other_client.key_id = "another-api-key";
+  const CreditReply second = h.Open(other_client, 1, "cash_loan", 120'000, 12, h.Account(1));
+  ASSERT_OK(second);
+  EXPECT_FALSE(second.replayed);
+  EXPECT_NE(second.loan_id, first.loan_id);
+  EXPECT_EQ(h.CreditBalance(h.Account(1)), 240'000);
+  h.ExpectBooksMatchLoans();
 }
 
 TEST(CreditService, RepaysInOrderEarlyAndPartiallyThenRefusesAClosedLoan) {
@@ -170,7 +178,7 @@ TEST(CreditService, DayEndIsIdempotentAndNeverGoesBack) {
   ASSERT_OK(h.Open(h.Operator(), 1, "cash_loan", 120'000, 12, h.Account(1)));
   const CreditReply first = h.RunTo("2026-01-10");
   ASSERT_OK(first);
-  auto d = Parse(first.body);
+  auto d = ParseJson(first.body);
   EXPECT_EQ(d["loans_run"].GetUint(), 1u);
   EXPECT_GT(d["accrued"]["interest"].GetUint64(), 0u);
   const int64_t receivable = h.CreditBalance(h.svc().Books(156)->receivable);
@@ -221,9 +229,7 @@ TEST(CreditService, RestartReplaysLoansAndTheCalendar) {
   const CreditReply summary = h.RunTo("2026-02-10");
   h.Restart();
   const LoanRecord after = h.svc().LoanSnapshot(opened.loan_id).value();
-  EXPECT_EQ(after.loan, before.loan);
-  EXPECT_EQ(after.entries, before.entries);
-  EXPECT_EQ(after.receivable_minor, before.receivable_minor);
+  EXPECT_EQ(after, before);  // every field, the history with it
   EXPECT_EQ(h.svc().OpenDate(), Day("2026-02-11"));
   EXPECT_EQ(h.RunTo("2026-02-10").body, summary.body);
   EXPECT_CODE(h.RunTo("2026-02-01"), "date_before_last_run");
@@ -244,15 +250,15 @@ TEST(CreditService, ListsOwnLoansWithACursor) {
   };
   const CreditReply page1 = list(h.Customer(1), Id128{});
   ASSERT_OK(page1);
-  auto d = Parse(page1.body);
+  auto d = ParseJson(page1.body);
   ASSERT_EQ(d["data"].Size(), 2u);
   ASSERT_TRUE(d["next_cursor"].IsString());
   const CreditReply page2 = list(h.Customer(1), *Id128::ParseDecimal(d["next_cursor"].GetString()));
-  auto d2 = Parse(page2.body);
+  auto d2 = ParseJson(page2.body);
   EXPECT_EQ(d2["data"].Size(), 1u);
   EXPECT_TRUE(d2["next_cursor"].IsNull());
-  EXPECT_EQ(Parse(list(h.Operator(), Id128{}).body)["data"].Size(), 2u);
-  const Id128 others = *Id128::ParseDecimal(Parse(list(h.Customer(2), Id128{}).body)["data"][0]["id"].GetString());
+  EXPECT_EQ(ParseJson(list(h.Operator(), Id128{}).body)["data"].Size(), 2u);
+  const Id128 others = *Id128::ParseDecimal(ParseJson(list(h.Customer(2), Id128{}).body)["data"][0]["id"].GetString());
   EXPECT_CODE(h.svc().Await([&](CreditReplyFn done) { h.svc().GetLoan(h.Customer(1), others, std::move(done)); }),
               "forbidden");
 }

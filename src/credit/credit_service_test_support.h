@@ -21,6 +21,11 @@
 #include "ledger/ledger_service.h"
 #include "store/store.h"
 
+// A CreditReply that must be ok, or must carry the stable code `name` (a
+// refusal's or an error's); the message shows when it does not.
+#define ASSERT_OK(r) ASSERT_TRUE((r).ok()) << (r).code() << ": " << (r).message
+#define EXPECT_CODE(r, name) EXPECT_EQ((r).code(), name) << (r).message
+
 namespace netfin::credit::test_support {
 
 // 2026-11-25T02:00:00Z.

@@ -7,17 +7,24 @@
 
 namespace netfin::credit {
 
-AmountMinor BookedBalanceMinor(const LoanRecord& r) {
-  AmountMinor interest_paid = 0, fee_paid = 0;
-  for (const LoanInstalment& i : r.loan.instalments) {
-    interest_paid += i.interest_paid_minor;
-    fee_paid += i.fee_paid_minor;
+LoanPaid PaidOf(const Loan& loan) {
+  LoanPaid p;
+  for (size_t k = 0; k < loan.instalments.size(); ++k) {
+    const LoanInstalment& i = loan.instalments[k];
+    p.interest_minor += i.interest_paid_minor;
+    p.fee_minor += i.fee_paid_minor;
+    if (k < loan.statements_issued) p.fee_billed_minor += i.scheduled.fee_minor;
   }
+  return p;
+}
+
+AmountMinor BookedBalanceMinor(const LoanRecord& r) {
+  const LoanPaid paid = PaidOf(r.loan);
   const auto unpaid = [](AmountMinor recognised, AmountMinor paid) {
     return recognised > paid ? recognised - paid : 0;
   };
-  return OutstandingPrincipalMinor(r.loan) + unpaid(r.interest_recognised_minor, interest_paid) +
-         unpaid(r.fee_recognised_minor, fee_paid) + PenaltyUnpaidMinor(r.loan);
+  return OutstandingPrincipalMinor(r.loan) + unpaid(r.interest_recognised_minor, paid.interest_minor) +
+         unpaid(r.fee_recognised_minor, paid.fee_minor) + PenaltyUnpaidMinor(r.loan);
 }
 
 std::string_view DisbursementKindName(DisbursementKind kind) {
@@ -120,6 +127,23 @@ std::string_view LimitDecisionReasonName(const LimitDecisionEntry& entry) {
 
 namespace {
 
+// The value under key in one of the state's maps, or nullptr.
+template <typename Map, typename Key>
+const typename Map::mapped_type* Find(const Map& map, const Key& key) {
+  auto it = map.find(key);
+  return it == map.end() ? nullptr : &it->second;
+}
+
+// A copy of the record under id with its history, kept apart (see the
+// header), filled in. REQUIRES: the record exists.
+template <typename Records, typename Histories>
+typename Records::mapped_type WithHistory(const Records& records, const Histories& histories,
+                                          const Id128& id) {
+  typename Records::mapped_type r = records.at(id);
+  if (const auto* history = Find(histories, id)) r.entries = *history;
+  return r;
+}
+
 // Months since year 0: consecutive months are consecutive numbers.
 int32_t MonthIndex(CivilDate date) {
   const YearMonthDay ymd = date.ToYmd();
@@ -148,26 +172,16 @@ const CreditBooks* CreditState::Books(uint32_t ledger) const {
   return nullptr;
 }
 
-const DayTally* CreditState::Tally(CivilDate date) const {
-  auto it = tallies_.find(date);
-  return it == tallies_.end() ? nullptr : &it->second;
-}
+const DayTally* CreditState::Tally(CivilDate date) const { return Find(tallies_, date); }
 
-const LoanRecord* CreditState::FindLoan(const Id128& id) const {
-  auto it = loans_.find(id);
-  return it == loans_.end() ? nullptr : &it->second;
-}
+const LoanRecord* CreditState::FindLoan(const Id128& id) const { return Find(loans_, id); }
 
 LoanRecord CreditState::LoanWithHistory(const Id128& id) const {
-  LoanRecord r = loans_.at(id);
-  auto it = histories_.find(id);
-  if (it != histories_.end()) r.entries = it->second;
-  return r;
+  return WithHistory(loans_, histories_, id);
 }
 
 const std::vector<Id128>* CreditState::LoansOf(const Id128& borrower_id) const {
-  auto it = loans_by_borrower_.find(borrower_id);
-  return it == loans_by_borrower_.end() ? nullptr : &it->second;
+  return Find(loans_by_borrower_, borrower_id);
 }
 
 std::vector<Id128> CreditState::LoansBehind(CivilDate date, size_t max) const {
@@ -194,21 +208,14 @@ AmountMinor CreditState::OutstandingPrincipalOf(const Id128& borrower_id) const 
   return sum;
 }
 
-const LineRecord* CreditState::FindLine(const Id128& id) const {
-  auto it = lines_.find(id);
-  return it == lines_.end() ? nullptr : &it->second;
-}
+const LineRecord* CreditState::FindLine(const Id128& id) const { return Find(lines_, id); }
 
 LineRecord CreditState::LineWithHistory(const Id128& id) const {
-  LineRecord r = lines_.at(id);
-  auto it = line_histories_.find(id);
-  if (it != line_histories_.end()) r.entries = it->second;
-  return r;
+  return WithHistory(lines_, line_histories_, id);
 }
 
 const std::vector<Id128>* CreditState::LinesOf(const Id128& borrower_id) const {
-  auto it = lines_by_borrower_.find(borrower_id);
-  return it == lines_by_borrower_.end() ? nullptr : &it->second;
+  return Find(lines_by_borrower_, borrower_id);
 }
 
 const LineRecord* CreditState::LineOf(const Id128& borrower_id, std::string_view product) const {
@@ -222,8 +229,7 @@ const LineRecord* CreditState::LineOf(const Id128& borrower_id, std::string_view
 }
 
 const std::vector<Id128>* CreditState::LoansOfLine(const Id128& line_id) const {
-  auto it = loans_by_line_.find(line_id);
-  return it == loans_by_line_.end() ? nullptr : &it->second;
+  return Find(loans_by_line_, line_id);
 }
 
 std::vector<Id128> CreditState::LinesToBill(CivilDate date, size_t max) const {
@@ -236,6 +242,33 @@ std::vector<Id128> CreditState::LinesToBill(CivilDate date, size_t max) const {
   return due;
 }
 
+LimitDecided NewLimitDecision(const BorrowerRecord* found, const Id128& borrower_id,
+                             LimitDecisionKind kind, AmountMinor limit_minor, CivilDate date) {
+  LimitDecided d;
+  d.record = found != nullptr ? *found : BorrowerRecord{};
+  BorrowerRecord& r = d.record;
+  const LimitAction action = limit_minor > r.limit_minor   ? LimitAction::kRaise
+                             : limit_minor < r.limit_minor ? LimitAction::kLower
+                                                           : LimitAction::kKeep;
+  d.entry = {date,          kind,        action, LimitReason::kNotYetEligible,
+             r.limit_minor, limit_minor, r.grade, r.score};
+  r.borrower_id = borrower_id;
+  r.limit_minor = limit_minor;
+  return d;
+}
+
+LimitDecided ManualLimitDecision(const BorrowerRecord* found, const Id128& borrower_id,
+                                 AmountMinor limit_minor, CivilDate date) {
+  LimitDecided d =
+      NewLimitDecision(found, borrower_id, LimitDecisionKind::kManual, limit_minor, date);
+  BorrowerRecord& r = d.record;
+  if (r.basis == LimitBasis::kNone && limit_minor > 0) r.limited_since = date;
+  r.basis = limit_minor > 0 ? LimitBasis::kManual : LimitBasis::kNone;  // 0 removes the limit
+  r.manual_ceiling_minor = limit_minor;
+  r.state = LimitState::kActive;  // the operator's decision lifts a freeze
+  return d;
+}
+
 CivilDate StatementDateOnOrAfter(uint32_t statement_day, CivilDate from) {
   NETFIN_ASSERT(statement_day >= 1 && statement_day <= 28);
   const YearMonthDay ymd = from.ToYmd();
@@ -244,15 +277,11 @@ CivilDate StatementDateOnOrAfter(uint32_t statement_day, CivilDate from) {
 }
 
 const BorrowerRecord* CreditState::FindBorrower(const Id128& borrower_id) const {
-  auto it = borrowers_.find(borrower_id);
-  return it == borrowers_.end() ? nullptr : &it->second;
+  return Find(borrowers_, borrower_id);
 }
 
 BorrowerRecord CreditState::BorrowerWithHistory(const Id128& borrower_id) const {
-  BorrowerRecord r = borrowers_.at(borrower_id);
-  auto it = borrower_histories_.find(borrower_id);
-  if (it != borrower_histories_.end()) r.entries = it->second;
-  return r;
+  return WithHistory(borrowers_, borrower_histories_, borrower_id);
 }
 
 bool CreditState::HasCredit(const Id128& borrower_id) const {
@@ -284,9 +313,9 @@ RepaymentRecord CreditState::RepaymentRecordOf(const Id128& borrower_id, CivilDa
                                                uint32_t months_max) const {
   RepaymentRecord out;
   const int32_t period = MonthIndex(review_date);
-  auto it = lateness_.find(borrower_id);
   const std::map<int32_t, uint32_t> none;
-  const std::map<int32_t, uint32_t>& late = it == lateness_.end() ? none : it->second;
+  const std::map<int32_t, uint32_t>* found = Find(lateness_, borrower_id);
+  const std::map<int32_t, uint32_t>& late = found != nullptr ? *found : none;
   auto at = late.find(period);
   out.days_past_due_max_window = at == late.end() ? 0 : at->second;
   const uint32_t kept = std::min(months_max, kLatenessMonthsKept);
@@ -298,8 +327,7 @@ RepaymentRecord CreditState::RepaymentRecordOf(const Id128& borrower_id, CivilDa
 
 const CreditIdempotencyRecorded* CreditState::FindIdempotency(const std::string& key_id,
                                                               const std::string& key) const {
-  auto it = idempotency_.find({key_id, key});
-  return it == idempotency_.end() ? nullptr : &it->second;
+  return Find(idempotency_, std::pair(key_id, key));
 }
 
 Id128 CreditState::NextId(uint64_t now_ns) {
@@ -438,23 +466,8 @@ void CreditState::ApplyOne(const DayEndFinished& e, uint64_t) {
 // An event from before grades and reviews: a manual decision dated the open
 // day it was replayed in (the event has no date).
 void CreditState::ApplyOne(const BorrowerLimitSet& e, uint64_t ts) {
-  const BorrowerRecord* found = FindBorrower(e.borrower_id);
-  LimitDecided d;
-  d.record = found != nullptr ? *found : BorrowerRecord{};
-  d.record.borrower_id = e.borrower_id;
-  d.entry.date = OpenDate();
-  d.entry.kind = LimitDecisionKind::kManual;
-  d.entry.limit_before_minor = d.record.limit_minor;
-  d.entry.limit_after_minor = e.limit_minor;
-  d.entry.action = e.limit_minor > d.record.limit_minor   ? LimitAction::kRaise
-                   : e.limit_minor < d.record.limit_minor ? LimitAction::kLower
-                                                          : LimitAction::kKeep;
-  if (d.record.basis == LimitBasis::kNone && e.limit_minor > 0) d.record.limited_since = OpenDate();
-  d.record.basis = e.limit_minor > 0 ? LimitBasis::kManual : LimitBasis::kNone;
-  d.record.limit_minor = e.limit_minor;
-  d.record.manual_ceiling_minor = e.limit_minor;
-  d.record.state = LimitState::kActive;
-  ApplyOne(d, ts);
+  ApplyOne(ManualLimitDecision(FindBorrower(e.borrower_id), e.borrower_id, e.limit_minor, OpenDate()),
+           ts);
 }
 
 void CreditState::ApplyOne(const LimitDecided& e, uint64_t) {

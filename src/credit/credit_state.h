@@ -161,4 +161,15 @@ class CreditState {
 // The first day on or after `from` that falls on statement_day (1..28).
 CivilDate StatementDateOnOrAfter(uint32_t statement_day, CivilDate from);
 
+// A decision of `kind` moving a borrower's limit to limit_minor on `date`,
+// over their record (found; nullptr: none yet): the record with the new
+// limit, and the entry from the old limit (raise, lower or keep) carrying the
+// record's grade and score. The caller sets what the kind changes besides.
+LimitDecided NewLimitDecision(const BorrowerRecord* found, const Id128& borrower_id,
+                              LimitDecisionKind kind, AmountMinor limit_minor, CivilDate date);
+// The operator's limit (0 removes it): a manual decision that also lifts a
+// freeze. SetBorrowerLimit books it; replay derives it from a BorrowerLimitSet.
+LimitDecided ManualLimitDecision(const BorrowerRecord* found, const Id128& borrower_id,
+                                 AmountMinor limit_minor, CivilDate date);
+
 }  // namespace netfin::credit

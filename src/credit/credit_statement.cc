@@ -3,41 +3,25 @@
 #include <algorithm>
 
 #include <fmt/format.h>
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
 
 #include "core/assert.h"
+#include "credit/credit_json.h"
 
 namespace netfin::credit {
 namespace {
 
-using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
+using json::Writer;
 
 constexpr std::string_view kMinimumPaymentRule =
     "the minimum payment is the whole amount due: these loans do not revolve";
 
-void Key(Writer& w, std::string_view k) { w.Key(k.data(), static_cast<rapidjson::SizeType>(k.size())); }
-void Str(Writer& w, std::string_view k, std::string_view v) {
-  Key(w, k);
-  w.String(v.data(), static_cast<rapidjson::SizeType>(v.size()));
-}
-void U(Writer& w, std::string_view k, uint64_t v) {
-  Key(w, k);
-  w.Uint64(v);
-}
-void Date(Writer& w, std::string_view k, CivilDate d) { Str(w, k, d.ToString()); }
-
-// A rate in ppm as percent text to 0.01% ("13.03%"), as offers show it.
-std::string PercentText(int64_t ppm) {
-  const int64_t bps = (ppm + (ppm >= 0 ? 50 : -50)) / 100;
-  return fmt::format("{}{}.{:02}%", bps < 0 ? "-" : "", (bps < 0 ? -bps : bps) / 100,
-                     (bps < 0 ? -bps : bps) % 100);
-}
-void Rate(Writer& w, std::string_view k, int64_t ppm) {
-  Key(w, std::string(k) + "_ppm");
-  w.Int64(ppm);
-  Str(w, std::string(k) + "_text", PercentText(ppm));
-}
+using json::Date;
+using json::Done;
+using json::Key;
+using json::PercentText;
+using json::Rate;
+using json::Str;
+using json::U;
 
 // The history's statement lines (instalment number, position), oldest first.
 std::vector<size_t> StatementEntries(const LoanRecord& record) {
@@ -269,7 +253,7 @@ std::string StatementJson(const LoanStatement& s) {
   U(w, "principal_outstanding", s.principal_outstanding_minor);
   U(w, "balance_outstanding", s.balance_outstanding_minor);
   w.EndObject();
-  return std::string(b.GetString(), b.GetSize());
+  return Done(b);
 }
 
 std::string StatementHtml(const LoanStatement& s) {
@@ -354,7 +338,7 @@ std::string StatementListJson(const LoanRecord& record) {
   }
   w.EndArray();
   w.EndObject();
-  return std::string(b.GetString(), b.GetSize());
+  return Done(b);
 }
 
 }  // namespace netfin::credit

@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include "credit/credit_json.h"
+
 namespace netfin::credit {
 namespace {
 
@@ -101,6 +103,17 @@ TEST(CreditStatement, TheHtmlPageEscapesEveryText) {
   EXPECT_EQ(html.find("a<b>"), std::string::npos) << "the product name went out unescaped";
   EXPECT_NE(html.find("<th>Amount due</th><td class=\"n\">51.00</td>"), std::string::npos) << html;
   EXPECT_NE(html.find("13.03%"), std::string::npos);
+}
+
+// Offers, loans and statements show a rate one way: to 0.01%, rounded
+// half-even like every rounding, the sign kept.
+TEST(CreditStatement, RatesShowToABasisPointRoundedHalfEven) {
+  EXPECT_EQ(json::PercentText(130'342), "13.03%");
+  EXPECT_EQ(json::PercentText(130'250), "13.02%");  // a tie: to the even basis point
+  EXPECT_EQ(json::PercentText(130'350), "13.04%");
+  EXPECT_EQ(json::PercentText(0), "0.00%");
+  EXPECT_EQ(json::PercentText(49), "0.00%");
+  EXPECT_EQ(json::PercentText(-1'500), "-0.15%");
 }
 
 }  // namespace
