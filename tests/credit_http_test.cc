@@ -8,8 +8,12 @@
 // - Day-end and statements: the operator's day-end route (the same date
 //   twice answers the same summary; an earlier one is refused), the
 //   statement the day-end issued as JSON and as escaped printable HTML.
-// - Authorization: every credit route, from a table, refused unsigned and
-//   to another customer (a missing loan alike), and served to its owner.
+// - Pay next month, merchant loans repaid from sales or from the merchant's
+//   account, receivable financing: each moves exactly its money, and the
+//   reserve still reconciles.
+// - Authorization: every credit route, from a table, refused unsigned, to
+//   another customer (a missing loan alike) and to a merchant, and served to
+//   its owner.
 
 #include <gtest/gtest.h>
 
@@ -24,7 +28,7 @@ namespace {
 
 using testing::Connection;
 using testing::ErrorCodeOf;
-using testing::Headers;
+using testing::ExpectReconciled;
 using testing::Is2xx;
 using testing::Json;
 using testing::NewIdempotencyKey;
@@ -198,6 +202,7 @@ TEST(CreditHttp, OfferLoanPurchaseRepaymentAndPayoffMoveExactlyTheirAmounts) {
   const api::ClientResponse not_operator =
       platform.Send(w.a_key, {"POST", "/v1/credit/limits", R"({"customer_id":")" + w.a + R"(","limit":250000})"});
   EXPECT_EQ(not_operator.status, 403u);
+  EXPECT_EQ(ErrorCodeOf(not_operator), "forbidden");
   const Json limit(platform.Must({"POST", "/v1/credit/limits", R"({"customer_id":")" + w.a + R"(","limit":250000})"}));
   EXPECT_EQ(limit.U64("outstanding"), 200'000u);
   const api::ClientResponse over = platform.Send(w.a_key, {"POST", "/v1/credit/loans", LoanBody(w.a, "flat_fee", 100'000, 12, w.m)});
@@ -270,6 +275,7 @@ TEST(CreditHttp, DayEndIssuesAStatementShownAsJsonAndPrintableHtml) {
   const Request day_end{"POST", "/v1/credit/day-end", R"({"date":")" + statement_date + "\"}"};
   const api::ClientResponse customer_day_end = platform.Send(w.a_key, day_end);
   EXPECT_EQ(customer_day_end.status, 403u);
+  EXPECT_EQ(ErrorCodeOf(customer_day_end), "forbidden");
   const std::string summary = platform.Must(day_end);
   EXPECT_EQ(Json(summary).Str("date"), statement_date);
   EXPECT_EQ(Json(summary).U64("statements"), 1u) << summary;
@@ -281,6 +287,7 @@ TEST(CreditHttp, DayEndIssuesAStatementShownAsJsonAndPrintableHtml) {
   const api::ClientResponse bad_date =
       platform.Send(platform.operator_signer(), {"POST", "/v1/credit/day-end", R"({"date":"2026-13-01"})"});
   EXPECT_EQ(bad_date.status, 400u) << bad_date.body;
+  EXPECT_EQ(ErrorCodeOf(bad_date), "invalid_field");
 
   // The statement as JSON.
   const Json list(platform.MustAs(*w.a_key, {"GET", base + "/statements", ""}));
@@ -303,9 +310,15 @@ TEST(CreditHttp, DayEndIssuesAStatementShownAsJsonAndPrintableHtml) {
   EXPECT_EQ(s.U64("balance_outstanding"), 120'000u + s.U64("totals.interest"));
   EXPECT_EQ(platform.MustAs(*w.a_key, {"GET", base + "/statement", ""}), platform.MustAs(*w.a_key, {"GET", base + "/statement?instalment=1&format=json", ""}))
       << "the latest by default";
-  EXPECT_EQ(platform.Send(w.a_key, {"GET", base + "/statement?instalment=2", ""}).status, 404u);
-  EXPECT_EQ(platform.Send(w.a_key, {"GET", base + "/statement?format=pdf", ""}).status, 400u);
-  EXPECT_EQ(platform.Send(w.b_key, {"GET", base + "/statement", ""}).status, 403u);
+  const api::ClientResponse not_issued = platform.Send(w.a_key, {"GET", base + "/statement?instalment=2", ""});
+  EXPECT_EQ(not_issued.status, 404u);
+  EXPECT_EQ(ErrorCodeOf(not_issued), "unknown_statement");
+  const api::ClientResponse pdf = platform.Send(w.a_key, {"GET", base + "/statement?format=pdf", ""});
+  EXPECT_EQ(pdf.status, 400u);
+  EXPECT_EQ(ErrorCodeOf(pdf), "invalid_query");
+  const api::ClientResponse others = platform.Send(w.b_key, {"GET", base + "/statement", ""});
+  EXPECT_EQ(others.status, 403u);
+  EXPECT_EQ(ErrorCodeOf(others), "forbidden");
 
   // The printable page.
   Connection connection(platform.port());
@@ -329,21 +342,6 @@ TEST(CreditHttp, DayEndIssuesAStatementShownAsJsonAndPrintableHtml) {
   EXPECT_EQ(platform.Stop(), 0);
   EXPECT_EQ(platform.Verify(), 0);
 }
-
-// ---------------------------------------------------------------------------
-// 3. Authorization, one case per credit route.
-
-struct RouteCase {
-  std::string_view method;
-  std::string_view path_template;
-  std::string target;
-  std::string body;
-  bool operator_only;
-  unsigned other_customer;  // status for customer B (A's resources)
-  // What the owner gets, when not a 2xx: past authorization, the role's own
-  // refusal (a loan that is no bill to convert; a node without a scorer).
-  unsigned owner_status = 0;
-};
 
 // ---------------------------------------------------------------------------
 // 3. Pay next month, merchant loans repaid from sales, receivable financing:
@@ -399,6 +397,17 @@ TEST(CreditHttp, LinesMerchantLoansAndReceivablesMoveExactlyTheirMoneyAndKeepThe
   const Json swept(platform.Must({"POST", "/v1/credit/loans/" + shop.Str("id") + "/sales-sweeps", R"({"sales":500000})"}));
   EXPECT_EQ(swept.U64("amount_due.total"), due - 50'000);  // 10% of 5,000.00
   EXPECT_EQ(platform.MerchantBalance(w.m), m_before_sweep - 50'000);
+  // A repayment of a merchant loan comes from the merchant's own account.
+  const uint64_t m_before_repay = platform.MerchantBalance(w.m);
+  const Json repaid(platform.Must({"POST", "/v1/credit/loans/" + shop.Str("id") + "/repayments", RepayBody(1'000, "regular")}));
+  EXPECT_EQ(repaid.U64("amount_due.total"), due - 51'000);
+  EXPECT_EQ(platform.MerchantBalance(w.m), m_before_repay - 1'000);
+  // A buyer's payment needs receivable financing.
+  const api::ClientResponse not_receivable = platform.Send(
+      platform.operator_signer(), {"POST", "/v1/credit/receivables/" + shop.Str("id") + "/payments", R"({"amount":100})"});
+  EXPECT_EQ(not_receivable.status, 400u) << not_receivable.body;
+  EXPECT_EQ(ErrorCodeOf(not_receivable), "invalid_field");
+  EXPECT_EQ(platform.MerchantBalance(w.m), m_before_repay - 1'000) << "a refusal moved money";
   platform.Must({"POST", "/v1/credit/loans/" + shop.Str("id") + "/sales-sweeps", R"({"sales":100000000})"});
   EXPECT_EQ(Json(platform.Must({"GET", "/v1/credit/loans/" + shop.Str("id"), ""})).U64("amount_due.total"), 0u);
 
@@ -426,12 +435,27 @@ TEST(CreditHttp, LinesMerchantLoansAndReceivablesMoveExactlyTheirMoneyAndKeepThe
   EXPECT_EQ(platform.MerchantBalance(w.m), m_before_paid + 500'000 - payoff);
 
   // Every yuan credit moved came to or left the custodian with it.
-  const Json r = platform.Reconciliation();
-  EXPECT_EQ(r.Str("ledgers.0.difference"), "0");
-  EXPECT_EQ(r.U64("ledgers.0.negative_accounts"), 0u);
+  ExpectReconciled(platform);
   EXPECT_EQ(platform.Stop(), 0);
   EXPECT_EQ(platform.Verify(), 0);
 }
+
+// ---------------------------------------------------------------------------
+// 4. Authorization, one case per credit route.
+
+struct RouteCase {
+  std::string_view method;
+  std::string_view path_template;
+  std::string target;
+  std::string body;
+  bool operator_only;
+  unsigned other_customer;  // status for customer B (A's resources)
+  // What the owner gets, when not a 2xx: past authorization, the role's own
+  // refusal (a loan that is no bill to convert; a node without a scorer),
+  // with its code.
+  unsigned owner_status = 0;
+  std::string_view owner_code = {};
+};
 
 TEST(CreditHttpAuth, EveryCreditRouteRefusesUnsignedAndOtherPartiesAndServesItsOwner) {
   Platform platform({.credit_toml = kCreditToml});
@@ -461,13 +485,13 @@ TEST(CreditHttpAuth, EveryCreditRouteRefusesUnsignedAndOtherPartiesAndServesItsO
       {"POST", "/v1/credit/day-end", "/v1/credit/day-end", R"({"date":")" + last_day + "\"}", true, 403},
       {"POST", "/v1/credit/merchant-loans", "/v1/credit/merchant-loans", R"({"merchant_id":")" + w.m + R"(","product":"shop","amount":100000,"terms":3})", true, 403},
       {"POST", "/v1/credit/loans/{id}/sales-sweeps", "/v1/credit/loans/" + ml + "/sales-sweeps", R"({"sales":5000})", true, 403},
-      {"POST", "/v1/credit/loans/{id}/conversion", "/v1/credit/loans/" + l + "/conversion", R"({"terms":3})", false, 403, 409},
+      {"POST", "/v1/credit/loans/{id}/conversion", "/v1/credit/loans/" + l + "/conversion", R"({"terms":3})", false, 403, 409, "bill_not_convertible"},
       {"POST", "/v1/credit/lines", "/v1/credit/lines", R"({"customer_id":")" + w.b + R"(","product":"later","limit":100000})", true, 403},
       {"GET", "/v1/credit/lines/{id}", "/v1/credit/lines/" + ln, "", false, 403},
       {"POST", "/v1/credit/lines/{id}/purchases", "/v1/credit/lines/" + ln + "/purchases", R"({"amount":1000,"merchant_id":")" + w.m + "\"}", false, 403},
       {"POST", "/v1/credit/receivables", "/v1/credit/receivables", R"({"supplier_id":")" + w.m + R"(","buyer_id":")" + n + R"(","product":"supply","amount":50000,"terms":1,"buyer_confirmed":true})", true, 403},
       {"POST", "/v1/credit/receivables/{id}/payments", "/v1/credit/receivables/" + rl + "/payments", R"({"amount":100})", true, 403},
-      {"POST", "/v1/credit/assessments", "/v1/credit/assessments", R"({"customer_id":")" + w.a + R"(","features":{"income":1.5}})", true, 403, 503},
+      {"POST", "/v1/credit/assessments", "/v1/credit/assessments", R"({"customer_id":")" + w.a + R"(","features":{"income":1.5}})", true, 403, 503, "no_scorer"},
       {"GET", "/v1/credit/borrowers/{id}", "/v1/credit/borrowers/" + w.a, "", false, 403},
   };
   for (const api::RouteInfo& route : api::Router::Routes()) {
@@ -484,11 +508,15 @@ TEST(CreditHttpAuth, EveryCreditRouteRefusesUnsignedAndOtherPartiesAndServesItsO
     SCOPED_TRACE(std::string(c.method) + " " + c.target);
     Connection connection(platform.port());
     const Request request{std::string(c.method), c.target, c.body};
+    const uint64_t a_before = platform.WalletBalance(w.a), m_before = platform.MerchantBalance(w.m);
     const api::ClientResponse unsigned_response = connection.Send(request, nullptr);
     EXPECT_EQ(unsigned_response.status, 401u) << unsigned_response.body;
     EXPECT_EQ(ErrorCodeOf(unsigned_response), "unauthenticated");
     const api::ClientResponse other = connection.Send(request, w.b_key.get());
     EXPECT_EQ(other.status, c.other_customer) << other.body;
+    if (c.other_customer == 403) {
+      EXPECT_EQ(ErrorCodeOf(other), "forbidden");
+    }
     if (c.other_customer == 200) {
       EXPECT_EQ(other.body.find(l), std::string::npos) << "another customer's loan is shown";
     }
@@ -500,13 +528,18 @@ TEST(CreditHttpAuth, EveryCreditRouteRefusesUnsignedAndOtherPartiesAndServesItsO
       EXPECT_EQ(missing.status, other.status) << missing.body;
       EXPECT_EQ(ErrorCodeOf(missing), ErrorCodeOf(other));
     }
-    EXPECT_EQ(connection.Send(request, w.m_key.get()).status, 403u) << "a merchant";
+    const api::ClientResponse merchant = connection.Send(request, w.m_key.get());
+    EXPECT_EQ(merchant.status, 403u) << "a merchant: " << merchant.body;
+    EXPECT_EQ(ErrorCodeOf(merchant), "forbidden");
+    EXPECT_EQ(platform.WalletBalance(w.a), a_before) << "a refusal moved A's money";
+    EXPECT_EQ(platform.MerchantBalance(w.m), m_before) << "a refusal moved M's money";
     const api::RequestSigner& owner = c.operator_only ? *platform.operator_signer() : *w.a_key;
     const api::ClientResponse served = connection.Send(request, &owner);
     if (c.owner_status == 0) {
       EXPECT_TRUE(Is2xx(served.status)) << served.status << " " << served.body;
     } else {
       EXPECT_EQ(served.status, c.owner_status) << served.body;
+      EXPECT_EQ(ErrorCodeOf(served), c.owner_code);
     }
   }
 }

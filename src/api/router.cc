@@ -6,12 +6,15 @@
 #include <thread>
 #include <utility>
 
+#include <fmt/format.h>
+
 #include "api/auth.h"
 #include "api/key_registry.h"
 #include "api/ledger_json.h"
 #include "api/query.h"
 #include "api/router_routes.h"
 #include "core/assert.h"
+#include "core/crypto.h"
 #include "ledger/ledger_service.h"
 #include "payments/model.h"
 
@@ -188,6 +191,29 @@ HttpResponse Router::ErrorResponse(const ApiError& error, size_t label) {
   response.body = ErrorJson(error);
   response.route_label = label;
   return response;
+}
+
+std::string RequestFingerprint(const HttpRequest& request) {
+  return core::Sha256Hex(fmt::format("{}\n{}\n{}", request.method, request.target, request.body));
+}
+
+std::optional<HttpResponse> ReadRoleId(std::string_view param, size_t label, Id128* id) {
+  const std::optional<Id128> parsed = Id128::ParseDecimal(param);
+  if (!parsed || parsed->IsZero()) {
+    return Router::ErrorResponse(
+        {ErrorCode::kInvalidId, "the id in the path must be a non-zero decimal integer"}, label);
+  }
+  *id = *parsed;
+  return std::nullopt;
+}
+
+void Router::PostResponse(const Post& post, const Respond& respond, HttpResponse response) {
+  try {
+    post([respond, response = std::move(response)]() mutable { respond(std::move(response)); });
+  } catch (...) {
+    // Out of memory on the ledger's thread: see CreateEvents.
+  }
+  ledger_calls_in_flight_.fetch_sub(1);
 }
 
 void Router::Handle(HttpRequest request, const Post& post, const Respond& respond) {

@@ -155,9 +155,10 @@ class Router {
                                              std::string_view query, HttpRequest& request,
                                              const Post& post, const Respond& respond,
                                              size_t label, const payments::Principal& principal);
-  // Answers once through post: what the credit routes' callbacks call when
-  // done (each exactly once), from whichever thread they run on.
-  void PostCreditResponse(const Post& post, const Respond& respond, HttpResponse response);
+  // Answers through post and ends one count of ledger_calls_in_flight_:
+  // what a routed call that answers later (the credit routes, API key
+  // creation) calls exactly once when done, from whichever thread it is on.
+  void PostResponse(const Post& post, const Respond& respond, HttpResponse response);
   std::optional<HttpResponse> CreateApiKey(HttpRequest& request, const Post& post,
                                            const Respond& respond, size_t label,
                                            const payments::Principal& principal);

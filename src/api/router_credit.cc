@@ -12,15 +12,16 @@
 // borrower's wallet found. The role decides everything about loans and who
 // may see them; this file only translates.
 //
-// Every handler ends through exactly one call of `finish`, from whichever
+// Every handler ends through exactly one call of its Finish, from whichever
 // thread the last service callback runs on; ledger_calls_in_flight_ counts
 // it from the start, so a stopping server waits for it.
 
 #include <charconv>
+#include <functional>
 #include <limits>
-#include <vector>
 #include <memory>
 #include <utility>
+#include <vector>
 
 #include <fmt/format.h>
 #include <rapidjson/document.h>
@@ -30,7 +31,6 @@
 #include "api/router.h"
 #include "api/router_routes.h"
 #include "core/assert.h"
-#include "core/crypto.h"
 #include "credit/credit_service.h"
 #include "ledger/command.h"
 #include "payments/payments_service.h"
@@ -134,16 +134,6 @@ HttpResponse FromCredit(CreditReply reply, size_t label, std::string_view conten
   return response;
 }
 
-// A payments lookup's refusal, as the payments routes answer it.
-HttpResponse FromLookup(const payments::Reply& reply, size_t label) {
-  NETFIN_ASSERT(reply.error != payments::PaymentsError::kOk);
-  HttpResponse response;
-  response.route_label = label;
-  response.status = api::HttpStatusOf(reply.error);
-  response.body = ErrorJson(payments::PaymentsErrorName(reply.error), reply.message);
-  return response;
-}
-
 CreditReply Invalid(CreditError error, std::string message) {
   CreditReply r;
   r.error = error;
@@ -229,41 +219,6 @@ bool ParseStatementQuery(std::string_view query, uint32_t* instalment,
   return true;
 }
 
-// What the routes need of a loan, read from its own JSON (credit_render.h's
-// LoanJson): who borrowed, where the money went, and for receivable
-// financing who the buyer is.
-struct LoanParties {
-  Id128 borrower_id;
-  Id128 destination_account_id;  // zero for a credit line's bill
-  Id128 buyer_id;  // zero unless receivable financing
-  bool business = false;  // a merchant loan or receivable financing: a merchant borrowed
-};
-
-LoanParties PartiesOf(const std::string& loan_json) {
-  rapidjson::Document d;
-  d.Parse(loan_json.data(), loan_json.size());
-  NETFIN_ASSERT(!d.HasParseError() && d.IsObject());  // the service's own rendering
-  const auto id = [&d](const char* name) {
-    const auto it = d.FindMember(name);
-    if (it == d.MemberEnd() || !it->value.IsString()) return Id128{};
-    return Id128::ParseDecimal({it->value.GetString(), it->value.GetStringLength()}).value_or(Id128{});
-  };
-  LoanParties p;
-  p.borrower_id = id("borrower_id");
-  p.destination_account_id = id("destination_account_id");
-  p.buyer_id = id("buyer_id");
-  const auto kind = d.FindMember("kind");
-  if (kind != d.MemberEnd() && kind->value.IsString()) {
-    const std::string_view k(kind->value.GetString(), kind->value.GetStringLength());
-    p.business = k == credit::ProductKindName(credit::ProductKind::kMerchantLoan) ||
-                 k == credit::ProductKindName(credit::ProductKind::kReceivableFinancing);
-  }
-  // Every loan has a borrower; a line's bill has no destination of its own
-  // (its purchases went to their merchants), every other loan has one.
-  NETFIN_ASSERT(!p.borrower_id.IsZero());
-  return p;
-}
-
 // The bounds of an assessment's features (docs/openapi.yaml, Assessment).
 constexpr size_t kFeatureNameBytesMax = 128;
 constexpr size_t kFeatureTextBytesMax = 256;
@@ -280,14 +235,15 @@ std::vector<credit::Feature> ReadFeatures(Body& body) {
     body.Invalid(kFeaturesMalformed);
     return features;
   }
+  features.reserve(v->MemberCount());
   for (auto it = v->MemberBegin(); it != v->MemberEnd(); ++it) {
     const size_t name_bytes = it->name.GetStringLength();
-    credit::Feature f;
-    f.name.assign(it->name.GetString(), name_bytes);
     if (name_bytes == 0 || name_bytes > kFeatureNameBytesMax) {
       body.Invalid(kFeaturesMalformed);
       return {};
     }
+    credit::Feature f;
+    f.name.assign(it->name.GetString(), name_bytes);
     if (it->value.IsNumber()) {
       f.value = it->value.GetDouble();
     } else if (it->value.IsString() && it->value.GetStringLength() <= kFeatureTextBytesMax) {
@@ -313,25 +269,45 @@ uint32_t ReadTerms(Body& body) {
 constexpr std::string_view kJson = "application/json";
 constexpr std::string_view kHtml = "text/html; charset=utf-8";
 
-}  // namespace
+// Ends a request: called exactly once, from whichever thread the last
+// service callback runs on.
+using Finish = std::function<void(HttpResponse)>;
 
-void Router::PostCreditResponse(const Post& post, const Respond& respond, HttpResponse response) {
-  try {
-    post([respond, response = std::move(response)]() mutable { respond(std::move(response)); });
-  } catch (...) {
-    // Out of memory on the ledger's thread: see CreateEvents.
+// A request's payments lookups: a customer or merchant resolved to its
+// ledger account with the caller's rights (payments decides whose it may
+// name), then the request goes on; a refusal ends it as the payments routes
+// answer it.
+struct PartyAccounts {
+  payments::PaymentsService* payments;
+  payments::Call lookup;  // the caller's principal
+  std::shared_ptr<const Finish> finish;  // shared by every callback of the request
+  size_t label;
+
+  // Calls then(account) with party_id's account, or finishes with the refusal.
+  template <typename Then>
+  void Find(payments::PrincipalRole role, Id128 party_id, Then then) const {
+    payments->FindPartyAccount(
+        lookup, role, party_id,
+        [finish = finish, label = label, then = std::move(then)](payments::Reply found,
+                                                                 Id128 account) mutable {
+          if (found.error != payments::PaymentsError::kOk) {
+            return (*finish)(FromReply(std::move(found), label, kJson));
+          }
+          then(account);
+        });
   }
-  ledger_calls_in_flight_.fetch_sub(1);
-}
+};
+
+}  // namespace
 
 std::optional<HttpResponse> Router::DispatchCredit(RouteId route, std::string_view param,
                                                    std::string_view query, HttpRequest& request,
                                                    const Post& post, const Respond& respond,
                                                    size_t label,
                                                    const payments::Principal& principal) {
+  using payments::PrincipalRole;
   credit::CreditService* svc = services_.credit;
-  payments::PaymentsService* payments = services_.payments;
-  if (svc == nullptr || payments == nullptr) {
+  if (svc == nullptr || services_.payments == nullptr) {
     return ErrorResponse({ErrorCode::kServiceUnavailable, "the credit role is not running"}, label);
   }
   const bool is_post = request.method == "POST";
@@ -343,21 +319,12 @@ std::optional<HttpResponse> Router::DispatchCredit(RouteId route, std::string_vi
   call.party_id = principal.party_id;
   call.key_id = principal.key_id;
   call.idempotency_key = request.idempotency_key;
-  if (is_post) {
-    call.fingerprint =
-        core::Sha256Hex(fmt::format("{}\n{}\n{}", request.method, request.target, request.body));
-  }
-  // Payments lookups are reads on the caller's behalf: its rights decide.
-  payments::Call lookup;
-  lookup.principal = principal;
+  if (is_post) call.fingerprint = RequestFingerprint(request);
 
   Id128 id;
-  if (!param.empty()) {  // the route's template has an {id}, which matched param
-    auto parsed = Id128::ParseDecimal(param);
-    if (!parsed || parsed->IsZero()) {
-      return ErrorResponse({ErrorCode::kInvalidId, "the id in the path must be a non-zero decimal integer"}, label);
-    }
-    id = *parsed;
+  // The route's template has an {id}, which matched param.
+  if (!param.empty()) {
+    if (auto refused = ReadRoleId(param, label, &id)) return refused;
   }
   ApiError error;
   payments::PageInput page;
@@ -378,12 +345,13 @@ std::optional<HttpResponse> Router::DispatchCredit(RouteId route, std::string_vi
   }
 
   ledger_calls_in_flight_.fetch_add(1);
-  // shared: the chains below copy it into each callback, and exactly one of
-  // them calls it.
-  const auto finish = std::make_shared<std::function<void(HttpResponse)>>(
-      [this, post, respond](HttpResponse response) { PostCreditResponse(post, respond, std::move(response)); });
+  // Payments lookups are reads on the caller's behalf: its rights decide.
+  PartyAccounts accounts{services_.payments, {}, nullptr, label};
+  accounts.lookup.principal = principal;
+  accounts.finish = std::make_shared<const Finish>(
+      [this, post, respond](HttpResponse response) { PostResponse(post, respond, std::move(response)); });
   const std::string_view content_type = format == credit::StatementFormat::kHtml ? kHtml : kJson;
-  credit::CreditReplyFn reply = [finish, label, content_type](CreditReply r) {
+  credit::CreditReplyFn reply = [finish = accounts.finish, label, content_type](CreditReply r) {
     (*finish)(FromCredit(std::move(r), label, content_type));
   };
 
@@ -399,21 +367,19 @@ std::optional<HttpResponse> Router::DispatchCredit(RouteId route, std::string_vi
         if (open) return svc->OpenLoan(call, std::move(request), reply);
         svc->Quote(call, std::move(request), reply);
       };
-      payments->FindPartyAccount(
-          lookup, payments::PrincipalRole::kCustomer, in.request.borrower_id,
-          [payments, lookup, in, submit, finish, label](payments::Reply found, Id128 wallet) mutable {
-            if (found.error != payments::PaymentsError::kOk) return (*finish)(FromLookup(found, label));
-            in.request.destination_account_id = wallet;
-            if (in.merchant_id.IsZero()) return submit(std::move(in.request));
-            payments->FindPartyAccount(
-                lookup, payments::PrincipalRole::kMerchant, in.merchant_id,
-                [in, submit, finish, label](payments::Reply merchant, Id128 account) mutable {
-                  if (merchant.error != payments::PaymentsError::kOk) return (*finish)(FromLookup(merchant, label));
-                  in.request.destination_account_id = account;
-                  in.request.disbursement = credit::DisbursementKind::kMerchant;
-                  submit(std::move(in.request));
-                });
-          });
+      // The borrower's wallet (which also checks the caller may name the
+      // borrower), or the merchant's account of a purchase on credit.
+      accounts.Find(PrincipalRole::kCustomer, in.request.borrower_id,
+                    [accounts, in, submit](Id128 wallet) mutable {
+                      in.request.destination_account_id = wallet;
+                      if (in.merchant_id.IsZero()) return submit(std::move(in.request));
+                      accounts.Find(PrincipalRole::kMerchant, in.merchant_id,
+                                    [in, submit](Id128 account) mutable {
+                                      in.request.destination_account_id = account;
+                                      in.request.disbursement = credit::DisbursementKind::kMerchant;
+                                      submit(std::move(in.request));
+                                    });
+                    });
       return std::nullopt;
     }
     case RouteId::kCreditRepay: {
@@ -424,20 +390,18 @@ std::optional<HttpResponse> Router::DispatchCredit(RouteId route, std::string_vi
       if (!body.Finish(&error)) break;
       // The loan first (another's is refused here), then its borrower's
       // wallet; a merchant repays from the account the loan was paid into.
-      svc->GetLoan(call, id, [svc, payments, call, lookup, in, reply, finish, label](CreditReply loan) mutable {
+      svc->GetLoan(call, id, [svc, call, accounts, in, reply](CreditReply loan) mutable {
         if (!loan.ok()) return reply(std::move(loan));
-        const LoanParties parties = PartiesOf(loan.body);
+        const credit::LoanParties& parties = loan.parties;
         if (parties.business) {
           in.source_account_id = parties.destination_account_id;
           return svc->Repay(call, in, reply);
         }
-        payments->FindPartyAccount(
-            lookup, payments::PrincipalRole::kCustomer, parties.borrower_id,
-            [svc, call, in, reply, finish, label](payments::Reply found, Id128 wallet) mutable {
-              if (found.error != payments::PaymentsError::kOk) return (*finish)(FromLookup(found, label));
-              in.source_account_id = wallet;
-              svc->Repay(call, in, reply);
-            });
+        accounts.Find(PrincipalRole::kCustomer, parties.borrower_id,
+                      [svc, call, in, reply](Id128 wallet) mutable {
+                        in.source_account_id = wallet;
+                        svc->Repay(call, in, reply);
+                      });
       });
       return std::nullopt;
     }
@@ -446,12 +410,10 @@ std::optional<HttpResponse> Router::DispatchCredit(RouteId route, std::string_vi
       const core::AmountMinor limit = body.Amount("limit", true);
       if (!body.Finish(&error)) break;
       // The customer must exist: a limit for nobody would wait for an id.
-      payments->FindPartyAccount(
-          lookup, payments::PrincipalRole::kCustomer, customer_id,
-          [svc, call, customer_id, limit, reply, finish, label](payments::Reply found, Id128) {
-            if (found.error != payments::PaymentsError::kOk) return (*finish)(FromLookup(found, label));
-            svc->SetBorrowerLimit(call, customer_id, limit, reply);
-          });
+      accounts.Find(PrincipalRole::kCustomer, customer_id,
+                    [svc, call, customer_id, limit, reply](Id128) {
+                      svc->SetBorrowerLimit(call, customer_id, limit, reply);
+                    });
       return std::nullopt;
     }
     case RouteId::kCreditDayEnd: {
@@ -477,14 +439,12 @@ std::optional<HttpResponse> Router::DispatchCredit(RouteId route, std::string_vi
       in.terms = ReadTerms(body);
       if (!body.Finish(&error)) break;
       // Lent to the merchant's own account, which repays it.
-      payments->FindPartyAccount(
-          lookup, payments::PrincipalRole::kMerchant, in.borrower_id,
-          [svc, call, in, reply, finish, label](payments::Reply found, Id128 account) mutable {
-            if (found.error != payments::PaymentsError::kOk) return (*finish)(FromLookup(found, label));
-            in.destination_account_id = account;
-            in.disbursement = credit::DisbursementKind::kMerchant;
-            svc->OpenLoan(call, std::move(in), reply);
-          });
+      accounts.Find(PrincipalRole::kMerchant, in.borrower_id,
+                    [svc, call, in, reply](Id128 account) mutable {
+                      in.destination_account_id = account;
+                      in.disbursement = credit::DisbursementKind::kMerchant;
+                      svc->OpenLoan(call, std::move(in), reply);
+                    });
       return std::nullopt;
     }
     case RouteId::kCreditSweepSales: {
@@ -495,7 +455,7 @@ std::optional<HttpResponse> Router::DispatchCredit(RouteId route, std::string_vi
       // The share comes out of the account the loan was paid into.
       svc->GetLoan(call, id, [svc, call, in, reply](CreditReply loan) mutable {
         if (!loan.ok()) return reply(std::move(loan));
-        in.source_account_id = PartiesOf(loan.body).destination_account_id;
+        in.source_account_id = loan.parties.destination_account_id;
         svc->SweepSales(call, in, reply);
       });
       return std::nullopt;
@@ -514,12 +474,9 @@ std::optional<HttpResponse> Router::DispatchCredit(RouteId route, std::string_vi
       in.product = body.Str("product", true, 64);
       in.limit_minor = body.Amount("limit", true);
       if (!body.Finish(&error)) break;
-      payments->FindPartyAccount(
-          lookup, payments::PrincipalRole::kCustomer, in.borrower_id,
-          [svc, call, in, reply, finish, label](payments::Reply found, Id128) mutable {
-            if (found.error != payments::PaymentsError::kOk) return (*finish)(FromLookup(found, label));
-            svc->OpenLine(call, std::move(in), reply);
-          });
+      accounts.Find(PrincipalRole::kCustomer, in.borrower_id, [svc, call, in, reply](Id128) mutable {
+        svc->OpenLine(call, std::move(in), reply);
+      });
       return std::nullopt;
     }
     case RouteId::kCreditGetLine:
@@ -531,13 +488,11 @@ std::optional<HttpResponse> Router::DispatchCredit(RouteId route, std::string_vi
       in.amount_minor = body.Amount("amount", true);
       const Id128 merchant_id = body.Id("merchant_id", true);
       if (!body.Finish(&error)) break;
-      payments->FindPartyAccount(
-          lookup, payments::PrincipalRole::kMerchant, merchant_id,
-          [svc, call, in, reply, finish, label](payments::Reply found, Id128 account) mutable {
-            if (found.error != payments::PaymentsError::kOk) return (*finish)(FromLookup(found, label));
-            in.merchant_account_id = account;
-            svc->LinePurchase(call, in, reply);
-          });
+      accounts.Find(PrincipalRole::kMerchant, merchant_id,
+                    [svc, call, in, reply](Id128 account) mutable {
+                      in.merchant_account_id = account;
+                      svc->LinePurchase(call, in, reply);
+                    });
       return std::nullopt;
     }
     case RouteId::kCreditFinanceReceivable: {
@@ -552,18 +507,14 @@ std::optional<HttpResponse> Router::DispatchCredit(RouteId route, std::string_vi
       if (!body.Finish(&error)) break;
       // Supplier and buyer are merchants of the platform; the advance goes
       // to the supplier's account.
-      payments->FindPartyAccount(
-          lookup, payments::PrincipalRole::kMerchant, in.buyer_id,
-          [svc, payments, call, lookup, in, reply, finish, label](payments::Reply buyer, Id128) mutable {
-            if (buyer.error != payments::PaymentsError::kOk) return (*finish)(FromLookup(buyer, label));
-            payments->FindPartyAccount(
-                lookup, payments::PrincipalRole::kMerchant, in.supplier_id,
-                [svc, call, in, reply, finish, label](payments::Reply found, Id128 account) mutable {
-                  if (found.error != payments::PaymentsError::kOk) return (*finish)(FromLookup(found, label));
-                  in.supplier_account_id = account;
-                  svc->FinanceReceivable(call, std::move(in), reply);
-                });
-          });
+      accounts.Find(PrincipalRole::kMerchant, in.buyer_id,
+                    [svc, call, accounts, in, reply](Id128) mutable {
+                      accounts.Find(PrincipalRole::kMerchant, in.supplier_id,
+                                    [svc, call, in, reply](Id128 account) mutable {
+                                      in.supplier_account_id = account;
+                                      svc->FinanceReceivable(call, std::move(in), reply);
+                                    });
+                    });
       return std::nullopt;
     }
     case RouteId::kCreditBuyerPays: {
@@ -573,20 +524,18 @@ std::optional<HttpResponse> Router::DispatchCredit(RouteId route, std::string_vi
       if (!body.Finish(&error)) break;
       // The loan names its buyer and the supplier's account; the buyer pays
       // from its own merchant account.
-      svc->GetLoan(call, id, [svc, payments, call, lookup, in, reply, finish, label](CreditReply loan) mutable {
+      svc->GetLoan(call, id, [svc, call, accounts, in, reply](CreditReply loan) mutable {
         if (!loan.ok()) return reply(std::move(loan));
-        const LoanParties parties = PartiesOf(loan.body);
+        const credit::LoanParties& parties = loan.parties;
         if (parties.buyer_id.IsZero()) {
           return reply(Invalid(CreditError::kInvalidField, "the loan is not receivable financing"));
         }
         in.supplier_account_id = parties.destination_account_id;
-        payments->FindPartyAccount(
-            lookup, payments::PrincipalRole::kMerchant, parties.buyer_id,
-            [svc, call, in, reply, finish, label](payments::Reply found, Id128 account) mutable {
-              if (found.error != payments::PaymentsError::kOk) return (*finish)(FromLookup(found, label));
-              in.buyer_account_id = account;
-              svc->BuyerPays(call, in, reply);
-            });
+        accounts.Find(PrincipalRole::kMerchant, parties.buyer_id,
+                      [svc, call, in, reply](Id128 account) mutable {
+                        in.buyer_account_id = account;
+                        svc->BuyerPays(call, in, reply);
+                      });
       });
       return std::nullopt;
     }
@@ -596,12 +545,10 @@ std::optional<HttpResponse> Router::DispatchCredit(RouteId route, std::string_vi
       in.features = ReadFeatures(body);
       if (!body.Finish(&error)) break;
       const Id128 borrower_id = in.borrower_id;  // before `in` moves into the callback
-      payments->FindPartyAccount(
-          lookup, payments::PrincipalRole::kCustomer, borrower_id,
-          [svc, call, in = std::move(in), reply, finish, label](payments::Reply found, Id128) mutable {
-            if (found.error != payments::PaymentsError::kOk) return (*finish)(FromLookup(found, label));
-            svc->AssessBorrower(call, std::move(in), reply);
-          });
+      accounts.Find(PrincipalRole::kCustomer, borrower_id,
+                    [svc, call, in = std::move(in), reply](Id128) mutable {
+                      svc->AssessBorrower(call, std::move(in), reply);
+                    });
       return std::nullopt;
     }
     case RouteId::kCreditGetBorrower:

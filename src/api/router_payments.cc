@@ -5,7 +5,6 @@
 #include <algorithm>
 #include <charconv>
 #include <iterator>
-#include <set>
 
 #include <fmt/format.h>
 #include <rapidjson/document.h>
@@ -16,7 +15,6 @@
 #include "api/router.h"
 #include "api/router_routes.h"
 #include "core/assert.h"
-#include "core/crypto.h"
 #include "core/limits.h"
 #include "ledger/ledger_service.h"
 #include "payments/events.h"
@@ -29,9 +27,7 @@ using core::Id128;
 using payments::PaymentsError;
 using payments::Reply;
 
-}  // namespace
-
-// The HTTP status of each of the role's errors (router_routes.h).
+// The HTTP status of each of the role's errors.
 unsigned HttpStatusOf(PaymentsError error) {
   switch (error) {
     case PaymentsError::kOk:
@@ -77,7 +73,7 @@ unsigned HttpStatusOf(PaymentsError error) {
   return 500;
 }
 
-namespace {
+}  // namespace
 
 HttpResponse FromReply(Reply reply, size_t label, std::string_view content_type) {
   HttpResponse response;
@@ -92,6 +88,8 @@ HttpResponse FromReply(Reply reply, size_t label, std::string_view content_type)
   response.body = std::move(reply.body);
   return response;
 }
+
+namespace {
 
 payments::PersonalInput ReadPersonal(Body& body) {
   payments::PersonalInput p;
@@ -221,18 +219,12 @@ std::optional<HttpResponse> Router::DispatchPayments(RouteId route, std::string_
   call.principal = principal;
   call.idempotency_key = request.idempotency_key;
   // Only a POST records its Idempotency-Key, and with it this fingerprint.
-  if (is_post) {
-    call.fingerprint =
-        core::Sha256Hex(fmt::format("{}\n{}\n{}", request.method, request.target, request.body));
-  }
+  if (is_post) call.fingerprint = RequestFingerprint(request);
 
   Id128 id;
-  if (!param.empty()) {  // the route's template has an {id}, which matched param
-    auto parsed = Id128::ParseDecimal(param);
-    if (!parsed || parsed->IsZero()) {
-      return ErrorResponse({ErrorCode::kInvalidId, "the id in the path must be a non-zero decimal integer"}, label);
-    }
-    id = *parsed;
+  // The route's template has an {id}, which matched param.
+  if (!param.empty()) {
+    if (auto refused = ReadRoleId(param, label, &id)) return refused;
   }
   payments::PageInput page;
   ApiError error;
@@ -445,12 +437,8 @@ std::optional<HttpResponse> Router::CreateApiKey(HttpRequest& request, const Pos
   payments::Call check;
   check.principal = principal;
   ledger_calls_in_flight_.fetch_add(1);
-  auto finish = [this, post, respond, label](HttpResponse response) {
-    try {
-      post([respond, response = std::move(response)]() mutable { respond(std::move(response)); });
-    } catch (...) {
-    }
-    ledger_calls_in_flight_.fetch_sub(1);
+  auto finish = [this, post, respond](HttpResponse response) {
+    PostResponse(post, respond, std::move(response));
   };
   auto create = [this, finish, label, role, party_id, scope = principal.key_id,
                  key = request.idempotency_key](Reply found) {

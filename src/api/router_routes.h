@@ -8,10 +8,15 @@
 
 #include <iterator>
 #include <optional>
+#include <string>
 #include <string_view>
 
 #include "api/router.h"
-#include "payments/model.h"
+#include "core/id.h"
+
+namespace netfin::payments {
+struct Reply;
+}
 
 namespace netfin::api {
 
@@ -164,8 +169,19 @@ static_assert(std::size(kRoutes) < Metrics::kRouteLabelsMax);
 // parameters (charset=utf-8): what every POST body must be (router.cc).
 bool IsJsonMediaType(const std::optional<std::string_view>& content_type);
 
-// The HTTP status of each of the payments role's errors (router_payments.cc);
-// the credit routes answer the payments lookups' refusals with it too.
-unsigned HttpStatusOf(payments::PaymentsError error);
+// What the role routes (router_payments.cc, router_credit.cc) share, in
+// router.cc:
+// The fingerprint an Idempotency-Key is recorded with: the SHA-256 of the
+// request's method, target and body.
+std::string RequestFingerprint(const HttpRequest& request);
+// The {id} of a role route's path into *id: a non-zero decimal id; else the
+// 400 to answer.
+std::optional<HttpResponse> ReadRoleId(std::string_view param, size_t label, core::Id128* id);
+
+// A payments reply as the payments routes answer it: its body as
+// content_type with its status, or the error object with the error's status
+// (router_payments.cc). The credit routes answer the refusals of their
+// payments lookups with it too.
+HttpResponse FromReply(payments::Reply reply, size_t label, std::string_view content_type);
 
 }  // namespace netfin::api
