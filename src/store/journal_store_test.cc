@@ -1,15 +1,20 @@
 // Tests of the journal store. Tampering and torn writes go through the file
 // itself, as a crash or a disk would. The query cases run against both
-// backends, so the journal answers exactly like SQLite.
+// backends, so the journal answers exactly like SQLite. With
+// Durability::kSync the file runs ahead of its frames with zeros (the zero
+// tail); the helpers below find the frames' end by decoding, not by size.
 
 #include "store/journal_store.h"
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -18,6 +23,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "core/assert.h"
@@ -44,6 +50,36 @@ void WriteFile(const std::string& path, const std::string& bytes) {
   out << bytes;
 }
 
+std::string Zeros(size_t bytes) { return std::string(bytes, '\0'); }
+
+// Whether files in dir can be opened with O_DIRECT, which the zero tail
+// needs (tmpfs, for one, may refuse it).
+bool DirectIoSupported(const std::string& dir) {
+  const std::string probe = dir + "/direct-io-probe";
+  const int fd = ::open(probe.c_str(), O_WRONLY | O_CREAT | O_DIRECT | O_CLOEXEC, 0644);
+  if (fd >= 0) ::close(fd);
+  std::filesystem::remove(probe);
+  return fd >= 0;
+}
+
+// Waits (up to 10 s) until the file at path is larger than bytes.
+bool WaitForSizeAbove(const std::string& path, uint64_t bytes) {
+  for (int i = 0; i < 1000; ++i) {
+    if (std::filesystem::file_size(path) > bytes) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return false;
+}
+
+// Everything Load hands over, accounts in id order (the index's map has none).
+RecordingVisitor LoadAll(Store& store) {
+  RecordingVisitor loaded;
+  EXPECT_TRUE(store.Load(loaded).ok());
+  std::sort(loaded.accounts.begin(), loaded.accounts.end(),
+            [](const Account& a, const Account& b) { return a.id < b.id; });
+  return loaded;
+}
+
 class JournalStoreTest : public ::testing::Test {
  protected:
   std::string path() const { return dir_.File("ledger.journal"); }
@@ -67,22 +103,28 @@ class JournalStoreTest : public ::testing::Test {
     return report;
   }
 
-  // Byte offsets where each frame of the file starts, and the file's end.
+  // Byte offsets where each frame of the file starts, and where the frames
+  // end (before any zero tail).
   std::vector<size_t> FrameStarts() const {
     const std::string bytes = ReadFile(path());
     std::vector<size_t> starts;
     size_t at = 0;
-    while (at < bytes.size()) {
-      starts.push_back(at);
+    while (bytes.find_first_not_of('\0', at) != std::string::npos) {
       journal::FrameHeader header;
-      NETFIN_ASSERT(
-          journal::DecodeHeader(reinterpret_cast<const unsigned char*>(bytes.data() + at), &header)
-              .ok());
+      if (bytes.size() - at < journal::kHeaderBytes ||
+          !journal::DecodeHeader(reinterpret_cast<const unsigned char*>(bytes.data() + at), &header)
+               .ok()) {
+        ADD_FAILURE() << "no frame header at byte " << at;
+        break;
+      }
+      starts.push_back(at);
       at += journal::kHeaderBytes + header.payload_bytes;
     }
-    starts.push_back(bytes.size());
+    starts.push_back(at);
     return starts;
   }
+
+  size_t FramesEnd() const { return FrameStarts().back(); }
 
   void FlipByteAt(size_t offset) const {
     std::string bytes = ReadFile(path());
@@ -231,6 +273,214 @@ TEST_F(JournalStoreTest, FrameWithAValidChecksumButABrokenChainIsCorruption) {
   const ChainReport report = VerifyFile();
   EXPECT_EQ(report.first_bad_batch, 3u);
   EXPECT_NE(report.detail.find("chain"), std::string::npos) << report.detail;
+}
+
+// --- The zero tail ---
+
+TEST_F(JournalStoreTest, ZerosAfterTheLastFrameAreACleanEndAndTheNextFrameGoesOverThem) {
+  for (size_t zeros : {size_t{1}, journal::kHeaderBytes - 1, journal::kHeaderBytes, size_t{4096},
+                       size_t{(1 << 20) + 3}}) {
+    std::filesystem::remove(path());
+    AppendThreeBatches(*Open());
+    const size_t frames_end = FramesEnd();
+    WriteFile(path(), ReadFile(path()) + Zeros(zeros));
+    const ChainReport report = VerifyFile();
+    EXPECT_FALSE(report.first_bad_batch) << zeros;
+    EXPECT_TRUE(report.detail.empty()) << zeros << ": " << report.detail;
+    EXPECT_EQ(report.batches_checked, 3u) << zeros;
+    {
+      std::unique_ptr<Store> store = Open();
+      EXPECT_EQ(store->Head().batch_number, 3u) << zeros;
+      EXPECT_EQ(std::filesystem::file_size(path()), frames_end + zeros);  // kept, not cut
+      MustAppend(*store, NewBatch({NewAccount(5, 50)}));
+    }
+    // The frame went where the frames end, not after the zeros.
+    EXPECT_EQ(FrameStarts()[3], frames_end) << zeros;
+    EXPECT_EQ(std::filesystem::file_size(path()), std::max(frames_end + zeros, FramesEnd()));
+    std::unique_ptr<Store> store = Open();
+    EXPECT_EQ(store->Head().batch_number, 4u) << zeros;
+    EXPECT_TRUE(store->LookupAccount(Id128::FromU64(5)).value().has_value()) << zeros;
+    EXPECT_TRUE(VerifyFile().detail.empty()) << zeros;
+  }
+}
+
+// A crash while a frame is written over the zero tail leaves its first
+// bytes and zeros after them.
+TEST_F(JournalStoreTest, TornLastFrameFollowedByZerosIsTruncatedAndAppendsContinue) {
+  struct TornCase {
+    const char* name;
+    std::function<size_t(size_t frame_bytes)> kept;      // bytes of frame 3 that reached the disk
+    std::function<size_t(size_t frame_bytes)> reported;  // the torn bytes the detail names
+  };
+  const auto whole = [](size_t frame_bytes) { return frame_bytes; };
+  const TornCase cases[] = {
+      // Not a header: its non-zero bytes are what was written.
+      {"two bytes of the magic", [](size_t) { return 2; }, [](size_t) { return 2; }},
+      // Decodes (the counts got there); the claimed length is what was torn.
+      {"the header without its checksum", [](size_t) { return journal::kFrameChecksumOffset; },
+       whole},
+      {"the header only", [](size_t) { return journal::kHeaderBytes; }, whole},
+      {"half the payload",
+       [](size_t b) { return journal::kHeaderBytes + (b - journal::kHeaderBytes) / 2; }, whole},
+      // The last field is transfer 40's timestamp: one byte 40, then zeros.
+      {"all but the last field", [](size_t b) { return b - 8; }, whole},
+  };
+  for (const TornCase& c : cases) {
+    std::filesystem::remove(path());
+    AppendThreeBatches(*Open());
+    const std::vector<size_t> starts = FrameStarts();
+    const size_t frame_bytes = starts[3] - starts[2];
+    std::string bytes = ReadFile(path());
+    bytes.resize(starts[2] + c.kept(frame_bytes));
+    WriteFile(path(), bytes + Zeros((1 << 16) + 7));
+    const ChainReport torn = VerifyFile();
+    EXPECT_FALSE(torn.first_bad_batch) << c.name << ": " << torn.detail;
+    EXPECT_NE(torn.detail.find("(" + std::to_string(c.reported(frame_bytes)) +
+                               " bytes, never acknowledged)"),
+              std::string::npos)
+        << c.name << ": " << torn.detail;
+    {
+      std::unique_ptr<Store> store = Open();
+      EXPECT_EQ(store->Head().batch_number, 2u) << c.name;
+      EXPECT_EQ(std::filesystem::file_size(path()), starts[2]) << c.name;
+      MustAppend(*store, NewBatch({NewAccount(4, 35)}, {NewTransfer(30, 3, 1, 30)}));
+    }
+    std::unique_ptr<Store> store = Open();
+    EXPECT_EQ(store->Head().batch_number, 3u) << c.name;
+    EXPECT_TRUE(store->LookupAccount(Id128::FromU64(4)).value().has_value()) << c.name;
+    EXPECT_TRUE(VerifyFile().detail.empty()) << c.name;
+  }
+}
+
+// Bytes in the zero tail follow the rules for any bad frame: with no frame
+// magic after them they are a torn write, cut off; before a later frame
+// they are corruption, never cut.
+TEST_F(JournalStoreTest, DataInTheZeroTailIsATornTailUnlessAFrameFollows) {
+  struct TailCase {
+    const char* name;
+    bool damage_frame_3;    // flip a payload byte of the last frame
+    bool garbage;           // non-zero bytes without a magic, 1000 bytes into the zeros
+    bool frame_4_after;     // a well-formed frame 4, 8192 bytes into the zeros
+    uint64_t head_at_open;  // 0: the open fails with kCorruption
+    std::optional<uint64_t> first_bad_batch;
+  };
+  const TailCase cases[] = {
+      {"garbage", false, true, false, 3, std::nullopt},
+      {"damaged last frame", true, false, false, 2, std::nullopt},
+      {"damaged last frame and garbage", true, true, false, 2, std::nullopt},
+      {"a frame after zeros", false, false, true, 0, 4},
+      {"damaged last frame before a frame", true, false, true, 0, 3},
+  };
+  for (const TailCase& c : cases) {
+    std::filesystem::remove(path());
+    core::Checksum head_3{};
+    {
+      std::unique_ptr<Store> store = Open();
+      AppendThreeBatches(*store);
+      head_3 = store->Head().checksum;
+    }
+    const std::vector<size_t> starts = FrameStarts();
+    std::string bytes = ReadFile(path()) + Zeros(1 << 16);
+    if (c.damage_frame_3) bytes[starts[3] - 1] ^= 1;
+    if (c.garbage) bytes.replace(starts[3] + 1000, 100, std::string(100, 'x'));
+    if (c.frame_4_after) {
+      const Batch batch = NewBatch({NewAccount(5, 50)});
+      std::string frame;
+      journal::EncodeFrame(batch, 4, ChainChecksum(head_3, 4, batch), &frame);
+      bytes.replace(starts[3] + 8192, frame.size(), frame);
+    }
+    WriteFile(path(), bytes);
+    const ChainReport report = VerifyFile();
+    EXPECT_EQ(report.first_bad_batch, c.first_bad_batch) << c.name << ": " << report.detail;
+    Result<std::unique_ptr<Store>> store = TryOpen();
+    if (c.head_at_open == 0) {
+      EXPECT_EQ(store.status().code(), StatusCode::kCorruption) << c.name;
+      EXPECT_EQ(ReadFile(path()), bytes) << c.name;  // left for an operator to look at
+      continue;
+    }
+    ASSERT_TRUE(store.ok()) << c.name << ": " << store.status().ToString();
+    EXPECT_EQ((*store)->Head().batch_number, c.head_at_open) << c.name;
+    EXPECT_NE(report.detail.find("never acknowledged"), std::string::npos) << c.name;
+    EXPECT_EQ(std::filesystem::file_size(path()), starts[c.head_at_open]) << c.name;
+  }
+}
+
+TEST_F(JournalStoreTest, DurableJournalRunsAheadOfItsFramesWithZeros) {
+  if (!DirectIoSupported(dir_.path())) GTEST_SKIP() << "no O_DIRECT in " << dir_.path();
+  {
+    std::unique_ptr<Store> store = Open(Durability::kSync);
+    AppendThreeBatches(*store);
+    const size_t frames_end = FramesEnd();
+    ASSERT_TRUE(WaitForSizeAbove(path(), frames_end + (1 << 19)));
+    EXPECT_EQ(std::filesystem::file_size(path()) % 4096, 0u);
+    const std::string bytes = ReadFile(path());
+    EXPECT_EQ(bytes.find_first_not_of('\0', frames_end), std::string::npos);
+    ChainReport report;  // of the live file, zeros and all
+    ASSERT_TRUE(store->VerifyChain(&report).ok());
+    EXPECT_TRUE(report.detail.empty()) << report.detail;
+    EXPECT_EQ(report.batches_checked, 3u);
+  }
+  std::unique_ptr<Store> store = Open();
+  EXPECT_EQ(store->Head().batch_number, 3u);
+  EXPECT_GT(std::filesystem::file_size(path()), FramesEnd());  // the zeros stay
+}
+
+// Frames of ~0.5-1 MiB cross the first chunks of zeros (1, 2, 4 and 8 MiB)
+// and, whenever the filler is behind, the end of the file.
+TEST_F(JournalStoreTest, ManyAppendsAcrossZeroChunksReopenToTheSameState) {
+  constexpr uint64_t kAccounts = 100;
+  std::vector<Account> accounts;
+  for (uint64_t id = 1; id <= kAccounts; ++id) accounts.push_back(NewAccount(id, id));
+  std::vector<Batch> batches = {NewBatch(accounts)};
+  uint64_t timestamp = kAccounts;
+  for (uint64_t b = 1; b <= 12; ++b) {
+    Batch batch;
+    for (uint64_t i = 0; i < 4000 + 333 * b; ++i) {  // uneven sizes: frames end mid-block
+      ++timestamp;
+      batch.transfers_created.push_back(
+          NewTransfer(timestamp, 1 + i % kAccounts, 1 + (i + b) % kAccounts, timestamp));
+    }
+    batch.events = {NewEvent(b, b, 0, std::string(b * 7, 'e'), timestamp)};
+    batches.push_back(std::move(batch));
+  }
+  RecordingVisitor before;
+  ChainHead head;
+  {
+    std::unique_ptr<Store> store = Open(Durability::kSync);
+    for (const Batch& batch : batches) MustAppend(*store, batch);
+    before = LoadAll(*store);
+    head = store->Head();
+  }
+  ASSERT_GT(FramesEnd(), 8u << 20);
+  const ChainReport report = VerifyFile();
+  EXPECT_TRUE(report.detail.empty()) << report.detail;
+  EXPECT_EQ(report.batches_checked, batches.size());
+  {
+    std::unique_ptr<Store> store = Open(Durability::kSync);
+    EXPECT_EQ(store->Head().checksum, head.checksum);
+    const RecordingVisitor after = LoadAll(*store);
+    EXPECT_EQ(after.accounts, before.accounts);
+    EXPECT_EQ(after.transfers, before.transfers);
+    EXPECT_EQ(after.events, before.events);
+    EXPECT_EQ(after.transfers.size(), timestamp - kAccounts);
+    MustAppend(*store, NewBatch({NewAccount(kAccounts + 1, timestamp + 1)}));
+  }
+  std::unique_ptr<Store> store = Open();
+  EXPECT_EQ(store->Head().batch_number, batches.size() + 1);
+  EXPECT_EQ(LoadAll(*store).transfers, before.transfers);
+  EXPECT_TRUE(VerifyFile().detail.empty());
+}
+
+// A fresh journal's first zeros are written exactly where its first frames
+// go, while they are appended: the frames must win every time.
+TEST_F(JournalStoreTest, FirstFramesRaceTheFirstZerosAndSurvive) {
+  if (!DirectIoSupported(dir_.path())) GTEST_SKIP() << "no O_DIRECT in " << dir_.path();
+  for (int round = 0; round < 20; ++round) {
+    std::filesystem::remove(path());
+    AppendThreeBatches(*Open(Durability::kSync));
+    std::unique_ptr<Store> store = Open();
+    ASSERT_EQ(store->Head().batch_number, 3u) << "round " << round;
+  }
 }
 
 // --- Role events in frames ---
@@ -410,7 +660,7 @@ TEST_F(JournalStoreTest, FailedAppendLeavesNothingAndRefusesLaterAppends) {
   std::unique_ptr<Store> store = Open(Durability::kSync);
   MustAppend(*store, NewBatch({NewAccount(1, 1), NewAccount(2, 2)}));
   const ChainHead head = store->Head();
-  const size_t good_bytes = std::filesystem::file_size(path());
+  const size_t good_bytes = FramesEnd();
   Status failed;
   {
     FileSizeLimit limit(good_bytes + 50);  // part of the next header fits
@@ -419,7 +669,8 @@ TEST_F(JournalStoreTest, FailedAppendLeavesNothingAndRefusesLaterAppends) {
   EXPECT_EQ(failed.code(), StatusCode::kIoError) << failed.ToString();
   EXPECT_EQ(store->Head().checksum, head.checksum);
   EXPECT_FALSE(store->LookupAccount(Id128::FromU64(3)).value().has_value());
-  EXPECT_EQ(std::filesystem::file_size(path()), good_bytes);  // the partial frame is gone
+  // The partial frame is gone, and the zero tail with it.
+  EXPECT_EQ(std::filesystem::file_size(path()), good_bytes);
   const Batch valid = NewBatch({}, {NewTransfer(6, 1, 2, 6)});
   EXPECT_EQ(store->Append(valid).code(), StatusCode::kUnavailable);
   EXPECT_EQ(store->Stats().batches, 1u);
