@@ -3,7 +3,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
+#include <openssl/core_names.h>
+#include <openssl/params.h>
 #include <openssl/sha.h>
 #include <sodium.h>
 #include <sys/stat.h>
@@ -375,17 +376,67 @@ Result<std::string> OpenText(const SecretKey& key, std::string_view sealed,
 // CPU's SHA extensions: every signed request is hashed and MACed on both
 // sides, and libsodium's portable SHA-256 was a tenth of the payments
 // benchmark's CPU time (docs/benchmarks.md). libsodium keeps everything else.
+//
+// Each thread keeps its digest and MAC contexts, fetched once: OpenSSL 3's
+// one-shot SHA256() and HMAC() fetch the algorithm (a lock and table
+// lookups) and allocate a context on every call, which took more of the
+// payments benchmark's samples than the hashing itself.
+namespace {
+
+struct Sha256Context {
+  Sha256Context() : md(EVP_MD_fetch(nullptr, "SHA256", nullptr)), ctx(EVP_MD_CTX_new()) {
+    NETFIN_ASSERT(md != nullptr && ctx != nullptr);
+  }
+  ~Sha256Context() {
+    EVP_MD_CTX_free(ctx);
+    EVP_MD_free(md);
+  }
+  EVP_MD* md;
+  EVP_MD_CTX* ctx;
+};
+
+struct HmacSha256Context {
+  HmacSha256Context() : mac(EVP_MAC_fetch(nullptr, "HMAC", nullptr)) {
+    NETFIN_ASSERT(mac != nullptr);
+    ctx = EVP_MAC_CTX_new(mac);
+    NETFIN_ASSERT(ctx != nullptr);
+    char digest[] = "SHA256";
+    const OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string("digest", digest, 0),
+                                 OSSL_PARAM_construct_end()};
+    NETFIN_ASSERT(EVP_MAC_CTX_set_params(ctx, params) == 1);
+  }
+  ~HmacSha256Context() {
+    EVP_MAC_CTX_free(ctx);
+    EVP_MAC_free(mac);
+  }
+  EVP_MAC* mac;
+  EVP_MAC_CTX* ctx;
+};
+
+}  // namespace
+
 std::string Sha256Hex(std::string_view data) {
+  thread_local Sha256Context sha;
   unsigned char digest[SHA256_DIGEST_LENGTH];
-  NETFIN_ASSERT(SHA256(Bytes(data), data.size(), digest) != nullptr);
+  unsigned int digest_size = 0;
+  NETFIN_ASSERT(EVP_DigestInit_ex2(sha.ctx, sha.md, nullptr) == 1);
+  NETFIN_ASSERT(EVP_DigestUpdate(sha.ctx, data.data(), data.size()) == 1);
+  NETFIN_ASSERT(EVP_DigestFinal_ex(sha.ctx, digest, &digest_size) == 1);
+  NETFIN_ASSERT(digest_size == sizeof digest);
   return ToHex(digest, sizeof digest);
 }
 
 std::string HmacSha256Hex(std::string_view key, std::string_view message) {
+  thread_local HmacSha256Context hmac;
+  // A null key would make EVP_MAC_init keep the previous call's key: an
+  // empty key is passed as a non-null pointer of length zero.
+  static const unsigned char kNoKey = 0;
+  const unsigned char* key_bytes = key.empty() ? &kNoKey : Bytes(key);
   unsigned char mac[SHA256_DIGEST_LENGTH];
-  unsigned int mac_size = 0;
-  NETFIN_ASSERT(HMAC(EVP_sha256(), Bytes(key), static_cast<int>(key.size()), Bytes(message),
-                     message.size(), mac, &mac_size) != nullptr);
+  size_t mac_size = 0;
+  NETFIN_ASSERT(EVP_MAC_init(hmac.ctx, key_bytes, key.size(), nullptr) == 1);
+  NETFIN_ASSERT(EVP_MAC_update(hmac.ctx, Bytes(message), message.size()) == 1);
+  NETFIN_ASSERT(EVP_MAC_final(hmac.ctx, mac, &mac_size, sizeof mac) == 1);
   NETFIN_ASSERT(mac_size == sizeof mac);
   return ToHex(mac, sizeof mac);
 }

@@ -312,8 +312,30 @@ TEST(HmacSha256Hex, Rfc4231TestVectors) {
 }
 
 TEST(HmacSha256Hex, EmptyKeyAndMessageWork) {
+  // Right after a call with a key: the thread's context must not keep it.
+  EXPECT_EQ(HmacSha256Hex("Jefe", "what do ya want for nothing?"),
+            "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
   EXPECT_EQ(HmacSha256Hex("", ""),
             "b613679a0814d9ec772f95d778c35fc5ff1697c493715653c6c712144292c5ad");
+}
+
+TEST(HmacSha256Hex, ThreadsKeepTheirOwnContexts) {
+  // Each thread's cached context gives the same answers as any other's.
+  std::vector<std::string> macs(4), hashes(4);
+  std::vector<std::thread> threads;
+  for (size_t t = 0; t < macs.size(); ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 1000; ++i) {
+        macs[t] = HmacSha256Hex("key " + std::to_string(i % 7), "message");
+        hashes[t] = Sha256Hex("abc");
+      }
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  for (size_t t = 0; t < macs.size(); ++t) {
+    EXPECT_EQ(macs[t], HmacSha256Hex("key " + std::to_string(999 % 7), "message"));
+    EXPECT_EQ(hashes[t], "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  }
 }
 
 TEST(ConstantTimeEqual, ComparesContentAndLength) {
