@@ -240,6 +240,17 @@ core::Result<ClientResponse> HttpClient::SendRaw(std::string_view bytes) {
   return impl_->Exchange(nullptr, bytes, /*retry_if_stale=*/false);
 }
 
+core::Result<ClientResponse> HttpClient::ReadNext() {
+  if (!impl_->stream) return core::Unavailable("HttpClient: not connected");
+  Impl::ReadResult read = impl_->ReadResponse();
+  if (read.ec) {
+    impl_->Close();
+    return IoFailure("HTTP read from " + impl_->host + ":" + std::to_string(impl_->port), read.ec);
+  }
+  if (!read.response.keep_alive) impl_->Close();
+  return std::move(read.response);
+}
+
 void HttpClient::Close() { impl_->Close(); }
 
 bool HttpClient::connected() const { return impl_->stream.has_value(); }

@@ -78,6 +78,10 @@ class HttpClient {
   // Writes bytes as they are and reads one response (for tests of malformed
   // requests). Never retries.
   core::Result<ClientResponse> SendRaw(std::string_view bytes);
+  // Reads the next response on the connection without sending anything:
+  // after a SendRaw of several pipelined requests, the answers after the
+  // first. Never retries.
+  core::Result<ClientResponse> ReadNext();
 
   void Close();
   bool connected() const;

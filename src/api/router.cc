@@ -185,6 +185,31 @@ size_t Router::LabelOf(std::string_view target) const {
   return metrics_.unmatched_label();
 }
 
+bool Router::OrderedByLedger(std::string_view method, std::string_view target) const {
+  const std::string_view path = SplitTarget(target).first;
+  for (const RouteSpec& route : kRoutes) {
+    std::string_view param;
+    if (route.method != method || !MatchTemplate(route.path_template, path, &param)) continue;
+    switch (route.id) {
+      case RouteId::kCreateAccounts:
+      case RouteId::kCreateTransfers:
+      case RouteId::kTopUp:
+      case RouteId::kWithdraw:
+      case RouteId::kWalletTransfer:
+      case RouteId::kCreatePayment:
+      case RouteId::kPayPayment:
+      case RouteId::kCancelPayment:
+      case RouteId::kCreateRefund:
+      case RouteId::kConfirmPayment:
+      case RouteId::kDeclinePayment:
+        return true;
+      default:
+        return false;
+    }
+  }
+  return false;
+}
+
 HttpResponse Router::ErrorResponse(const ApiError& error, size_t label) {
   HttpResponse response;
   response.status = HttpStatusOf(error.code);

@@ -128,6 +128,13 @@ class Router {
 
   // The metrics label of a target, for requests refused before routing.
   size_t LabelOf(std::string_view target) const;
+  // Whether a request's effects and answer are decided by one ledger
+  // command that Handle queues before it returns: a later request queued
+  // behind it then sees its effects, so a server may hand the later one to
+  // Handle before this one is answered (HTTP pipelining). False for reads,
+  // which see only what is already durable, and for routes that do more than
+  // queue one command.
+  bool OrderedByLedger(std::string_view method, std::string_view target) const;
   // The error response for error, labelled `label`.
   static HttpResponse ErrorResponse(const ApiError& error, size_t label);
 

@@ -10,9 +10,11 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <chrono>
+#include <deque>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -43,6 +45,8 @@ constexpr size_t kRefusalsMax = 64;
 constexpr size_t kDrainBytesMax = 2 * core::kRequestBodyBytesMax;
 constexpr auto kDrainTimeout = std::chrono::seconds(5);
 constexpr size_t kDrainChunkBytes = 64 * 1024;
+// A connection's read buffer starts this large (it grows for larger requests).
+constexpr size_t kReadBufferBytes = 8 * 1024;
 // A failed accept (e.g. out of file descriptors) is retried after this long.
 constexpr auto kAcceptRetryDelay = std::chrono::milliseconds(10);
 // Stop() waits this long for the ledger's outstanding callbacks.
@@ -65,12 +69,67 @@ bool IsHttpParseError(const beast::error_code& ec) {
   return ec.category() == http::make_error_code(http::error::bad_method).category();
 }
 
+// The wire form of an answer: status line, headers, body. Written by hand
+// rather than by Beast's serializer so that several answers go out in one
+// write (pipelining) and no serializer state is built per answer; the
+// headers are those Beast wrote before (Server, Content-Type, Allow,
+// Connection when it differs from the version's default, Content-Length).
+void AppendWire(const HttpResponse& response, unsigned version, bool keep_alive,
+                std::string* out) {
+  const unsigned status = response.status;
+  const beast::string_view reason = http::obsolete_reason(http::int_to_status(status));
+  out->append(version == 10 ? "HTTP/1.0 " : "HTTP/1.1 ");
+  out->append(std::to_string(status));
+  out->push_back(' ');
+  out->append(reason.data(), reason.size());
+  out->append("\r\nServer: netfin\r\nContent-Type: ");
+  out->append(response.content_type);
+  if (!response.allow.empty()) {
+    out->append("\r\nAllow: ");
+    out->append(response.allow);
+  }
+  if (version == 10 && keep_alive) out->append("\r\nConnection: keep-alive");
+  if (version != 10 && !keep_alive) out->append("\r\nConnection: close");
+  // 1xx, 204 and 304 answers carry no body and no length (RFC 9110 §8.6).
+  const bool bodiless = status / 100 == 1 || status == 204 || status == 304;
+  if (!bodiless) {
+    out->append("\r\nContent-Length: ");
+    out->append(std::to_string(response.body.size()));
+  }
+  out->append("\r\n\r\n");
+  if (!bodiless) out->append(response.body);
+}
+
 // One connection. Owned by the handlers in flight (shared_from_this); runs on
-// its own strand. At most one request is read, handled and answered at a time.
+// its own strand.
+//
+// Requests may be pipelined (RFC 9112 §9.3): while earlier requests wait for
+// the ledger, the session already reads the next ones, up to
+// kHttpPipelineDepthMax unanswered, and it writes the answers strictly in
+// request order, as many as are ready in one write. A request is handed to
+// the router before the earlier ones are answered only when the outcome
+// cannot differ from handling them one after the other: it and every
+// earlier unanswered one are decided by a ledger command queued in request
+// order (Router::OrderedByLedger). Anything else (a read after a payment, a
+// settlement) waits until the earlier answers are ready. A client that
+// waits for each answer before sending its next request sees no difference.
+//
+// Timeouts: one watchdog timer per connection instead of a deadline on each
+// read (a read is in flight for as long as the connection is open, even
+// while an earlier request waits for the ledger, which must not time the
+// connection out). The watchdog closes a connection that has had nothing to
+// answer for idle_timeout_s, or whose peer has not taken an answer for as
+// long.
 class Session : public std::enable_shared_from_this<Session> {
  public:
   Session(tcp::socket&& socket, Shared& shared, bool refuse)
-      : stream_(std::move(socket)), shared_(shared), refuse_(refuse) {
+      : stream_(std::move(socket)),
+        watchdog_(stream_.get_executor()),
+        shared_(shared),
+        refuse_(refuse) {
+    // Reads are sized by the buffer's free capacity: room for a few
+    // pipelined requests takes them in one read.
+    buffer_.reserve(kReadBufferBytes);
     shared_.sessions.fetch_add(1, std::memory_order_relaxed);
     shared_.metrics.ConnectionOpened();
   }
@@ -82,6 +141,21 @@ class Session : public std::enable_shared_from_this<Session> {
   void Start();
 
  private:
+  // A request read and not yet answered on the wire, in request order.
+  // Elements of a deque do not move when others are added or removed at its
+  // ends, so the router may keep views of method and target until the
+  // answer is written.
+  struct Answer {
+    std::string method;
+    std::string target;
+    unsigned version = 11;
+    bool keep_alive = true;  // false: the connection closes after this answer
+    bool ordered = false;    // Router::OrderedByLedger
+    uint64_t started_ns = 0;
+    bool ready = false;
+    std::string wire;  // once ready
+  };
+
   // The connection's one catch-all: whatever a handler throws closes the
   // connection; nothing escapes to the io thread.
   template <typename Method>
@@ -95,49 +169,82 @@ class Session : public std::enable_shared_from_this<Session> {
     };
   }
 
-  std::chrono::seconds IdleTimeout() const {
-    return std::chrono::seconds(shared_.options.idle_timeout_s);
+  uint64_t IdleTimeoutNs() const {
+    return uint64_t{shared_.options.idle_timeout_s} * core::kNanosPerSecond;
   }
 
-  void ReadHeader() {
+  // ---- Reading -----------------------------------------------------------
+
+  // Starts reading the next request unless one is being read, no more will
+  // be, or the pipeline is full (OnWritten calls again).
+  void MaybeRead() {
+    if (reading_ || held_ || read_stopped_ || continue_wanted_ ||
+        answers_.size() >= core::kHttpPipelineDepthMax) {
+      return;
+    }
+    reading_ = true;
     parser_.emplace();
     parser_->header_limit(static_cast<uint32_t>(core::kHttpHeaderBytesMax));
     parser_->body_limit(core::kRequestBodyBytesMax);
-    stream_.expires_after(IdleTimeout());
     http::async_read_header(stream_, buffer_, *parser_, Guarded(&Session::OnHeader));
   }
 
   void OnHeader(beast::error_code ec, size_t) {
     if (ec) return OnReadError(ec);
-    started_ns_ = core::MonotonicNowNs();
+    header_ns_ = core::MonotonicNowNs();
     const auto& request = parser_->get();
     if (!parser_->is_done() && beast::iequals(request[http::field::expect], "100-continue")) {
-      interim_ = {};
-      interim_.version(request.version());
-      interim_.result(http::status::continue_);
-      stream_.expires_after(IdleTimeout());
-      http::async_write(stream_, interim_, Guarded(&Session::OnContinue));
-      return;
+      // The interim answer must not overtake the answers still owed.
+      continue_wanted_ = true;
+      return MaybeContinue();
     }
     ReadBody();
   }
 
+  void MaybeContinue() {
+    if (!continue_wanted_ || writing_ || !answers_.empty()) return;
+    continue_wanted_ = false;
+    interim_ = {};
+    interim_.version(parser_->get().version());
+    interim_.result(http::status::continue_);
+    BeginWrite();
+    http::async_write(stream_, interim_, Guarded(&Session::OnContinue));
+  }
+
   void OnContinue(beast::error_code ec, size_t) {
+    writing_ = false;
     if (ec) return Close();
     ReadBody();
   }
 
-  void ReadBody() {
-    stream_.expires_after(IdleTimeout());
-    http::async_read(stream_, buffer_, *parser_, Guarded(&Session::OnBody));
-  }
+  void ReadBody() { http::async_read(stream_, buffer_, *parser_, Guarded(&Session::OnBody)); }
 
   void OnBody(beast::error_code ec, size_t) {
     if (ec) return OnReadError(ec);
+    reading_ = false;
+    last_activity_ns_ = core::MonotonicNowNs();
+    const auto& request = parser_->get();
+    held_ordered_ = shared_.router.OrderedByLedger(ToStd(request.method_string()),
+                                                    ToStd(request.target()));
+    held_ = true;
+    DispatchHeld();
+  }
+
+  // Hands the request just read to the router if nothing unanswered before
+  // it could change its outcome; else it waits for Complete to call again.
+  void DispatchHeld() {
+    if (!held_) return;
+    const bool may_overtake = held_ordered_ && unready_unordered_ == 0;
+    if (unready_ != 0 && !may_overtake) return;
+    held_ = false;
     Dispatch();
+    MaybeRead();
   }
 
   void OnReadError(const beast::error_code& ec) {
+    reading_ = false;
+    read_stopped_ = true;
+    continue_wanted_ = false;
     if (ec == http::error::body_limit) {
       return Refuse({ErrorCode::kBodyTooLarge,
                      "the body exceeds " + std::to_string(core::kRequestBodyBytesMax) + " bytes"});
@@ -150,35 +257,47 @@ class Session : public std::enable_shared_from_this<Session> {
         ec != http::error::partial_message) {
       return Refuse({ErrorCode::kMalformedRequest, "not an HTTP/1.1 request: " + ec.message()});
     }
-    Close();  // the peer left, timed out or reset: nobody to answer
+    // The peer left (or reset): answer what it already asked, if it still
+    // listens (a half-closed client does), then close.
+    if (answers_.empty() && !writing_) Close();
   }
 
-  // Answers a request that could not be read whole, then closes.
+  // Answers a request that could not be read whole, after the answers owed,
+  // then closes.
   void Refuse(const ApiError& error) {
-    if (started_ns_ == 0) started_ns_ = core::MonotonicNowNs();
+    Answer& answer = NewAnswer(false);
+    answer.started_ns = header_ns_ != 0 ? header_ns_ : core::MonotonicNowNs();
     // The request line is parsed before any limit can be hit, so method and
     // target are known unless the request line itself was malformed.
-    method_ = parser_ ? std::string(ToStd(parser_->get().method_string())) : std::string();
-    const std::string target = parser_ ? std::string(ToStd(parser_->get().target())) : "";
-    keep_alive_ = false;
-    version_ = 11;
-    Write(Router::ErrorResponse(error, shared_.router.LabelOf(target)));
+    if (parser_) {
+      answer.method = std::string(ToStd(parser_->get().method_string()));
+      answer.target = std::string(ToStd(parser_->get().target()));
+    }
+    answer.keep_alive = false;
+    Complete(answer, Router::ErrorResponse(error, shared_.router.LabelOf(answer.target)));
   }
+
+  // ---- Handling ----------------------------------------------------------
 
   void Dispatch() {
     http::request<http::string_body>& request = parser_->get();
-    method_ = std::string(ToStd(request.method_string()));
-    target_ = std::string(ToStd(request.target()));
-    keep_alive_ = request.keep_alive() && !refuse_;
-    version_ = request.version();
+    const uint64_t sequence = answers_front_ + answers_.size();
+    Answer& answer = NewAnswer(held_ordered_);
+    answer.method = std::string(ToStd(request.method_string()));
+    answer.target = std::string(ToStd(request.target()));
+    answer.version = request.version();
+    answer.keep_alive = request.keep_alive() && !refuse_;
+    answer.started_ns = header_ns_;
+    header_ns_ = 0;
+    if (!answer.keep_alive) read_stopped_ = true;  // this is the connection's last request
     if (refuse_) {
-      return Write(
-          Router::ErrorResponse({ErrorCode::kServiceUnavailable, "too many connections are open"},
-                                shared_.router.LabelOf(target_)));
+      return Complete(answer, Router::ErrorResponse({ErrorCode::kServiceUnavailable,
+                                                     "too many connections are open"},
+                                                    shared_.router.LabelOf(answer.target)));
     }
     HttpRequest routed;
-    routed.method = method_;
-    routed.target = target_;
+    routed.method = answer.method;
+    routed.target = answer.target;
     const auto content_type = request.find(http::field::content_type);
     if (content_type != request.end()) routed.content_type = ToStd(content_type->value());
     routed.body = std::move(request.body());
@@ -193,13 +312,13 @@ class Session : public std::enable_shared_from_this<Session> {
     routed.idempotency_key = header("Idempotency-Key");
     routed.peer_address = PeerAddress();
     // The ledger's callback may run on its commit thread: it posts to this
-    // strand, and only there is the response built and written.
+    // strand, and only there is the answer built and written.
     Router::Post post = [executor = stream_.get_executor()](std::function<void()> fn) {
       net::post(executor, std::move(fn));
     };
-    Router::Respond respond = [self = shared_from_this()](HttpResponse response) {
+    Router::Respond respond = [self = shared_from_this(), sequence](HttpResponse response) {
       try {
-        self->Write(std::move(response));
+        self->Complete(self->answers_[sequence - self->answers_front_], std::move(response));
       } catch (...) {
         self->Close();
       }
@@ -218,28 +337,67 @@ class Session : public std::enable_shared_from_this<Session> {
     return peer_address_;
   }
 
-  void Write(HttpResponse response) {
-    response_ = {};
-    response_.version(version_);
-    response_.result(response.status);
-    response_.set(http::field::server, "netfin");
-    response_.set(http::field::content_type, response.content_type);
-    if (!response.allow.empty()) response_.set(http::field::allow, response.allow);
-    response_.body() = std::move(response.body);
-    response_.keep_alive(keep_alive_);
-    response_.prepare_payload();
-    shared_.metrics.Record(response.route_label, method_, response.status,
-                           core::MonotonicNowNs() - started_ns_);
-    stream_.expires_after(IdleTimeout());
-    http::async_write(stream_, response_, Guarded(&Session::OnWrite));
+  // ---- Writing -----------------------------------------------------------
+
+  Answer& NewAnswer(bool ordered) {
+    Answer& answer = answers_.emplace_back();
+    answer.ordered = ordered;
+    ++unready_;
+    if (!ordered) ++unready_unordered_;
+    return answer;
   }
 
-  void OnWrite(beast::error_code ec, size_t) {
-    if (ec) return Close();
-    if (!keep_alive_) return Drain();
-    started_ns_ = 0;
-    ReadHeader();
+  void Complete(Answer& answer, const HttpResponse& response) {
+    NETFIN_ASSERT(!answer.ready && unready_ > 0);
+    AppendWire(response, answer.version, answer.keep_alive, &answer.wire);
+    answer.ready = true;
+    --unready_;
+    if (!answer.ordered) --unready_unordered_;
+    shared_.metrics.Record(response.route_label, answer.method, response.status,
+                           core::MonotonicNowNs() - answer.started_ns);
+    Flush();
+    DispatchHeld();
   }
+
+  // Writes every answer that is ready and owed next, in one write.
+  void Flush() {
+    if (writing_) return;
+    out_.clear();
+    closing_ = false;
+    while (!answers_.empty() && answers_.front().ready) {
+      Answer& answer = answers_.front();
+      if (out_.empty()) {
+        out_.swap(answer.wire);
+      } else {
+        out_.append(answer.wire);
+      }
+      closing_ = !answer.keep_alive;
+      answers_.pop_front();
+      ++answers_front_;
+      if (closing_) break;  // nothing after the last answer (none was read)
+    }
+    if (out_.empty()) return;
+    BeginWrite();
+    net::async_write(stream_, net::buffer(out_), Guarded(&Session::OnWritten));
+  }
+
+  void BeginWrite() {
+    writing_ = true;
+    write_started_ns_ = core::MonotonicNowNs();
+  }
+
+  void OnWritten(beast::error_code ec, size_t) {
+    writing_ = false;
+    if (ec) return Close();
+    last_activity_ns_ = core::MonotonicNowNs();
+    if (closing_) return Drain();
+    if (read_stopped_ && answers_.empty()) return Close();  // the peer left
+    Flush();
+    MaybeContinue();
+    MaybeRead();
+  }
+
+  // ---- Closing -----------------------------------------------------------
 
   // Shuts our side, then reads and drops what the peer still sends until it
   // closes, kDrainBytesMax or kDrainTimeout.
@@ -264,29 +422,75 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void Close() {
+    if (closed_) return;
+    closed_ = true;
+    watchdog_.cancel();
     beast::error_code ignored;
     stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
     stream_.close();
   }
 
+  // Wakes every idle_timeout_s (at most): closes the connection when it has
+  // owed nothing for that long (a request half sent counts as nothing), or
+  // when a write has waited that long for the peer to read.
+  void ArmWatchdog(uint64_t after_ns) {
+    watchdog_.expires_after(std::chrono::nanoseconds(after_ns));
+    watchdog_.async_wait(Guarded(&Session::OnWatchdog));
+  }
+
+  void OnWatchdog(beast::error_code ec) {
+    if (ec || closed_) return;
+    const uint64_t now = core::MonotonicNowNs();
+    const uint64_t timeout = IdleTimeoutNs();
+    uint64_t since = now;  // busy waiting on the ledger: nothing to time out
+    if (writing_) {
+      since = write_started_ns_;
+    } else if (answers_.empty()) {
+      since = last_activity_ns_;
+    }
+    if (now - since >= timeout) return Close();
+    ArmWatchdog(timeout - (now - since));
+  }
+
   beast::tcp_stream stream_;
+  net::steady_timer watchdog_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   http::response<http::empty_body> interim_;  // 100 Continue
-  http::response<http::string_body> response_;
+  std::deque<Answer> answers_;
+  uint64_t answers_front_ = 0;  // the sequence number of answers_.front()
+  std::string out_;             // the bytes being written
   Shared& shared_;
   const bool refuse_;  // answer 503 to the first request and close
-  std::string method_;
-  std::string target_;
   std::string peer_address_;  // see PeerAddress()
-  unsigned version_ = 11;
-  bool keep_alive_ = true;
-  uint64_t started_ns_ = 0;
+  bool reading_ = false;          // a request is being read
+  bool held_ = false;             // the request in parser_ waits for DispatchHeld
+  bool held_ordered_ = false;     // Router::OrderedByLedger of the held request
+  size_t unready_ = 0;            // answers_ not ready yet
+  size_t unready_unordered_ = 0;  // of which not ordered by the ledger
+  bool read_stopped_ = false;     // no further request will be read
+  bool continue_wanted_ = false;  // a 100 Continue waits for the answers owed
+  bool writing_ = false;          // a write is in flight
+  bool closing_ = false;          // the write in flight holds the last answer
+  bool closed_ = false;
+  uint64_t header_ns_ = 0;  // when the request being read had its header
+  uint64_t last_activity_ns_ = 0;
+  uint64_t write_started_ns_ = 0;
   std::unique_ptr<char[]> drain_chunk_;
   size_t drained_bytes_ = 0;
 };
 
-void Session::Start() { net::dispatch(stream_.get_executor(), Guarded(&Session::ReadHeader)); }
+void Session::Start() {
+  net::dispatch(stream_.get_executor(), [self = shared_from_this()] {
+    self->last_activity_ns_ = core::MonotonicNowNs();
+    self->ArmWatchdog(self->IdleTimeoutNs());
+    try {
+      self->MaybeRead();
+    } catch (...) {
+      self->Close();
+    }
+  });
+}
 
 // Accepts connections and starts a Session for each, on a strand of its own.
 class Listener : public std::enable_shared_from_this<Listener> {

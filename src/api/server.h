@@ -3,19 +3,29 @@
 // The HTTP/1.1 server: a listener and one session per connection on a pool
 // of io threads (Boost.Beast; only server.cc and http_client.cc include it).
 //
-// Session life (one request at a time, keep-alive):
+// Session life (keep-alive, HTTP/1.1 pipelining):
 //
-//   read head ──► [Expect: 100-continue] ──► read body ──► Router::Handle
-//        ▲                                                     │ (maybe later, through the
-//        │                                                     │  ledger's commit thread,
-//        └──────── keep-alive ◄──── write response ◄───────────┘  posted back to the strand)
+//   read head ──► [Expect: 100-continue] ──► read body ──► Router::Handle ──► answer ready
+//        ▲                                       │          (maybe later, through the ledger's
+//        │                                       │           commit thread, posted back to
+//        └── next request, while up to ──────────┘           the strand)        │
+//            kHttpPipelineDepthMax are unanswered            write the ready answers, in
+//                                                            request order, in one write
 //
-// A read waits at most idle_timeout_s; a body over kRequestBodyBytesMax is
-// answered 413 and the connection closed after draining what the client
-// still sends (so that it can read the answer); past connections_max open
-// connections a new one is answered 503 and closed. Each session runs on its
-// own strand; a catch-all around every handler closes the connection on an
-// unexpected exception, so none escapes an io thread.
+// A request is handed to the router before the earlier ones are answered
+// only when both are decided by ledger commands queued in request order
+// (Router::OrderedByLedger: the money-moving POSTs); anything else waits for
+// the earlier answers, so a pipelined client sees exactly what it would see
+// sending one request at a time (RFC 9112 §9.3.2).
+//
+// A connection owing no answer is closed after idle_timeout_s, as is one
+// whose peer leaves an answer unread that long; a body over
+// kRequestBodyBytesMax is answered 413 and the connection closed after
+// draining what the client still sends (so that it can read the answer);
+// past connections_max open connections a new one is answered 503 and
+// closed. Each session runs on its own strand; a catch-all around every
+// handler closes the connection on an unexpected exception, so none escapes
+// an io thread.
 //
 // Lifecycle: construct, Start() once, Stop() (or destroy) once. Stop() stops
 // the io threads, then waits for outstanding ledger callbacks so that none

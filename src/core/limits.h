@@ -32,6 +32,10 @@ inline constexpr size_t kHttpConnectionsMax = 4096;
 inline constexpr size_t kHttpHeaderBytesMax = 16 * 1024;
 // An idle keep-alive connection is closed after this long.
 inline constexpr uint32_t kHttpIdleTimeoutS = 60;
+// Requests one connection may have read and not yet answered (HTTP/1.1
+// pipelining); past it the server stops reading that connection until an
+// answer is written. Bounds what one client can queue on the ledger.
+inline constexpr size_t kHttpPipelineDepthMax = 64;
 
 inline constexpr uint64_t kNanosPerSecond = 1'000'000'000ull;
 
