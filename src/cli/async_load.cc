@@ -1,12 +1,16 @@
 #include "cli/async_load.h"
 
+#include <algorithm>
+#include <deque>
 #include <memory>
+#include <optional>
 #include <mutex>
 #include <thread>
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <fmt/format.h>
@@ -43,65 +47,94 @@ struct Shared {
   }
 };
 
-// One keep-alive connection: write a request, read its answer, again.
+// One keep-alive connection: keeps up to `pipeline` requests in flight,
+// written back to back (those made while a write is under way go out
+// together in the next), and reads the answers in order. Requests and
+// answers are plain HTTP/1.1 text; the request is written by hand (no
+// serializer per request) so that the client stays cheap next to the
+// server it measures.
 class Connection : public std::enable_shared_from_this<Connection> {
  public:
   Connection(net::io_context& ioc, Shared& shared, uint32_t index)
-      : stream_(ioc), shared_(shared), index_(index) {}
+      : stream_(ioc), shared_(shared), index_(index) {
+    // One read takes a whole answer (the read size follows the capacity).
+    buffer_.reserve(kReadBufferBytes);
+  }
 
   beast::tcp_stream& stream() { return stream_; }
 
-  void SendNext() {
+  // Fills the pipeline from this connection's share of the requests.
+  void SendMore() {
     // Each connection sends its own share, so that what one connection's
     // requests need (a customer's balance) is known in advance.
     const LoadOptions& o = shared_.options;
     const uint64_t share = o.requests / o.connections + (index_ < o.requests % o.connections);
-    if (sent_ == share) return;
-    LoadRequest made = shared_.make(index_, sent_++);
-    request_ = {};
-    request_.method_string(made.method);
-    request_.target(made.target);
-    request_.version(11);
-    request_.keep_alive(true);
-    request_.set(http::field::host, shared_.options.host);
-    for (auto& [name, value] : made.headers) request_.set(name, value);
-    if (!made.body.empty() || made.method == "POST") {
-      request_.set(http::field::content_type, "application/json");
-      request_.body() = std::move(made.body);
-      request_.prepare_payload();
+    while (sent_ < share && started_ns_.size() < std::max<uint32_t>(1, o.pipeline)) {
+      AppendRequest(shared_.make(index_, sent_++), &queued_);
+      started_ns_.push_back(core::MonotonicNowNs());
     }
-    started_ns_ = core::MonotonicNowNs();
-    http::async_write(stream_, request_,
-                      [self = shared_from_this()](beast::error_code ec, size_t) {
-                        if (ec) return self->shared_.Broken("write: " + ec.message());
-                        self->ReadAnswer();
-                      });
+    Write();
+    if (!reading_ && !started_ns_.empty()) ReadAnswer();
   }
 
  private:
-  void ReadAnswer() {
-    response_ = {};
-    http::async_read(stream_, buffer_, response_,
+  static constexpr size_t kReadBufferBytes = 16 * 1024;
+
+  void AppendRequest(const LoadRequest& made, std::string* out) const {
+    out->append(made.method).append(" ").append(made.target).append(" HTTP/1.1\r\nHost: ");
+    out->append(shared_.options.host);
+    for (const auto& [name, value] : made.headers) out->append("\r\n").append(name).append(": ").append(value);
+    if (!made.body.empty() || made.method == "POST") {
+      out->append("\r\nContent-Type: application/json\r\nContent-Length: ");
+      out->append(std::to_string(made.body.size()));
+    }
+    out->append("\r\n\r\n").append(made.body);
+  }
+
+  void Write() {
+    if (writing_ || queued_.empty()) return;
+    writing_ = true;
+    out_.clear();
+    out_.swap(queued_);
+    net::async_write(stream_, net::buffer(out_),
                      [self = shared_from_this()](beast::error_code ec, size_t) {
-                       if (ec) return self->shared_.Broken("read: " + ec.message());
-                       const bool ok = self->response_.result_int() == self->shared_.options.expect_status;
-                       self->shared_.Record(
-                           core::MonotonicNowNs() - self->started_ns_, ok,
-                           ok ? std::string()
-                              : fmt::format("HTTP {} {}", self->response_.result_int(),
-                                            self->response_.body()));
-                       self->SendNext();
+                       self->writing_ = false;
+                       if (ec) return self->shared_.Broken("write: " + ec.message());
+                       self->Write();
                      });
+  }
+
+  void ReadAnswer() {
+    reading_ = true;
+    parser_.emplace();
+    parser_->body_limit(64 * 1024 * 1024);
+    http::async_read(stream_, buffer_, *parser_,
+                     [self = shared_from_this()](beast::error_code ec, size_t) { self->OnAnswer(ec); });
+  }
+
+  void OnAnswer(beast::error_code ec) {
+    reading_ = false;
+    if (ec) return shared_.Broken("read: " + ec.message());
+    const auto& response = parser_->get();
+    const bool ok = response.result_int() == shared_.options.expect_status;
+    shared_.Record(core::MonotonicNowNs() - started_ns_.front(), ok,
+                   ok ? std::string()
+                      : fmt::format("HTTP {} {}", response.result_int(), response.body()));
+    started_ns_.pop_front();
+    SendMore();
   }
 
   beast::tcp_stream stream_;
   Shared& shared_;
   const uint32_t index_;
   uint64_t sent_ = 0;
-  uint64_t started_ns_ = 0;
+  std::deque<uint64_t> started_ns_;  // of the requests in flight, oldest first
+  std::string queued_;               // requests made while a write was under way
+  std::string out_;                  // the bytes being written
+  bool writing_ = false;
+  bool reading_ = false;
   beast::flat_buffer buffer_;
-  http::request<http::string_body> request_;
-  http::response<http::string_body> response_;
+  std::optional<http::response_parser<http::string_body>> parser_;
 };
 
 }  // namespace
@@ -123,7 +156,7 @@ core::Result<LoadResult> RunLoad(const LoadOptions& options, const MakeRequest& 
     connections.push_back(std::move(connection));
   }
   const uint64_t start_ns = core::MonotonicNowNs();
-  for (auto& connection : connections) connection->SendNext();
+  for (auto& connection : connections) connection->SendMore();
   connections.clear();  // the handlers keep each connection alive while it works
   std::vector<std::thread> threads;
   for (uint32_t t = 1; t < options.threads; ++t) threads.emplace_back([&ioc] { ioc.run(); });

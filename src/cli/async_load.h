@@ -2,7 +2,9 @@
 
 // An asynchronous HTTP/1.1 load generator for the `netfin bench` commands:
 // many keep-alive connections driven by one io thread (or a few), each
-// sending its next request as soon as the previous answer arrived.
+// sending its next request as soon as the previous answer arrived, or, with
+// pipeline > 1, keeping that many requests in flight (HTTP/1.1 pipelining:
+// the requests go out back to back, the answers come back in order).
 //
 // A thread per connection, as the blocking api::HttpClient needs, spends
 // the machine on context switches once there are dozens of connections; on
@@ -33,6 +35,7 @@ struct LoadOptions {
   uint64_t requests = 0;     // in all; connection c sends requests / connections, and one
                              // more when c < requests % connections
   uint32_t threads = 1;      // io threads of the client
+  uint32_t pipeline = 1;     // requests in flight per connection (1: wait for each answer)
   unsigned expect_status = 200;  // an answer with another status counts as failed
 };
 

@@ -84,6 +84,7 @@ struct BenchPaymentsOptions {
   uint32_t merchants = 8;
   uint32_t server_threads = 2;
   uint32_t client_threads = 1;  // io threads of the asynchronous load client
+  uint32_t pipeline = 1;        // requests in flight per connection (HTTP/1.1 pipelining)
   std::string store = "journal";
   bool risk = false;              // screen every payment (default rules unless --risk-rules)
   std::string risk_rules_path;    // with risk

@@ -101,6 +101,10 @@ int main(int argc, char** argv) {
   pay_cmd->add_option("--client-threads", pay.client_threads, "I/O threads of the load client")
       ->capture_default_str()
       ->check(CLI::Range(1, 64));
+  pay_cmd->add_option("--pipeline", pay.pipeline,
+                      "Requests in flight per connection (HTTP/1.1 pipelining; 1: wait for each answer)")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 64));
   pay_cmd->add_option("--store", pay.store, "Storage backend")->check(store_kinds)->capture_default_str();
   pay_cmd->add_flag("--risk", pay.risk, "Screen every payment (default rules, no model)");
   pay_cmd->add_option("--risk-rules", pay.risk_rules_path, "With --risk: this rules file");
