@@ -355,8 +355,22 @@ class Session : public std::enable_shared_from_this<Session> {
     if (!answer.ordered) --unready_unordered_;
     shared_.metrics.Record(response.route_label, answer.method, response.status,
                            core::MonotonicNowNs() - answer.started_ns);
-    Flush();
+    ScheduleFlush();
     DispatchHeld();
+  }
+
+  // Flushes once the handlers already queued on the strand have run: the
+  // ledger answers a whole commit's requests at once, and the answers of
+  // one connection among them then leave in one write, not one each.
+  void ScheduleFlush() {
+    if (flush_scheduled_) return;
+    flush_scheduled_ = true;
+    net::post(stream_.get_executor(), Guarded(&Session::ScheduledFlush));
+  }
+
+  void ScheduledFlush() {
+    flush_scheduled_ = false;
+    Flush();
   }
 
   // Writes every answer that is ready and owed next, in one write.
@@ -471,6 +485,7 @@ class Session : public std::enable_shared_from_this<Session> {
   bool read_stopped_ = false;     // no further request will be read
   bool continue_wanted_ = false;  // a 100 Continue waits for the answers owed
   bool writing_ = false;          // a write is in flight
+  bool flush_scheduled_ = false;  // ScheduledFlush is queued on the strand
   bool closing_ = false;          // the write in flight holds the last answer
   bool closed_ = false;
   uint64_t header_ns_ = 0;  // when the request being read had its header

@@ -104,24 +104,48 @@ class Connection : public std::enable_shared_from_this<Connection> {
                      });
   }
 
+  // Continues the answer being parsed, or starts the next one.
   void ReadAnswer() {
     reading_ = true;
-    parser_.emplace();
-    parser_->body_limit(64 * 1024 * 1024);
+    if (!parser_ || parser_->is_done()) NewParser();
     http::async_read(stream_, buffer_, *parser_,
                      [self = shared_from_this()](beast::error_code ec, size_t) { self->OnAnswer(ec); });
+  }
+
+  void NewParser() {
+    parser_.emplace();
+    parser_->body_limit(64 * 1024 * 1024);
+    parser_->eager(true);
   }
 
   void OnAnswer(beast::error_code ec) {
     reading_ = false;
     if (ec) return shared_.Broken("read: " + ec.message());
+    Record();
+    // The answers already in the buffer are parsed here rather than through
+    // another trip round the io loop, so that the requests they make room
+    // for leave together in one write.
+    while (!started_ns_.empty()) {
+      NewParser();
+      if (buffer_.size() == 0) break;
+      const size_t used = parser_->put(buffer_.data(), ec);
+      buffer_.consume(used);
+      if (ec == http::error::need_more) break;  // ReadAnswer goes on with this parser
+      if (ec) return shared_.Broken("read: " + ec.message());
+      if (!parser_->is_done()) break;
+      Record();
+    }
+    SendMore();
+  }
+
+  // The answer in parser_ is the oldest request's.
+  void Record() {
     const auto& response = parser_->get();
     const bool ok = response.result_int() == shared_.options.expect_status;
     shared_.Record(core::MonotonicNowNs() - started_ns_.front(), ok,
                    ok ? std::string()
                       : fmt::format("HTTP {} {}", response.result_int(), response.body()));
     started_ns_.pop_front();
-    SendMore();
   }
 
   beast::tcp_stream stream_;
