@@ -189,22 +189,8 @@ bool Router::OrderedByLedger(std::string_view method, std::string_view target) c
   const std::string_view path = SplitTarget(target).first;
   for (const RouteSpec& route : kRoutes) {
     std::string_view param;
-    if (route.method != method || !MatchTemplate(route.path_template, path, &param)) continue;
-    switch (route.id) {
-      case RouteId::kCreateAccounts:
-      case RouteId::kCreateTransfers:
-      case RouteId::kTopUp:
-      case RouteId::kWithdraw:
-      case RouteId::kWalletTransfer:
-      case RouteId::kCreatePayment:
-      case RouteId::kPayPayment:
-      case RouteId::kCancelPayment:
-      case RouteId::kCreateRefund:
-      case RouteId::kConfirmPayment:
-      case RouteId::kDeclinePayment:
-        return true;
-      default:
-        return false;
+    if (route.method == method && MatchTemplate(route.path_template, path, &param)) {
+      return route.ordered_by_ledger;
     }
   }
   return false;

@@ -100,11 +100,15 @@ struct RouteSpec {
   Router::RouteId id;
   bool takes_query;
   Access access;
+  // Decided by one ledger command that Handle queues before it returns
+  // (Router::OrderedByLedger): a pipelined request behind it may be handled
+  // before it is answered.
+  bool ordered_by_ledger = false;
 };
 
 inline constexpr RouteSpec kRoutes[] = {
-    {"POST", "/v1/accounts", Router::RouteId::kCreateAccounts, false, Access::kOperator},
-    {"POST", "/v1/transfers", Router::RouteId::kCreateTransfers, false, Access::kOperator},
+    {"POST", "/v1/accounts", Router::RouteId::kCreateAccounts, false, Access::kOperator, true},
+    {"POST", "/v1/transfers", Router::RouteId::kCreateTransfers, false, Access::kOperator, true},
     {"GET", "/v1/accounts/{id}", Router::RouteId::kGetAccount, false, Access::kOperator},
     {"GET", "/v1/transfers/{id}", Router::RouteId::kGetTransfer, false, Access::kOperator},
     {"GET", "/v1/accounts/{id}/transfers", Router::RouteId::kAccountTransfers, true, Access::kOperator},
@@ -119,15 +123,15 @@ inline constexpr RouteSpec kRoutes[] = {
     {"POST", "/v1/merchants", Router::RouteId::kCreateMerchant, false, Access::kOperator},
     {"GET", "/v1/merchants/{id}", Router::RouteId::kGetMerchant, false, Access::kSigned},
     {"POST", "/v1/api-keys", Router::RouteId::kCreateApiKey, false, Access::kOperator},
-    {"POST", "/v1/top-ups", Router::RouteId::kTopUp, false, Access::kSigned},
-    {"POST", "/v1/withdrawals", Router::RouteId::kWithdraw, false, Access::kSigned},
-    {"POST", "/v1/wallet-transfers", Router::RouteId::kWalletTransfer, false, Access::kSigned},
-    {"POST", "/v1/payments", Router::RouteId::kCreatePayment, false, Access::kSigned},
+    {"POST", "/v1/top-ups", Router::RouteId::kTopUp, false, Access::kSigned, true},
+    {"POST", "/v1/withdrawals", Router::RouteId::kWithdraw, false, Access::kSigned, true},
+    {"POST", "/v1/wallet-transfers", Router::RouteId::kWalletTransfer, false, Access::kSigned, true},
+    {"POST", "/v1/payments", Router::RouteId::kCreatePayment, false, Access::kSigned, true},
     {"GET", "/v1/payments", Router::RouteId::kListPayments, true, Access::kSigned},
     {"GET", "/v1/payments/{id}", Router::RouteId::kGetPayment, false, Access::kSigned},
-    {"POST", "/v1/payments/{id}/pay", Router::RouteId::kPayPayment, false, Access::kSigned},
-    {"POST", "/v1/payments/{id}/cancel", Router::RouteId::kCancelPayment, false, Access::kSigned},
-    {"POST", "/v1/payments/{id}/refunds", Router::RouteId::kCreateRefund, false, Access::kSigned},
+    {"POST", "/v1/payments/{id}/pay", Router::RouteId::kPayPayment, false, Access::kSigned, true},
+    {"POST", "/v1/payments/{id}/cancel", Router::RouteId::kCancelPayment, false, Access::kSigned, true},
+    {"POST", "/v1/payments/{id}/refunds", Router::RouteId::kCreateRefund, false, Access::kSigned, true},
     {"GET", "/v1/payments/{id}/refunds", Router::RouteId::kListRefunds, false, Access::kSigned},
     {"POST", "/v1/settlements", Router::RouteId::kRunSettlement, false, Access::kOperator},
     {"GET", "/v1/settlements", Router::RouteId::kListSettlements, true, Access::kSigned},
@@ -136,8 +140,8 @@ inline constexpr RouteSpec kRoutes[] = {
     {"POST", "/v1/settlements/{id}/paid", Router::RouteId::kSettlementPaid, false, Access::kOperator},
     {"GET", "/v1/platform/reconciliation", Router::RouteId::kReconciliation, false, Access::kOperator},
     {"GET", "/v1/events", Router::RouteId::kEvents, true, Access::kSigned},
-    {"POST", "/v1/payments/{id}/confirm", Router::RouteId::kConfirmPayment, false, Access::kSigned},
-    {"POST", "/v1/payments/{id}/decline", Router::RouteId::kDeclinePayment, false, Access::kSigned},
+    {"POST", "/v1/payments/{id}/confirm", Router::RouteId::kConfirmPayment, false, Access::kSigned, true},
+    {"POST", "/v1/payments/{id}/decline", Router::RouteId::kDeclinePayment, false, Access::kSigned, true},
     {"GET", "/v1/risk/cases", Router::RouteId::kListRiskCases, true, Access::kOperator},
     {"POST", "/v1/risk/cases/{id}/label", Router::RouteId::kLabelRiskCase, false, Access::kOperator},
     {"GET", "/v1/risk/labels.csv", Router::RouteId::kRiskLabels, false, Access::kOperator},

@@ -266,13 +266,6 @@ class Session : public std::enable_shared_from_this<Session> {
   // then closes.
   void Refuse(const ApiError& error) {
     Answer& answer = NewAnswer(false);
-    answer.started_ns = header_ns_ != 0 ? header_ns_ : core::MonotonicNowNs();
-    // The request line is parsed before any limit can be hit, so method and
-    // target are known unless the request line itself was malformed.
-    if (parser_) {
-      answer.method = std::string(ToStd(parser_->get().method_string()));
-      answer.target = std::string(ToStd(parser_->get().target()));
-    }
     answer.keep_alive = false;
     Complete(answer, Router::ErrorResponse(error, shared_.router.LabelOf(answer.target)));
   }
@@ -283,12 +276,8 @@ class Session : public std::enable_shared_from_this<Session> {
     http::request<http::string_body>& request = parser_->get();
     const uint64_t sequence = answers_front_ + answers_.size();
     Answer& answer = NewAnswer(held_ordered_);
-    answer.method = std::string(ToStd(request.method_string()));
-    answer.target = std::string(ToStd(request.target()));
     answer.version = request.version();
     answer.keep_alive = request.keep_alive() && !refuse_;
-    answer.started_ns = header_ns_;
-    header_ns_ = 0;
     if (!answer.keep_alive) read_stopped_ = true;  // this is the connection's last request
     if (refuse_) {
       return Complete(answer, Router::ErrorResponse({ErrorCode::kServiceUnavailable,
@@ -339,8 +328,17 @@ class Session : public std::enable_shared_from_this<Session> {
 
   // ---- Writing -----------------------------------------------------------
 
+  // The answer owed to the request in parser_ (whole, or refused while being
+  // read: the request line is parsed before any limit can be hit, so method
+  // and target are known unless the request line itself was malformed).
   Answer& NewAnswer(bool ordered) {
     Answer& answer = answers_.emplace_back();
+    if (parser_) {
+      answer.method = std::string(ToStd(parser_->get().method_string()));
+      answer.target = std::string(ToStd(parser_->get().target()));
+    }
+    answer.started_ns = header_ns_ != 0 ? header_ns_ : core::MonotonicNowNs();
+    header_ns_ = 0;
     answer.ordered = ordered;
     ++unready_;
     if (!ordered) ++unready_unordered_;
