@@ -84,11 +84,13 @@ CreateTransferResult TransferExists(const Transfer& t, const Transfer& e) {
 
 // Runs events through `apply` with TigerBeetle's linked-chain rule: a chain
 // commits all or nothing. `apply(event, timestamp, &outcome)` checks and, if
-// every check passes, mutates; `mark()`/`rollback(mark)` bracket a chain.
+// every check passes, mutates; `open()` starts a chain and returns its mark,
+// `rollback(mark)` undoes it, `close()` ends it (committed or rolled back).
 template <typename Event, typename Outcome, typename Result, typename NextTimestamp,
-          typename Apply, typename MarkFn, typename RollbackFn>
-void RunLinked(std::span<const Event> events, std::vector<Outcome>* outcomes, bool* in_chain,
-               NextTimestamp next_timestamp, Apply apply, MarkFn mark, RollbackFn rollback) {
+          typename Apply, typename OpenFn, typename RollbackFn, typename CloseFn>
+void RunLinked(std::span<const Event> events, std::vector<Outcome>* outcomes,
+               NextTimestamp next_timestamp, Apply apply, OpenFn open, RollbackFn rollback,
+               CloseFn close) {
   // Accounts and transfers share the bit of `linked`.
   static_assert(static_cast<uint16_t>(TransferFlag::kLinked) ==
                 static_cast<uint16_t>(AccountFlag::kLinked));
@@ -96,15 +98,14 @@ void RunLinked(std::span<const Event> events, std::vector<Outcome>* outcomes, bo
   constexpr size_t kNoChain = std::numeric_limits<size_t>::max();
   size_t chain_start = kNoChain;
   bool chain_failed = false;
-  decltype(mark()) chain_mark{};
+  decltype(open()) chain_mark{};
   for (size_t i = 0; i < events.size(); ++i) {
     const bool linked = (events[i].flags & static_cast<uint16_t>(TransferFlag::kLinked)) != 0;
     const uint64_t timestamp = next_timestamp();
     if (linked && chain_start == kNoChain) {
       chain_start = i;
       chain_failed = false;
-      chain_mark = mark();
-      *in_chain = true;
+      chain_mark = open();
     }
     Outcome& outcome = (*outcomes)[i];
     // As in TigerBeetle, an open chain is reported even when the chain
@@ -124,10 +125,10 @@ void RunLinked(std::span<const Event> events, std::vector<Outcome>* outcomes, bo
     if (chain_start != kNoChain && (!linked || i + 1 == events.size())) {
       chain_start = kNoChain;
       chain_failed = false;
-      *in_chain = false;
+      close();
     }
   }
-  NETFIN_ASSERT(!*in_chain);
+  NETFIN_ASSERT(chain_start == kNoChain);
 }
 
 }  // namespace
@@ -184,8 +185,9 @@ void StateMachine::CreateAccounts(std::span<const Account> events, uint64_t now_
     outcome->timestamp = timestamp;
   };
   RunLinked<Account, AccountOutcome, CreateAccountResult>(
-      events, outcomes, &in_chain_, [this, now_ns] { return NextTimestamp(now_ns); }, apply,
-      [this] { return Mark(); }, [this](const ChainMark& m) { Rollback(m); });
+      events, outcomes, [this, now_ns] { return NextTimestamp(now_ns); }, apply,
+      [this] { return OpenChain(); }, [this](const ChainMark& m) { Rollback(m); },
+      [this] { CloseChain(); });
 }
 
 CreateAccountResult StateMachine::CheckAccount(const Account& a) const {
@@ -234,8 +236,9 @@ void StateMachine::CreateTransfers(std::span<const Transfer> events, uint64_t no
     outcome->amount = resolved.amount;
   };
   RunLinked<Transfer, TransferOutcome, CreateTransferResult>(
-      events, outcomes, &in_chain_, [this, now_ns] { return NextTimestamp(now_ns); }, apply,
-      [this] { return Mark(); }, [this](const ChainMark& m) { Rollback(m); });
+      events, outcomes, [this, now_ns] { return NextTimestamp(now_ns); }, apply,
+      [this] { return OpenChain(); }, [this](const ChainMark& m) { Rollback(m); },
+      [this] { CloseChain(); });
 }
 
 CreateTransferResult StateMachine::CheckTransfer(const Transfer& t, uint64_t timestamp,
@@ -490,9 +493,21 @@ void StateMachine::RecordBalance(const Account& account, uint64_t timestamp) {
                                              account.credits_posted});
 }
 
-StateMachine::ChainMark StateMachine::Mark() const {
+StateMachine::ChainMark StateMachine::OpenChain() {
+  NETFIN_ASSERT(!in_chain_);
+  NETFIN_ASSERT(undo_.empty());
+  in_chain_ = true;
   return ChainMark{changes_.accounts_created.size(), changes_.transfers_created.size(),
                    changes_.balances.size(), undo_.size(), touched_.size()};
+}
+
+// The undo log serves the open chain only: kept past it, it would grow by
+// every linked event for the life of the process (and stall the applier
+// each time the vector doubled).
+void StateMachine::CloseChain() {
+  NETFIN_ASSERT(in_chain_);
+  in_chain_ = false;
+  undo_.clear();
 }
 
 void StateMachine::Rollback(const ChainMark& mark) {
@@ -537,6 +552,8 @@ PendingStatus StateMachine::GetPendingStatus(const Id128& pending_id) const {
 }
 
 void StateMachine::AssertInvariants() const {
+  // Outside a chain the undo log is empty: it must not outlive the chain.
+  NETFIN_ASSERT(in_chain_ || undo_.empty());
   __extension__ typedef unsigned __int128 U128;  // sums over many accounts exceed 2^64
   struct Sums { U128 debits_pending = 0, debits_posted = 0, credits_pending = 0, credits_posted = 0, pending = 0; };
   std::map<uint32_t, Sums> by_ledger;

@@ -112,7 +112,8 @@ class StateMachine {
     Account account;
     uint64_t touched_epoch = 0;  // == epoch_ when already in touched_
   };
-  // One entry of the undo log kept while a linked chain is open.
+  // One entry of the undo log kept while a linked chain is open (emptied
+  // when it closes).
   struct Undo {
     enum class Kind : uint8_t { kAccountCreated, kTransferCreated, kBalances, kPendingStatus };
     Kind kind;
@@ -142,8 +143,9 @@ class StateMachine {
   void Touch(AccountState& state);
   void RecordBalance(const Account& account, uint64_t timestamp);
 
-  ChainMark Mark() const;
+  ChainMark OpenChain();
   void Rollback(const ChainMark& mark);
+  void CloseChain();
 
   // Open addressing (absl's Swiss tables): two to three times faster than
   // std::unordered_map here. Inserting may move elements, so no reference
