@@ -332,9 +332,9 @@ CreateTransferResult StateMachine::CheckPostOrVoid(const Transfer& t, uint64_t t
   if (t.timeout != 0) return TR::kTimeoutReservedForPendingTransfer;
   if (t.amount == 0) return TR::kAmountMustNotBeZero;
 
-  auto it = transfers_.find(t.pending_id);
-  if (it == transfers_.end()) return TR::kPendingTransferNotFound;
-  const TransferState& p = it->second;
+  const TransferState* found = transfers_.Find(t.pending_id);
+  if (found == nullptr) return TR::kPendingTransferNotFound;
+  const TransferState& p = *found;
   if (!Has(p.transfer.flags, TransferFlag::kPending)) return TR::kPendingTransferNotPending;
   if (!t.debit_account_id.IsZero() && t.debit_account_id != p.transfer.debit_account_id) {
     return TR::kPendingTransferHasDifferentDebitAccountId;
@@ -391,7 +391,7 @@ void StateMachine::ApplyTransfer(const Transfer& t) {
   TransferState created{t, 0, PendingStatus::kNone};
 
   if (IsPostOrVoid(t.flags)) {
-    TransferState& p = transfers_.at(t.pending_id);
+    TransferState& p = transfers_.At(t.pending_id);
     if (in_chain_) undo_.push_back(Undo{Undo::Kind::kPendingStatus, t.pending_id, {}, p.pending_status});
     const PendingStatus to = ResolvedStatus(t.flags);
     ReleasePending(p, dr.account, cr.account, to);
@@ -412,8 +412,7 @@ void StateMachine::ApplyTransfer(const Transfer& t) {
   RecordBalance(dr.account, t.timestamp);
   RecordBalance(cr.account, t.timestamp);
   if (created.expires_at_ns != 0) expiry_queue_.emplace(created.expires_at_ns, t.id);
-  // Inserting may rehash transfers_: no TransferState reference is used after this.
-  const bool inserted = transfers_.emplace(t.id, created).second;
+  const bool inserted = transfers_.Insert(t.id, created);
   NETFIN_ASSERT(inserted);
   if (in_chain_) undo_.push_back(Undo{Undo::Kind::kTransferCreated, t.id, {}, {}});
   changes_.transfers_created.push_back(t);
@@ -442,11 +441,11 @@ size_t StateMachine::ExpirePending(uint64_t now_ns) {
 StateMachine::TransferState* StateMachine::LiveExpiryAtTop() {
   while (!expiry_queue_.empty()) {
     const auto& [expires_at_ns, id] = expiry_queue_.top();
-    auto it = transfers_.find(id);
+    TransferState* state = transfers_.Find(id);
     // Stale entries: resolved already, or left by a rolled-back chain.
-    if (it != transfers_.end() && it->second.pending_status == PendingStatus::kPending &&
-        it->second.expires_at_ns == expires_at_ns) {
-      return &it->second;
+    if (state != nullptr && state->pending_status == PendingStatus::kPending &&
+        state->expires_at_ns == expires_at_ns) {
+      return state;
     }
     expiry_queue_.pop();
   }
@@ -517,9 +516,9 @@ void StateMachine::Rollback(const ChainMark& mark) {
     const Undo& u = undo_[i - 1];
     switch (u.kind) {
       case Undo::Kind::kAccountCreated: accounts_.erase(u.id); break;
-      case Undo::Kind::kTransferCreated: transfers_.erase(u.id); break;
+      case Undo::Kind::kTransferCreated: transfers_.Erase(u.id); break;
       case Undo::Kind::kBalances: accounts_.at(u.id).account = u.balances_before; break;
-      case Undo::Kind::kPendingStatus: transfers_.at(u.id).pending_status = u.status_before; break;
+      case Undo::Kind::kPendingStatus: transfers_.At(u.id).pending_status = u.status_before; break;
     }
   }
   undo_.resize(mark.undo);
@@ -542,13 +541,13 @@ const Account* StateMachine::LookupAccount(const Id128& id) const {
 }
 
 const Transfer* StateMachine::LookupTransfer(const Id128& id) const {
-  auto it = transfers_.find(id);
-  return it == transfers_.end() ? nullptr : &it->second.transfer;
+  const TransferState* state = transfers_.Find(id);
+  return state == nullptr ? nullptr : &state->transfer;
 }
 
 PendingStatus StateMachine::GetPendingStatus(const Id128& pending_id) const {
-  auto it = transfers_.find(pending_id);
-  return it == transfers_.end() ? PendingStatus::kNone : it->second.pending_status;
+  const TransferState* state = transfers_.Find(pending_id);
+  return state == nullptr ? PendingStatus::kNone : state->pending_status;
 }
 
 void StateMachine::AssertInvariants() const {
@@ -573,9 +572,9 @@ void StateMachine::AssertInvariants() const {
       NETFIN_ASSERT(a.credits_pending + a.credits_posted <= a.debits_posted);
     }
   }
-  for (const auto& [id, state] : transfers_) {
+  transfers_.ForEach([&](const Id128&, const TransferState& state) {
     if (state.pending_status == PendingStatus::kPending) by_ledger[state.transfer.ledger].pending += state.transfer.amount;
-  }
+  });
   for (const auto& [ledger, s] : by_ledger) {
     NETFIN_ASSERT(s.debits_posted == s.credits_posted);
     NETFIN_ASSERT(s.debits_pending == s.credits_pending);
@@ -598,7 +597,7 @@ class StateMachine::RestoreVisitor final : public store::StateVisitor {
   void OnTransfer(const Transfer& t) override {
     TransferState state{t, 0, PendingStatus::kNone};
     if (IsPostOrVoid(t.flags)) {
-      TransferState& p = sm_.transfers_.at(t.pending_id);
+      TransferState& p = sm_.transfers_.At(t.pending_id);
       NETFIN_ASSERT(p.pending_status == PendingStatus::kPending);
       p.pending_status = ResolvedStatus(t.flags);
     } else if (Has(t.flags, TransferFlag::kPending)) {
@@ -606,12 +605,12 @@ class StateMachine::RestoreVisitor final : public store::StateVisitor {
       state.expires_at_ns = ExpiresAtNs(t);
       if (state.expires_at_ns != 0) sm_.expiry_queue_.emplace(state.expires_at_ns, t.id);
     }
-    NETFIN_ASSERT(sm_.transfers_.emplace(t.id, state).second);
+    NETFIN_ASSERT(sm_.transfers_.Insert(t.id, state));
     sm_.timestamp_last_ = std::max(sm_.timestamp_last_, t.timestamp);
   }
 
   void OnExpiry(const Expiry& e) override {
-    TransferState& p = sm_.transfers_.at(e.pending_id);
+    TransferState& p = sm_.transfers_.At(e.pending_id);
     NETFIN_ASSERT(p.pending_status == PendingStatus::kPending);
     p.pending_status = PendingStatus::kExpired;
     sm_.timestamp_last_ = std::max(sm_.timestamp_last_, e.timestamp);

@@ -36,6 +36,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "core/id_map.h"
 #include "core/id.h"
 #include "ledger/results.h"
 #include "store/records.h"
@@ -148,10 +149,12 @@ class StateMachine {
   void CloseChain();
 
   // Open addressing (absl's Swiss tables): two to three times faster than
-  // std::unordered_map here. Inserting may move elements, so no reference
-  // into these maps is held across an insertion (see ApplyTransfer).
+  // std::unordered_map here. Inserting into accounts_ may move its
+  // elements, so no AccountState reference is held across an account's
+  // creation. Transfers grow with traffic: an IdMap rehashes without moving
+  // them (core/id_map.h), and their addresses are stable.
   absl::flat_hash_map<Id128, AccountState, core::Id128Hash> accounts_;
-  absl::flat_hash_map<Id128, TransferState, core::Id128Hash> transfers_;
+  core::IdMap<TransferState> transfers_;
   // (expires_at_ns, pending id), earliest first; entries whose transfer is no
   // longer pending (or was rolled back) are skipped when popped.
   std::priority_queue<std::pair<uint64_t, Id128>, std::vector<std::pair<uint64_t, Id128>>,

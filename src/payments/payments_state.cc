@@ -142,15 +142,13 @@ Id128 PaymentsState::ApplyOne(const PaymentCreated& e, uint64_t ts) {
   open_by_expiry_.emplace(p.expires_at_ns, p.id);
   payments_order_.push_back(p.id);
   payments_by_party_[p.merchant_id].push_back(p.id);
-  const bool inserted = payments_.emplace(p.id, std::move(p)).second;
+  const bool inserted = payments_.Insert(p.id, std::move(p));
   NETFIN_ASSERT(inserted);
   return {};
 }
 
 Payment& PaymentsState::MutablePayment(const Id128& id) {
-  auto it = payments_.find(id);
-  NETFIN_ASSERT(it != payments_.end());
-  return it->second;
+  return payments_.At(id);
 }
 
 void PaymentsState::SetStatus(Payment& p, PaymentStatus to, uint64_t ts) {
@@ -227,7 +225,7 @@ Id128 PaymentsState::ApplyOne(const RefundSucceeded& e, uint64_t ts) {
   r.created_at_ns = ts;
   refunds_by_payment_[r.payment_id].push_back(r.id);
   unsettled_refunds_[r.merchant_id].push_back(r.id);
-  refunds_.emplace(r.id, std::move(r));
+  refunds_.Insert(r.id, std::move(r));
   return e.refund.merchant_id;
 }
 
@@ -240,7 +238,7 @@ Id128 PaymentsState::ApplyOne(const MovementSucceeded& e, uint64_t ts) {
     movements_by_customer_[m.counterparty_id].push_back(m.id);
     CountAllowance(m.customer_id, m.amount, ts);
   }
-  movements_.emplace(m.id, std::move(m));
+  movements_.Insert(m.id, std::move(m));
   return {};
 }
 
@@ -261,8 +259,8 @@ Id128 PaymentsState::ApplyOne(const SettlementCreated& e, uint64_t ts) {
   }
   auto& refunds = unsettled_refunds_[s.merchant_id];
   auto& settled_refunds = settled_refunds_[s.id];
-  while (!refunds.empty() && refunds_.at(refunds.front()).created_at_ns < cutoff_ns) {
-    refunds_.at(refunds.front()).settled = true;
+  while (!refunds.empty() && refunds_.At(refunds.front()).created_at_ns < cutoff_ns) {
+    refunds_.At(refunds.front()).settled = true;
     settled_refunds.push_back(refunds.front());
     refunds.pop_front();
   }
@@ -288,9 +286,15 @@ Id128 PaymentsState::ApplyOne(const SettlementPaid& e, uint64_t ts) {
 }
 
 Id128 PaymentsState::ApplyOne(const IdempotencyRecorded& e, uint64_t ts) {
-  std::string key = e.key_id + '\n' + e.key;
-  idempotency_by_age_.emplace_back(ts, key);
-  idempotency_[std::move(key)] = IdempotencyEntry{e.fingerprint, e.status, e.body, e.sealed, ts};
+  const Id128 slot = IdempotencySlot(e.key_id, e.key);
+  idempotency_by_age_.emplace_back(ts, slot);
+  IdempotencyEntry entry{e.fingerprint, e.status, e.body, e.sealed, ts, e.key_id + '\n' + e.key};
+  // A key recorded again (after it expired) replaces its record.
+  if (IdempotencyEntry* old = idempotency_.Find(slot)) {
+    *old = std::move(entry);
+  } else {
+    idempotency_.Insert(slot, std::move(entry));
+  }
   return {};
 }
 
@@ -418,9 +422,9 @@ const PlatformAccounts* PaymentsState::Platform(uint32_t ledger) const {
 }
 const Customer* PaymentsState::FindCustomer(const Id128& id) const { return FindIn(customers_, id); }
 const Merchant* PaymentsState::FindMerchant(const Id128& id) const { return FindIn(merchants_, id); }
-const Payment* PaymentsState::FindPayment(const Id128& id) const { return FindIn(payments_, id); }
-const Refund* PaymentsState::FindRefund(const Id128& id) const { return FindIn(refunds_, id); }
-const Movement* PaymentsState::FindMovement(const Id128& id) const { return FindIn(movements_, id); }
+const Payment* PaymentsState::FindPayment(const Id128& id) const { return payments_.Find(id); }
+const Refund* PaymentsState::FindRefund(const Id128& id) const { return refunds_.Find(id); }
+const Movement* PaymentsState::FindMovement(const Id128& id) const { return movements_.Find(id); }
 const Settlement* PaymentsState::FindSettlement(const Id128& id) const {
   return FindIn(settlements_, id);
 }
@@ -460,24 +464,26 @@ const Settlement* PaymentsState::SettlementFor(const Id128& merchant_id,
 const IdempotencyEntry* PaymentsState::FindIdempotency(const std::string& key_id,
                                                        const std::string& key,
                                                        uint64_t now_ns) const {
-  auto it = idempotency_.find(key_id + '\n' + key);
-  if (it == idempotency_.end()) return nullptr;
+  const IdempotencyEntry* entry = idempotency_.Find(IdempotencySlot(key_id, key));
+  if (entry == nullptr || !entry->IsFor(key_id, key)) return nullptr;
   const uint64_t ttl_ns = config_.idempotency_ttl_s * core::kNanosPerSecond;
-  if (now_ns > it->second.recorded_at_ns && now_ns - it->second.recorded_at_ns >= ttl_ns) {
-    return nullptr;
-  }
-  return &it->second;
+  if (now_ns > entry->recorded_at_ns && now_ns - entry->recorded_at_ns >= ttl_ns) return nullptr;
+  return entry;
+}
+
+Id128 PaymentsState::IdempotencySlot(std::string_view key_id, std::string_view key) const {
+  const auto h = core::KeyedHash128(slot_key_, key_id, key);
+  return Id128{h[0], h[1]};
 }
 
 void PaymentsState::PruneIdempotency(uint64_t now_ns) {
   const uint64_t ttl_ns = config_.idempotency_ttl_s * core::kNanosPerSecond;
   while (!idempotency_by_age_.empty() && now_ns > idempotency_by_age_.front().first &&
          now_ns - idempotency_by_age_.front().first >= ttl_ns) {
-    auto it = idempotency_.find(idempotency_by_age_.front().second);
+    const auto& [recorded_at_ns, slot] = idempotency_by_age_.front();
     // A key re-recorded later (after it had expired) is younger: keep it.
-    if (it != idempotency_.end() && it->second.recorded_at_ns == idempotency_by_age_.front().first) {
-      idempotency_.erase(it);
-    }
+    const IdempotencyEntry* entry = idempotency_.Find(slot);
+    if (entry != nullptr && entry->recorded_at_ns == recorded_at_ns) idempotency_.Erase(slot);
     idempotency_by_age_.pop_front();
   }
 }

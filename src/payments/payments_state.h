@@ -14,6 +14,8 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "core/crypto.h"
+#include "core/id_map.h"
 #include "payments/config.h"
 #include "payments/events.h"
 #include "payments/model.h"
@@ -32,6 +34,12 @@ struct IdempotencyEntry {
   std::string body;
   bool sealed = false;
   uint64_t recorded_at_ns = 0;
+  std::string key;  // key_id '\n' key: the slot is a digest, this is exact
+
+  bool IsFor(std::string_view key_id, std::string_view k) const {
+    return key.size() == key_id.size() + 1 + k.size() && key.starts_with(key_id) &&
+           key[key_id.size()] == '\n' && key.ends_with(k);
+  }
 };
 
 // A business event waiting to be delivered to its merchant's webhook.
@@ -163,6 +171,7 @@ class PaymentsState {
   Id128 ApplyOne(const SettlementCreated& e, uint64_t ts);
   Id128 ApplyOne(const SettlementPaid& e, uint64_t ts);
   Id128 ApplyOne(const IdempotencyRecorded& e, uint64_t ts);
+  Id128 IdempotencySlot(std::string_view key_id, std::string_view key) const;
   Id128 ApplyOne(const WebhookDelivered& e, uint64_t ts);
   Id128 ApplyOne(const WebhookAttemptFailed& e, uint64_t ts);
   Id128 ApplyOne(const WebhookAbandoned& e, uint64_t ts);
@@ -183,9 +192,10 @@ class PaymentsState {
   std::vector<PlatformAccounts> platforms_;
   absl::flat_hash_map<Id128, Customer, core::Id128Hash> customers_;
   absl::flat_hash_map<Id128, Merchant, core::Id128Hash> merchants_;
-  absl::flat_hash_map<Id128, Payment, core::Id128Hash> payments_;
-  absl::flat_hash_map<Id128, Refund, core::Id128Hash> refunds_;
-  absl::flat_hash_map<Id128, Movement, core::Id128Hash> movements_;
+  // What grows with traffic sits in IdMaps, whose rehashes move no record.
+  core::IdMap<Payment> payments_;
+  core::IdMap<Refund> refunds_;
+  core::IdMap<Movement> movements_;
   absl::flat_hash_map<Id128, Settlement, core::Id128Hash> settlements_;
   std::vector<Id128> customers_order_, merchants_order_, payments_order_, settlements_order_;
   absl::flat_hash_map<Id128, std::vector<Id128>, core::Id128Hash> payments_by_party_;
@@ -199,8 +209,14 @@ class PaymentsState {
   std::map<std::pair<Id128, int32_t>, Id128> settlement_by_day_;
   // Payments still `created`, by expiry time.
   std::multimap<uint64_t, Id128> open_by_expiry_;
-  absl::flat_hash_map<std::string, IdempotencyEntry> idempotency_;
-  std::deque<std::pair<uint64_t, std::string>> idempotency_by_age_;
+  // Remembered keys by slot: a keyed 128-bit digest of (key_id, key), so
+  // that the table grows without rehashing strings (an IdMap, like the
+  // records). The secret digest key makes slots unpredictable to clients, so
+  // none can aim two keys at one slot; the entry keeps the key, and a
+  // lookup checks it.
+  core::IdMap<IdempotencyEntry> idempotency_;
+  std::deque<std::pair<uint64_t, Id128>> idempotency_by_age_;  // (recorded_at_ns, slot)
+  core::SecretKey slot_key_ = core::SecretKey::Random();
   std::map<uint64_t, OutboxItem> outbox_;
   // Payments in requires_confirmation, by when their hold lapses.
   std::multimap<uint64_t, Id128> held_by_expiry_;
