@@ -1,6 +1,7 @@
 #include "core/checksum.h"
 
 #include "core/assert.h"
+#include "core/crypto.h"
 
 namespace netfin::core {
 
@@ -16,7 +17,7 @@ std::string ChecksumToHex(const Checksum& checksum) {
 }
 
 ChecksumBuilder::ChecksumBuilder() {
-  NETFIN_ASSERT(sodium_init() >= 0);
+  EnsureSodium();
   NETFIN_ASSERT(crypto_generichash_init(&state_, nullptr, 0, sizeof(Checksum)) == 0);
 }
 

@@ -33,12 +33,6 @@ constexpr size_t kKeyFileBytesMax = kKeyHexChars + 1;
 // Attempts to read a key file another process is creating at the same time.
 constexpr int kKeyFileAttemptsMax = 2;
 
-// sodium_init once per process; it is itself thread-safe, the static makes
-// it cheap after the first call.
-void EnsureSodium() {
-  static const bool initialized = sodium_init() >= 0;
-  NETFIN_ASSERT(initialized);
-}
 
 // libsodium declares some pointers nonnull even for zero lengths, and an
 // empty string_view may hold a null pointer.
@@ -257,6 +251,17 @@ bool IsAlnum(unsigned char c) {
 }
 
 }  // namespace
+
+void EnsureSodium() {
+  // The static makes every call after the first cheap; C++ runs its
+  // initializer once even when threads race here.
+  static const bool initialized = [] {
+    // Before sodium_init, which would otherwise settle on the default.
+    NETFIN_ASSERT(randombytes_set_implementation(&randombytes_internal_implementation) == 0);
+    return sodium_init() >= 0;
+  }();
+  NETFIN_ASSERT(initialized);
+}
 
 // ---- SecretKey --------------------------------------------------------------
 
