@@ -315,5 +315,29 @@ TEST_F(StateFixture, IdempotencyKeysExpireAfterTheirTtl) {
   EXPECT_EQ(state_.idempotency_size(), 0u);
 }
 
+TEST_F(StateFixture, AKeyRecordedAgainAfterItExpiredReplacesItsRecordAndOutlivesTheOldOne) {
+  const uint64_t ttl_ns = config_.idempotency_ttl_s * kSecondNs;
+  Apply(state_, IdempotencyRecorded{"key-1", "k", "fp-old", 201, "{\"old\":1}", false}, ++seq_, t0_);
+  const uint64_t later = t0_ + ttl_ns + kSecondNs;  // the first record has expired
+  Apply(state_, IdempotencyRecorded{"key-1", "k", "fp-new", 200, "{\"new\":1}", false}, ++seq_, later);
+  EXPECT_EQ(state_.idempotency_size(), 1u);
+  // Pruning the first record's age leaves the younger record of the same key.
+  state_.PruneIdempotency(later);
+  const IdempotencyEntry* seen = state_.FindIdempotency("key-1", "k", later);
+  ASSERT_NE(seen, nullptr);
+  EXPECT_EQ(seen->fingerprint, "fp-new");
+  EXPECT_EQ(seen->body, "{\"new\":1}");
+  state_.PruneIdempotency(later + ttl_ns);
+  EXPECT_EQ(state_.idempotency_size(), 0u);
+}
+
+TEST_F(StateFixture, IdempotencyKeysAreTheirApiKeyAndKeyExactly) {
+  Apply(state_, IdempotencyRecorded{"ab", "c", "fp", 201, "{}", false}, ++seq_, t0_);
+  EXPECT_NE(state_.FindIdempotency("ab", "c", t0_), nullptr);
+  EXPECT_EQ(state_.FindIdempotency("a", "bc", t0_), nullptr);
+  EXPECT_EQ(state_.FindIdempotency("ab", "", t0_), nullptr);
+  EXPECT_EQ(state_.FindIdempotency("abc", "", t0_), nullptr);
+}
+
 }  // namespace
 }  // namespace netfin::payments
