@@ -51,20 +51,38 @@ void KeyRegistry::Replay(const store::RoleEvent& event) {
   Insert(std::move(*key));
 }
 
+KeyRegistry::KeyRegistry(const core::SecretKey& master_key)
+    : master_key_(master_key),
+      operator_{ApiKey{std::string(kOperatorKeyId), payments::PrincipalRole::kOperator, {}},
+                ApiKeySecret(master_key, kOperatorKeyId)},
+      unknown_secret_(core::RandomHex(32)) {}
+
 void KeyRegistry::Insert(ApiKey key) {
+  std::string secret = ApiKeySecret(master_key_, key.key_id);  // outside the lock
   std::unique_lock lock(mutex_);
   std::string id = key.key_id;
-  keys_.insert_or_assign(std::move(id), std::move(key));
+  keys_.insert_or_assign(std::move(id), Entry{std::move(key), std::move(secret)});
 }
 
 std::optional<ApiKey> KeyRegistry::Find(std::string_view key_id) const {
+  std::string unused;
+  return FindWithSecret(key_id, &unused);
+}
+
+std::optional<ApiKey> KeyRegistry::FindWithSecret(std::string_view key_id,
+                                                  std::string* secret) const {
   if (key_id == kOperatorKeyId) {
-    return ApiKey{std::string(kOperatorKeyId), payments::PrincipalRole::kOperator, {}};
+    *secret = operator_.secret;
+    return operator_.key;
   }
   std::shared_lock lock(mutex_);
-  auto it = keys_.find(std::string(key_id));
-  if (it == keys_.end()) return std::nullopt;
-  return it->second;
+  auto it = keys_.find(absl::string_view(key_id.data(), key_id.size()));  // no copy
+  if (it == keys_.end()) {
+    *secret = unknown_secret_;
+    return std::nullopt;
+  }
+  *secret = it->second.secret;
+  return it->second.key;
 }
 
 void KeyRegistry::Create(ledger::LedgerService& ledger, const std::string& scope,

@@ -5,7 +5,8 @@
 // A key is an id and a secret. The secret is never stored: it is derived
 // from the master key and the key id (HMAC-SHA256), so the database holds
 // nothing that signs requests and a key's secret can be shown again only to
-// whoever holds the master key. Keys are created by the operator
+// whoever holds the master key. The registry keeps each secret in memory
+// once derived, beside its key. Keys are created by the operator
 // (POST /v1/api-keys) as role events (ledger::Role::kAuth) and rebuilt from
 // them at recovery. The operator's own root key, "operator", exists without
 // an event; its secret comes from the master key too (`netfin keys
@@ -38,13 +39,19 @@ std::string ApiKeySecret(const core::SecretKey& master_key, std::string_view key
 
 class KeyRegistry {
  public:
-  explicit KeyRegistry(const core::SecretKey& master_key) : master_key_(master_key) {}
+  explicit KeyRegistry(const core::SecretKey& master_key);
 
   // Recovery: every durable role event (others are ignored).
   void Replay(const store::RoleEvent& event);
 
-  // The key and its secret, or nothing for an unknown id.
+  // The key, or nothing for an unknown id.
   std::optional<ApiKey> Find(std::string_view key_id) const;
+  // The key and, in *secret, its secret; for an unknown id nothing, and in
+  // *secret a random secret that no signature matches, so that checking a
+  // request costs the same whether its key exists or not. Secrets are
+  // derived once, when a key is created or replayed (an HMAC per request
+  // before).
+  std::optional<ApiKey> FindWithSecret(std::string_view key_id, std::string* secret) const;
   std::string SecretOf(std::string_view key_id) const { return ApiKeySecret(master_key_, key_id); }
 
   // Creates (or, for the same idempotency scope and key, finds again) a key
@@ -60,9 +67,16 @@ class KeyRegistry {
  private:
   void Insert(ApiKey key);
 
+  struct Entry {
+    ApiKey key;
+    std::string secret;  // ApiKeySecret(master_key_, key.key_id)
+  };
+
   const core::SecretKey& master_key_;
+  const Entry operator_;              // the operator's key, which is never stored
+  const std::string unknown_secret_;  // checked against for ids nobody holds
   mutable std::shared_mutex mutex_;
-  absl::flat_hash_map<std::string, ApiKey> keys_;  // guarded by mutex_
+  absl::flat_hash_map<std::string, Entry> keys_;  // guarded by mutex_
 };
 
 }  // namespace netfin::api

@@ -367,10 +367,10 @@ std::optional<HttpResponse> Router::Authenticate(const HttpRequest& request, siz
   if (!timestamp || !NonceWellFormed(request.nonce)) {
     return refuse("malformed Netfin-Timestamp or Netfin-Nonce");
   }
-  const std::optional<ApiKey> key = services_.keys->Find(request.key_id);
   // An unknown key is checked against a secret anyway, so that it costs the
   // same time as a known key with a wrong signature.
-  const std::string secret = services_.keys->SecretOf(request.key_id);
+  std::string secret;
+  const std::optional<ApiKey> key = services_.keys->FindWithSecret(request.key_id, &secret);
   const std::string canonical =
       CanonicalRequest(request.method, request.target, request.timestamp, request.nonce, request.body);
   if (!SignatureMatches(secret, canonical, request.signature) || !key) {
