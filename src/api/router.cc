@@ -66,6 +66,19 @@ bool MatchTemplate(std::string_view path_template, std::string_view path, std::s
   return false;
 }
 
+// The first route of kRoutes whose template fits path and, unless method
+// is empty, whose method is method; nullptr when none does.
+const RouteSpec* FindRoute(std::string_view path, std::string_view method) {
+  for (const RouteSpec& route : kRoutes) {
+    std::string_view param;
+    if ((method.empty() || route.method == method) &&
+        MatchTemplate(route.path_template, path, &param)) {
+      return &route;
+    }
+  }
+  return nullptr;
+}
+
 // The metrics label of a route of kRoutes, found once for all routes rather
 // than by comparing templates on every request.
 size_t LabelOfRoute(const RouteSpec& route) {
@@ -175,25 +188,15 @@ std::vector<std::string> Router::RouteLabels() {
 }
 
 size_t Router::LabelOf(std::string_view target) const {
-  const std::string_view path = SplitTarget(target).first;
-  for (const RouteSpec& route : kRoutes) {
-    std::string_view param;
-    if (MatchTemplate(route.path_template, path, &param)) {
-      return LabelOfRoute(route);
-    }
-  }
-  return metrics_.unmatched_label();
+  const RouteSpec* route = FindRoute(SplitTarget(target).first, {});
+  return route == nullptr ? metrics_.unmatched_label() : LabelOfRoute(*route);
 }
 
 bool Router::OrderedByLedger(std::string_view method, std::string_view target) const {
-  const std::string_view path = SplitTarget(target).first;
-  for (const RouteSpec& route : kRoutes) {
-    std::string_view param;
-    if (route.method == method && MatchTemplate(route.path_template, path, &param)) {
-      return route.ordered_by_ledger;
-    }
-  }
-  return false;
+  // An empty method would match any route's; no request has one.
+  if (method.empty()) return false;
+  const RouteSpec* route = FindRoute(SplitTarget(target).first, method);
+  return route != nullptr && route->ordered_by_ledger;
 }
 
 HttpResponse Router::ErrorResponse(const ApiError& error, size_t label) {

@@ -1,7 +1,6 @@
 #include "cli/async_load.h"
 
 #include <algorithm>
-#include <cctype>
 #include <charconv>
 #include <deque>
 #include <memory>
@@ -60,12 +59,6 @@ struct AnswerFrame {
 };
 enum class Framing { kNeedMore, kWhole, kBad };
 
-bool EqualsIgnoringCase(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) == y;
-         });
-}
-
 Framing FrameAnswer(std::string_view in, AnswerFrame* frame, std::string* why) {
   constexpr size_t kHeadBytesMax = 64 * 1024;
   const size_t head_end = in.find("\r\n\r\n");
@@ -90,14 +83,14 @@ Framing FrameAnswer(std::string_view in, AnswerFrame* frame, std::string* why) {
     at = next;
     const size_t colon = line.find(':');
     if (colon == std::string_view::npos) continue;
-    const std::string_view name = line.substr(0, colon);
+    const beast::string_view name(line.data(), colon);  // Beast's view, for iequals
     std::string_view value = line.substr(colon + 1);
     while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
-    if (EqualsIgnoringCase(name, "transfer-encoding")) {
+    if (beast::iequals(name, "transfer-encoding")) {
       *why = "answer framed by Transfer-Encoding, not Content-Length";
       return Framing::kBad;
     }
-    if (!EqualsIgnoringCase(name, "content-length")) continue;
+    if (!beast::iequals(name, "content-length")) continue;
     size_t n = 0;
     const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), n);
     if (ec != std::errc() || end != value.data() + value.size()) {
@@ -174,11 +167,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // Reads more bytes, then takes every whole answer they complete.
   void ReadAnswer() {
     reading_ = true;
-    const size_t filled = in_.size();
-    in_.resize(filled + kReadBufferBytes);
-    stream_.async_read_some(net::buffer(in_.data() + filled, kReadBufferBytes),
-                            [self = shared_from_this(), filled](beast::error_code ec, size_t n) {
-                              self->in_.resize(filled + n);
+    stream_.async_read_some(in_.prepare(kReadBufferBytes),
+                            [self = shared_from_this()](beast::error_code ec, size_t n) {
+                              self->in_.commit(n);
                               self->OnRead(ec);
                             });
   }
@@ -188,19 +179,20 @@ class Connection : public std::enable_shared_from_this<Connection> {
     if (ec) return shared_.Broken("read: " + ec.message());
     // Every answer already here is taken before the next write, so that the
     // requests they make room for leave together in one write.
+    const std::string_view in(static_cast<const char*>(in_.data().data()), in_.size());
     size_t taken = 0;
     while (!started_ns_.empty()) {
       AnswerFrame frame;
       std::string why;
-      const std::string_view rest = std::string_view(in_).substr(taken);
+      const std::string_view rest = in.substr(taken);
       const Framing framing = FrameAnswer(rest, &frame, &why);
       if (framing == Framing::kBad) return shared_.Broken("read: " + why);
       if (framing == Framing::kNeedMore) break;
       Record(frame.status, rest.substr(frame.body_at, frame.bytes - frame.body_at));
       taken += frame.bytes;
     }
-    in_.erase(0, taken);
-    if (started_ns_.empty() && !in_.empty()) return shared_.Broken("read: an answer nobody asked for");
+    in_.consume(taken);
+    if (started_ns_.empty() && in_.size() != 0) return shared_.Broken("read: an answer nobody asked for");
     SendMore();
   }
 
@@ -221,7 +213,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::string out_;                  // the bytes being written
   bool writing_ = false;
   bool reading_ = false;
-  std::string in_;  // bytes read and not yet taken as answers
+  beast::flat_buffer in_;  // bytes read and not yet taken as answers
 };
 
 }  // namespace

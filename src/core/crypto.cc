@@ -33,7 +33,6 @@ constexpr size_t kKeyFileBytesMax = kKeyHexChars + 1;
 // Attempts to read a key file another process is creating at the same time.
 constexpr int kKeyFileAttemptsMax = 2;
 
-
 // libsodium declares some pointers nonnull even for zero lengths, and an
 // empty string_view may hold a null pointer.
 const unsigned char* Bytes(std::string_view s) {
@@ -433,13 +432,11 @@ std::string Sha256Hex(std::string_view data) {
 
 std::string HmacSha256Hex(std::string_view key, std::string_view message) {
   thread_local HmacSha256Context hmac;
-  // A null key would make EVP_MAC_init keep the previous call's key: an
-  // empty key is passed as a non-null pointer of length zero.
-  static const unsigned char kNoKey = 0;
-  const unsigned char* key_bytes = key.empty() ? &kNoKey : Bytes(key);
   unsigned char mac[SHA256_DIGEST_LENGTH];
   size_t mac_size = 0;
-  NETFIN_ASSERT(EVP_MAC_init(hmac.ctx, key_bytes, key.size(), nullptr) == 1);
+  // A null key would make EVP_MAC_init keep the previous call's key; Bytes
+  // gives an empty key a non-null pointer.
+  NETFIN_ASSERT(EVP_MAC_init(hmac.ctx, Bytes(key), key.size(), nullptr) == 1);
   NETFIN_ASSERT(EVP_MAC_update(hmac.ctx, Bytes(message), message.size()) == 1);
   NETFIN_ASSERT(EVP_MAC_final(hmac.ctx, mac, &mac_size, sizeof mac) == 1);
   NETFIN_ASSERT(mac_size == sizeof mac);

@@ -54,22 +54,29 @@ class IdMap {
 
   // Inserts id -> record unless id is present; false (and nothing moved
   // from record) when it is.
-  bool Insert(const Id128& id, Record&& record) {
+  template <typename R>
+  bool Insert(const Id128& id, R&& record) {
     auto [it, inserted] = slots_.try_emplace(id);
-    if (inserted) it->second = std::make_unique<Record>(std::move(record));
+    if (inserted) it->second = std::make_unique<Record>(std::forward<R>(record));
     return inserted;
   }
-  bool Insert(const Id128& id, const Record& record) {
+
+  // Sets id's record, inserting it or replacing the one there (which keeps
+  // its address).
+  template <typename R>
+  void InsertOrAssign(const Id128& id, R&& record) {
     auto [it, inserted] = slots_.try_emplace(id);
-    if (inserted) it->second = std::make_unique<Record>(record);
-    return inserted;
+    if (inserted) {
+      it->second = std::make_unique<Record>(std::forward<R>(record));
+    } else {
+      *it->second = std::forward<R>(record);
+    }
   }
 
   // False when id was absent.
   bool Erase(const Id128& id) { return slots_.erase(id) == 1; }
 
   size_t size() const { return slots_.size(); }
-  bool empty() const { return slots_.empty(); }
 
   // Calls visit(id, record) for every entry, in no particular order.
   template <typename Visit>

@@ -69,5 +69,17 @@ TEST(IdMapTest, ASecondInsertOfAnIdKeepsTheFirstRecordAndItsArgument) {
   EXPECT_EQ(map.At(Id128{0, 9}).name, "kept");
 }
 
+TEST(IdMapTest, InsertOrAssignInsertsOrReplacesInPlace) {
+  IdMap<Big> map;
+  map.InsertOrAssign(Id128{0, 5}, Big{1, "first", {}});
+  Big* record = map.Find(Id128{0, 5});
+  ASSERT_NE(record, nullptr);
+  map.InsertOrAssign(Id128{0, 5}, Big{2, "second", {}});
+  EXPECT_EQ(map.size(), 1u);
+  EXPECT_EQ(map.Find(Id128{0, 5}), record);  // replaced where it was
+  EXPECT_EQ(record->value, 2u);
+  EXPECT_EQ(record->name, "second");
+}
+
 }  // namespace
 }  // namespace netfin::core

@@ -288,13 +288,9 @@ Id128 PaymentsState::ApplyOne(const SettlementPaid& e, uint64_t ts) {
 Id128 PaymentsState::ApplyOne(const IdempotencyRecorded& e, uint64_t ts) {
   const Id128 slot = IdempotencySlot(e.key_id, e.key);
   idempotency_by_age_.emplace_back(ts, slot);
-  IdempotencyEntry entry{e.fingerprint, e.status, e.body, e.sealed, ts, e.key_id + '\n' + e.key};
   // A key recorded again (after it expired) replaces its record.
-  if (IdempotencyEntry* old = idempotency_.Find(slot)) {
-    *old = std::move(entry);
-  } else {
-    idempotency_.Insert(slot, std::move(entry));
-  }
+  idempotency_.InsertOrAssign(
+      slot, IdempotencyEntry{e.fingerprint, e.status, e.body, e.sealed, ts, e.key_id + '\n' + e.key});
   return {};
 }
 

@@ -171,7 +171,6 @@ class PaymentsState {
   Id128 ApplyOne(const SettlementCreated& e, uint64_t ts);
   Id128 ApplyOne(const SettlementPaid& e, uint64_t ts);
   Id128 ApplyOne(const IdempotencyRecorded& e, uint64_t ts);
-  Id128 IdempotencySlot(std::string_view key_id, std::string_view key) const;
   Id128 ApplyOne(const WebhookDelivered& e, uint64_t ts);
   Id128 ApplyOne(const WebhookAttemptFailed& e, uint64_t ts);
   Id128 ApplyOne(const WebhookAbandoned& e, uint64_t ts);
@@ -185,6 +184,8 @@ class PaymentsState {
   void EnqueueWebhook(EventType type, std::string_view payload, const Id128& merchant_id,
                       uint64_t seq, uint64_t ts);
   void SetStatus(Payment& p, PaymentStatus to, uint64_t ts);
+  // Where (key_id, key) is remembered in idempotency_.
+  Id128 IdempotencySlot(std::string_view key_id, std::string_view key) const;
 
   const PaymentsConfig& config_;
   Id128 last_id_;

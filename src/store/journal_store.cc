@@ -685,10 +685,9 @@ class ZeroTailFiller {
 
   // Zeroes one chunk from the first block past both the writer's claim and
   // the zeros already there, then syncs it (new blocks and size), so that
-  // the appends over it have only their data to sync. False on a failure or
-  // Stop. REQUIRES: lock holds mutex_.
+  // the appends over it have only their data to sync. False on a failure.
+  // REQUIRES: lock holds mutex_.
   bool FillChunk(std::unique_lock<std::mutex>& lock) {
-    if (stop_) return false;
     const uint64_t at = RoundUpToBlock(std::max(zeroed_end_, claimed_end_));
     chunk_begin_ = at;
     chunk_end_ = at + kZeroChunkBytes;

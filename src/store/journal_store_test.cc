@@ -425,8 +425,9 @@ TEST_F(JournalStoreTest, DurableJournalRunsAheadOfItsFramesWithZeros) {
   EXPECT_GT(std::filesystem::file_size(path()), FramesEnd());  // the zeros stay
 }
 
-// Frames of ~0.5-1 MiB cross the first chunks of zeros (1, 2, 4 and 8 MiB)
-// and, whenever the filler is behind, the end of the file.
+// Frames of ~0.5-1 MiB cross many 1 MiB chunks of zeros (while the lead
+// grows to 8 MiB and more) and, whenever the filler is behind, the end of
+// the file.
 TEST_F(JournalStoreTest, ManyAppendsAcrossZeroChunksReopenToTheSameState) {
   constexpr uint64_t kAccounts = 100;
   std::vector<Account> accounts;
