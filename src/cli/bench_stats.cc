@@ -5,6 +5,8 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include <sys/resource.h>
+
 #include "core/assert.h"
 #include "core/clock.h"
 #include "cli/open_store.h"
@@ -19,6 +21,13 @@ double PercentileMs(std::vector<uint64_t>& samples_ns, double p) {
   const size_t rank = static_cast<size_t>(std::ceil(p / 100.0 * samples_ns.size()));
   const size_t index = rank == 0 ? 0 : rank - 1;
   return static_cast<double>(samples_ns[std::min(index, samples_ns.size() - 1)]) / 1e6;
+}
+
+double ProcessCpuSeconds() {
+  rusage usage{};
+  NETFIN_ASSERT(getrusage(RUSAGE_SELF, &usage) == 0);
+  auto seconds = [](const timeval& t) { return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6; };
+  return seconds(usage.ru_utime) + seconds(usage.ru_stime);
 }
 
 void ProgressLine::Update(uint64_t done, uint64_t total, uint64_t start_ns, bool force) {

@@ -19,6 +19,11 @@ namespace netfin::cli {
 // Sorts samples in place.
 double PercentileMs(std::vector<uint64_t>& samples_ns, double p);
 
+// CPU seconds this process has used so far, all threads, user and system:
+// the difference across a run is the CPU the run cost, server and client
+// together when both are in this process.
+double ProcessCpuSeconds();
+
 // Rewrites one progress line on stderr at most once a second.
 class ProgressLine {
  public:

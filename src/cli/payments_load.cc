@@ -413,6 +413,7 @@ int RunBenchPayments(const BenchPaymentsOptions& options) {
   load.threads = options.client_threads;
   load.pipeline = options.pipeline;
   load.expect_status = 201;
+  const double cpu_before = ProcessCpuSeconds();
   auto ran = RunLoad(load, [&](uint32_t connection, uint64_t i) {
     const uint32_t c = connection * options.pipeline + static_cast<uint32_t>(i % options.pipeline);
     LoadRequest r{"POST", "/v1/payments", bodies[c], {}};
@@ -429,6 +430,9 @@ int RunBenchPayments(const BenchPaymentsOptions& options) {
     fmt::print(stderr, "bench payments: {}\n", ran.status().ToString());
     return 1;
   }
+  // Server and client share this process: the CPU per payment is what the
+  // machine spends on one, both ends of the connection included.
+  const double cpu_seconds = ProcessCpuSeconds() - cpu_before;
   LoadResult& result = ran.value();
   if (result.failed != 0) fmt::print(stderr, "bench payments: first failure: {}\n", result.first_failure);
   auto recon = op.Get("/v1/platform/reconciliation");
@@ -447,16 +451,19 @@ int RunBenchPayments(const BenchPaymentsOptions& options) {
   if (options.json) {
     fmt::print("{{\"bench\":\"payments\",\"store\":\"{}\",\"payments\":{},\"failed\":{},\"connections\":{},"
                "\"server_threads\":{},\"client_threads\":{},\"pipeline\":{},\"seconds\":{:.3f},\"payments_per_s\":{:.0f},"
-               "\"latency_p50_ms\":{:.3f},\"latency_p99_ms\":{:.3f},\"fsyncs\":{},\"reconciled\":{},"
-               "\"risk\":{},\"risk_allow\":{},\"risk_challenge\":{},\"risk_deny\":{}}}\n",
+               "\"latency_p50_ms\":{:.3f},\"latency_p99_ms\":{:.3f},\"fsyncs\":{},\"cpu_us_per_payment\":{:.1f},"
+               "\"cores_busy\":{:.2f},\"reconciled\":{},\"risk\":{},\"risk_allow\":{},\"risk_challenge\":{},\"risk_deny\":{}}}\n",
                options.store, result.done, result.failed, options.connections, options.server_threads,
-               options.client_threads, options.pipeline, result.seconds, rate, p50, p99, fsyncs, balanced,
+               options.client_threads, options.pipeline, result.seconds, rate, p50, p99, fsyncs,
+               cpu_seconds * 1e6 / static_cast<double>(std::max<uint64_t>(result.done, 1)),
+               cpu_seconds / result.seconds, balanced,
                (*node)->risk != nullptr, screened.allow, screened.challenge, screened.deny);
   } else {
     fmt::print("bench payments ({} store, {} connections, {} in flight each, {}): {} signed payments in {:.2f} s = {:.0f}/s; "
-               "latency p50 {:.3f} ms, p99 {:.3f} ms; {} fsyncs; {} failed; reserve {}\n",
+               "latency p50 {:.3f} ms, p99 {:.3f} ms; {} fsyncs; {:.1f} us of CPU per payment ({:.2f} cores busy); {} failed; reserve {}\n",
                options.store, options.connections, options.pipeline, risk_text, result.done, result.seconds, rate, p50,
-               p99, fsyncs, result.failed, balanced ? "reconciled" : "NOT RECONCILED");
+               p99, fsyncs, cpu_seconds * 1e6 / static_cast<double>(std::max<uint64_t>(result.done, 1)),
+               cpu_seconds / result.seconds, result.failed, balanced ? "reconciled" : "NOT RECONCILED");
   }
   return result.failed == 0 && result.done == options.payments && balanced ? 0 : 1;
 }
