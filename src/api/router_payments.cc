@@ -496,8 +496,12 @@ HttpResponse Router::EventsFeed(std::string_view query, size_t label,
       if (e.role != static_cast<uint16_t>(ledger::Role::kPayments)) continue;
       const auto type = static_cast<payments::EventType>(e.type);
       if (!payments::IsPublicEvent(type)) continue;
+      // A stored payload that does not decode is corruption the chain check
+      // reports; the feed refuses rather than show a partial page.
+      auto data = payments::EventDataJson(e.type, e.payload);
+      if (!data.ok()) return ErrorResponse({ErrorCode::kInternal, data.status().message()}, label);
       if (!items.empty()) items += ',';
-      items += payments::EventEnvelopeJson(e.sequence, type, e.timestamp, e.payload);
+      items += payments::EventEnvelopeJson(e.sequence, type, e.timestamp, data.value());
       ++shown;
     }
     if (scanned < filter.limit) break;

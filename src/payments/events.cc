@@ -104,16 +104,131 @@ class FieldReader {
   std::string bad_field_;
 };
 
-template <size_t I = 0>
-core::Result<Event> DecodeAlternative(size_t index, const rapidjson::Value& object) {
+// The stored encoding: a tag byte, then each field in Fields order. Ids are
+// 16 bytes (hi then lo, little-endian), integers and enums LEB128 varints
+// (signed ones zigzagged), bools one byte (0 or 1), strings a varint length
+// and their bytes. About a third of the JSON's size and a tenth of its cost
+// to write; the feed and webhooks get JSON (EventJson) made from the event.
+constexpr char kBinaryTag = '\x01';  // stored JSON payloads start with '{'
+
+class BinaryWriter {
+ public:
+  explicit BinaryWriter(std::string& out) : out_(out) {}
+  template <typename T>
+  void operator()(std::string_view, const T& value) {
+    if constexpr (std::is_same_v<T, Id128>) {
+      PutFixed(value.hi);
+      PutFixed(value.lo);
+    } else if constexpr (std::is_same_v<T, std::string>) {
+      PutVarint(value.size());
+      out_.append(value);
+    } else if constexpr (std::is_same_v<T, bool>) {
+      out_.push_back(value ? '\x01' : '\x00');
+    } else if constexpr (std::is_enum_v<T>) {
+      PutVarint(static_cast<uint64_t>(value));
+    } else if constexpr (std::is_signed_v<T>) {
+      const auto v = static_cast<int64_t>(value);
+      PutVarint((static_cast<uint64_t>(v) << 1) ^ static_cast<uint64_t>(v >> 63));
+    } else {
+      PutVarint(value);
+    }
+  }
+
+ private:
+  void PutFixed(uint64_t v) {
+    char bytes[8];
+    for (int i = 0; i < 8; ++i) bytes[i] = static_cast<char>(v >> (8 * i));
+    out_.append(bytes, sizeof bytes);
+  }
+  void PutVarint(uint64_t v) {
+    while (v >= 0x80) {
+      out_.push_back(static_cast<char>((v & 0x7f) | 0x80));
+      v >>= 7;
+    }
+    out_.push_back(static_cast<char>(v));
+  }
+  std::string& out_;
+};
+
+// Reads the fields back; the first short, overlong or out-of-range field
+// fails the event.
+class BinaryReader {
+ public:
+  explicit BinaryReader(std::string_view in) : in_(in) {}
+  template <typename T>
+  void operator()(std::string_view name, T& value) {
+    if (!ok_) return;
+    if constexpr (std::is_same_v<T, Id128>) {
+      if (!GetFixed(&value.hi) || !GetFixed(&value.lo)) return Fail(name);
+    } else if constexpr (std::is_same_v<T, std::string>) {
+      uint64_t size = 0;
+      if (!GetVarint(&size) || size > in_.size()) return Fail(name);
+      value.assign(in_.data(), size);
+      in_.remove_prefix(size);
+    } else if constexpr (std::is_same_v<T, bool>) {
+      if (in_.empty() || static_cast<unsigned char>(in_[0]) > 1) return Fail(name);
+      value = in_[0] == '\x01';
+      in_.remove_prefix(1);
+    } else if constexpr (std::is_enum_v<T>) {
+      uint64_t v = 0;
+      if (!GetVarint(&v) || v > std::numeric_limits<std::underlying_type_t<T>>::max()) return Fail(name);
+      value = static_cast<T>(v);
+    } else if constexpr (std::is_signed_v<T>) {
+      uint64_t z = 0;
+      if (!GetVarint(&z)) return Fail(name);
+      const auto v = static_cast<int64_t>((z >> 1) ^ (~(z & 1) + 1));
+      if (v < std::numeric_limits<T>::min() || v > std::numeric_limits<T>::max()) return Fail(name);
+      value = static_cast<T>(v);
+    } else {
+      uint64_t v = 0;
+      if (!GetVarint(&v) || v > std::numeric_limits<T>::max()) return Fail(name);
+      value = static_cast<T>(v);
+    }
+  }
+  // Every byte read, none left over.
+  bool ok() const { return ok_ && in_.empty(); }
+  std::string bad_field() const { return ok_ ? std::string("(bytes after the last field)") : bad_field_; }
+
+ private:
+  bool GetFixed(uint64_t* v) {
+    if (in_.size() < 8) return false;
+    *v = 0;
+    for (int i = 0; i < 8; ++i) *v |= static_cast<uint64_t>(static_cast<unsigned char>(in_[i])) << (8 * i);
+    in_.remove_prefix(8);
+    return true;
+  }
+  // At most ten bytes, the tenth carrying only the top bit; one spelling per
+  // value (no trailing zero groups), so re-encoding gives the same bytes.
+  bool GetVarint(uint64_t* v) {
+    *v = 0;
+    for (int shift = 0; shift < 64; shift += 7) {
+      if (in_.empty()) return false;
+      const auto byte = static_cast<unsigned char>(in_[0]);
+      in_.remove_prefix(1);
+      if (shift == 63 && byte > 1) return false;
+      *v |= static_cast<uint64_t>(byte & 0x7f) << shift;
+      if ((byte & 0x80) == 0) return byte != 0 || shift == 0;
+    }
+    return false;
+  }
+  void Fail(std::string_view name) {
+    ok_ = false;
+    bad_field_ = name;
+  }
+  std::string_view in_;
+  bool ok_ = true;
+  std::string bad_field_;
+};
+
+template <typename Reader, size_t I = 0>
+core::Result<Event> DecodeAlternative(size_t index, Reader& reader) {
   if constexpr (I == std::variant_size_v<Event>) {
     (void)index;
-    (void)object;
+    (void)reader;
     return core::Corruption("unknown payments event type");
   } else {
-    if (index != I) return DecodeAlternative<I + 1>(index, object);
+    if (index != I) return DecodeAlternative<Reader, I + 1>(index, reader);
     std::variant_alternative_t<I, Event> event;
-    FieldReader reader(object);
     event.Fields(reader);
     if (!reader.ok()) {
       return core::Corruption("payments event " + std::string(kTypeNames[I + 1]) +
@@ -205,6 +320,16 @@ void SubjectsOf(const Event& event, Id128* a, Id128* b) {
 }
 
 std::string EncodeEvent(const Event& event) {
+  std::string out;
+  out.reserve(128);
+  out.push_back(kBinaryTag);
+  BinaryWriter fields(out);
+  std::visit([&](const auto& e) { const_cast<std::decay_t<decltype(e)>&>(e).Fields(fields); },
+             event);
+  return out;
+}
+
+std::string EventJson(const Event& event) {
   rapidjson::StringBuffer buffer;
   rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
   writer.StartObject();
@@ -216,15 +341,28 @@ std::string EncodeEvent(const Event& event) {
 }
 
 core::Result<Event> DecodeEvent(uint16_t type, std::string_view payload) {
+  if (type == 0 || type > std::variant_size_v<Event>) {
+    return core::Corruption("unknown payments event type " + std::to_string(type));
+  }
+  if (!payload.empty() && payload[0] == kBinaryTag) {
+    BinaryReader reader(payload.substr(1));
+    return DecodeAlternative(type - 1u, reader);
+  }
+  // Journals written before the binary encoding hold JSON objects.
   rapidjson::Document doc;
   doc.Parse(payload.data(), payload.size());
   if (doc.HasParseError() || !doc.IsObject()) {
     return core::Corruption("payments event " + std::to_string(type) + ": not a JSON object");
   }
-  if (type == 0 || type > std::variant_size_v<Event>) {
-    return core::Corruption("unknown payments event type " + std::to_string(type));
-  }
-  return DecodeAlternative(type - 1u, doc);
+  FieldReader reader(doc);
+  return DecodeAlternative(type - 1u, reader);
+}
+
+core::Result<std::string> EventDataJson(uint16_t type, std::string_view payload) {
+  if (!payload.empty() && payload[0] == '{') return std::string(payload);
+  auto decoded = DecodeEvent(type, payload);
+  if (!decoded.ok()) return decoded.status();
+  return EventJson(decoded.value());
 }
 
 std::string EventEnvelopeJson(uint64_t sequence, EventType type, uint64_t timestamp_ns,

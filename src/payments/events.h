@@ -1,13 +1,13 @@
 #pragma once
 
 // The payments role's events: every change to the role's state is one of
-// these, stored as a role event (JSON payload) in the same batch as the
+// these, stored as a role event (a compact binary payload) in the same batch as the
 // transfers it goes with. PaymentsState::Apply is the only code that
 // changes the state, both live and when replaying the journal at recovery,
 // so the two can never disagree.
 //
-// Each event type lists its fields once (a Fields template); the JSON
-// encoder and decoder both walk that list.
+// Each event type lists its fields once (a Fields template); the binary and
+// JSON encoders and decoders all walk that list.
 
 #include <cstdint>
 #include <string>
@@ -286,10 +286,17 @@ EventType TypeOf(const Event& event);
 // The parties an event concerns (the feed and webhooks filter on them).
 void SubjectsOf(const Event& event, Id128* a, Id128* b);
 
-// The stored payload: one JSON object with the type's fields.
+// The stored payload: a tag byte and the type's fields, binary.
 std::string EncodeEvent(const Event& event);
-// kCorruption when the payload does not match the type.
+// The event as the feed and webhooks show it: one JSON object with the
+// type's fields (ids as decimal strings).
+std::string EventJson(const Event& event);
+// Decodes a stored payload: binary, or a JSON object (EventJson's form, as
+// journals written before the binary encoding hold). kCorruption when the
+// payload does not match the type.
 core::Result<Event> DecodeEvent(uint16_t type, std::string_view payload);
+// A stored payload as EventJson shows it; kCorruption as DecodeEvent.
+core::Result<std::string> EventDataJson(uint16_t type, std::string_view payload);
 
 // An event as the feed (GET /v1/events) and webhooks show it:
 // {"id": "<sequence>", "type": "<name>", "created_at": <ns>, "data": <payload>}.

@@ -6,6 +6,7 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include <limits>
 #include <string>
 #include <utility>
 #include <vector>
@@ -159,6 +160,88 @@ TEST(PaymentsEventsTest, EveryAlternativeRoundTrips) {
   }
 }
 
+TEST(PaymentsEventsTest, JsonFormRoundTripsAndMatchesTheStoredPayload) {
+  // The feed's and webhooks' JSON, which journals written before the binary
+  // encoding also hold, decodes to the same event.
+  for (const Event& event : Samples()) {
+    const uint16_t type = static_cast<uint16_t>(TypeOf(event));
+    const std::string json = EventJson(event);
+    ASSERT_EQ(json.front(), '{');
+    auto decoded = DecodeEvent(type, json);
+    ASSERT_TRUE(decoded.ok()) << json << ": " << decoded.status().ToString();
+    EXPECT_EQ(FieldsOf(decoded.value()), FieldsOf(event)) << json;
+    EXPECT_EQ(EncodeEvent(decoded.value()), EncodeEvent(event));
+    auto from_binary = EventDataJson(type, EncodeEvent(event));
+    ASSERT_TRUE(from_binary.ok());
+    EXPECT_EQ(from_binary.value(), json);
+    auto from_json = EventDataJson(type, json);
+    ASSERT_TRUE(from_json.ok());
+    EXPECT_EQ(from_json.value(), json);
+    EXPECT_LT(EncodeEvent(event).size(), json.size()) << EventTypeName(TypeOf(event));
+  }
+}
+
+TEST(PaymentsEventsTest, TruncatedOrPaddedBinaryIsCorruption) {
+  for (const Event& event : Samples()) {
+    const uint16_t type = static_cast<uint16_t>(TypeOf(event));
+    const std::string payload = EncodeEvent(event);
+    for (size_t n = 0; n < payload.size(); ++n) {
+      auto d = DecodeEvent(type, payload.substr(0, n));
+      ASSERT_FALSE(d.ok()) << EventTypeName(TypeOf(event)) << " cut at " << n;
+      EXPECT_EQ(d.status().code(), core::StatusCode::kCorruption);
+    }
+    auto padded = DecodeEvent(type, payload + '\0');
+    ASSERT_FALSE(padded.ok()) << EventTypeName(TypeOf(event));
+    EXPECT_EQ(padded.status().code(), core::StatusCode::kCorruption);
+  }
+}
+
+TEST(PaymentsEventsTest, BinaryFieldsAreRangeChecked) {
+  const uint16_t tier_changed = static_cast<uint16_t>(EventType::kCustomerTierChanged);
+  const std::string tag_and_id = std::string("\x01") + std::string(15, '\0') + '\x05';
+  EXPECT_TRUE(DecodeEvent(tier_changed, tag_and_id + "\xff\x01").ok());     // 255
+  EXPECT_FALSE(DecodeEvent(tier_changed, tag_and_id + "\x80\x02").ok());    // 256
+  EXPECT_FALSE(DecodeEvent(tier_changed, tag_and_id + "\x81\x00").ok());    // 1, overlong
+  EXPECT_FALSE(DecodeEvent(tier_changed, tag_and_id + "\x81").ok());         // unfinished
+  EXPECT_FALSE(DecodeEvent(tier_changed, std::string("\x02") + tag_and_id.substr(1) + "\x01").ok());
+  // A bool is one byte, 0 or 1 (IdempotencyRecorded ends with `sealed`).
+  const uint16_t recorded = static_cast<uint16_t>(EventType::kIdempotencyRecorded);
+  std::string payload = EncodeEvent(IdempotencyRecorded{"k", "i", "f", 201, "{}", true});
+  ASSERT_EQ(payload.back(), '\x01');
+  payload.back() = '\x02';
+  EXPECT_FALSE(DecodeEvent(recorded, payload).ok());
+  // Signed fields keep their sign and range: the extremes round-trip, and a
+  // business date beyond int32 is refused.
+  SettlementCreated settlement = std::get<SettlementCreated>(Samples()[12]);
+  for (int32_t date : {std::numeric_limits<int32_t>::min(), -1, 0, std::numeric_limits<int32_t>::max()}) {
+    settlement.settlement.business_date = date;
+    auto d = DecodeEvent(static_cast<uint16_t>(EventType::kSettlementCreated), EncodeEvent(settlement));
+    ASSERT_TRUE(d.ok()) << date;
+    EXPECT_EQ(std::get<SettlementCreated>(d.value()).settlement.business_date, date);
+  }
+  auto varint = [](uint64_t v) {
+    std::string out;
+    for (; v >= 0x80; v >>= 7) out.push_back(static_cast<char>((v & 0x7f) | 0x80));
+    out.push_back(static_cast<char>(v));
+    return out;
+  };
+  settlement.settlement.business_date = std::numeric_limits<int32_t>::max();
+  std::string wide = EncodeEvent(settlement);
+  const std::string int32_max = varint(uint64_t{0xfffffffe});  // zigzag(INT32_MAX)
+  ASSERT_NE(wide.find(int32_max), std::string::npos);
+  wide.replace(wide.find(int32_max), int32_max.size(), varint(uint64_t{1} << 34));  // zigzag(2^33)
+  auto too_wide = DecodeEvent(static_cast<uint16_t>(EventType::kSettlementCreated), wide);
+  ASSERT_FALSE(too_wide.ok());
+  EXPECT_NE(too_wide.status().message().find("business_date"), std::string::npos);
+  AttemptScreened screened;
+  screened.client.lat_micro_deg = -90'000'000;
+  screened.client.lon_micro_deg = -180'000'000;
+  auto d = DecodeEvent(static_cast<uint16_t>(EventType::kAttemptScreened), EncodeEvent(screened));
+  ASSERT_TRUE(d.ok());
+  EXPECT_EQ(std::get<AttemptScreened>(d.value()).client.lat_micro_deg, -90'000'000);
+  EXPECT_EQ(std::get<AttemptScreened>(d.value()).client.lon_micro_deg, -180'000'000);
+}
+
 TEST(PaymentsEventsTest, RoundTripKeepsTheRecords) {
   // Spot checks through the records themselves, not the field lists.
   const std::vector<Event> all = Samples();
@@ -222,7 +305,7 @@ TEST(PaymentsEventsTest, MissingFieldIsCorruption) {
     const uint16_t type = static_cast<uint16_t>(TypeOf(event));
     for (const auto& [name, text] : FieldsOf(event)) {
       rapidjson::Document doc;
-      doc.Parse(EncodeEvent(event).c_str());
+      doc.Parse(EventJson(event).c_str());
       ASSERT_TRUE(doc.IsObject());
       ASSERT_TRUE(doc.RemoveMember(name.c_str()));
       auto decoded = DecodeEvent(type, Write(doc));
@@ -239,7 +322,7 @@ TEST(PaymentsEventsTest, WrongTypeIsCorruption) {
     const uint16_t type = static_cast<uint16_t>(TypeOf(event));
     for (const auto& [name, text] : FieldsOf(event)) {
       rapidjson::Document doc;
-      doc.Parse(EncodeEvent(event).c_str());
+      doc.Parse(EventJson(event).c_str());
       rapidjson::Value& v = doc[name.c_str()];
       // Each kind of field gets a value of another kind.
       if (v.IsString()) {
@@ -273,7 +356,7 @@ TEST(PaymentsEventsTest, OutOfRangeNumbersAreCorruption) {
           .ok());
   // A business date that does not fit its int32 field.
   Event settlement = Samples()[12];
-  std::string payload = EncodeEvent(settlement);
+  std::string payload = EventJson(settlement);
   const std::string date = "\"business_date\":20261124";
   ASSERT_NE(payload.find(date), std::string::npos);
   payload.replace(payload.find(date), date.size(), "\"business_date\":8589934592");

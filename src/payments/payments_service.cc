@@ -123,7 +123,7 @@ class PaymentsService::Op {
     }
     const store::RoleEvent& stored = ctx_.AppendEvent(
         ledger::Role::kPayments, static_cast<uint16_t>(TypeOf(event)), a, b, EncodeEvent(event));
-    s_.state_.Apply(event, stored.sequence, stored.timestamp, stored.payload);
+    s_.state_.Apply(event, stored.sequence, stored.timestamp);
     s_.ObserveOutcome(event, stored.timestamp);
   }
 
@@ -217,7 +217,7 @@ void PaymentsService::Replay(const store::RoleEvent& event) {
   // A durable event that no longer decodes is corruption the chain check
   // would have caught; stop rather than serve a wrong state.
   NETFIN_ASSERT(decoded.ok());
-  state_.Apply(decoded.value(), event.sequence, event.timestamp, event.payload);
+  state_.Apply(decoded.value(), event.sequence, event.timestamp);
   ObserveOutcome(decoded.value(), event.timestamp);
 }
 

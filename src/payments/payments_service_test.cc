@@ -322,7 +322,7 @@ TEST_F(PaymentsServiceTest, PersonalDataIsNeverStoredInPlaintext) {
         e.type == static_cast<uint16_t>(EventType::kMerchantCreated)) {
       ++party_events;
       // Sealed, not left empty.
-      rapidjson::Document d = Parse(e.payload);
+      rapidjson::Document d = Parse(EventDataJson(e.type, e.payload).value());
       EXPECT_GT(S(d, "phone_sealed").size(), 20u);
       EXPECT_GT(S(d, "id_number_sealed").size(), 20u);
     }
@@ -1359,11 +1359,12 @@ TEST_F(PaymentsServiceTest, WebhooksAreDeliveredRetriedAndAbandoned) {
   EXPECT_EQ(I(body["data"], "customer_id"), customer);
   EXPECT_EQ(U(body["data"], "amount"), 100u);
   EXPECT_EQ(U(body["data"], "fee"), 1u);  // 60 bps of 100, rounded half to even
-  // The data is the event as stored, as the feed shows it.
+  // The data is the stored event as the feed shows it.
   auto stored = h().ledger().store().ReadEvents({due[0].event_sequence - 1, Id128::Zero(), 1});
   ASSERT_TRUE(stored.ok() && stored->size() == 1u);
   EXPECT_EQ(due[0].body, EventEnvelopeJson(due[0].event_sequence, EventType::kPaymentSucceeded,
-                                           stored->front().timestamp, stored->front().payload));
+                                           stored->front().timestamp,
+                                           EventDataJson(stored->front().type, stored->front().payload).value()));
   const std::string first_body = due[0].body;
 
   h().svc().RecordWebhookAttempt(due[0].event_sequence, false, "connection refused");

@@ -71,12 +71,11 @@ std::string BusinessDateText(int32_t d) {
 
 // ---------------------------------------------------------------------------
 
-void PaymentsState::Apply(const Event& event, uint64_t sequence, uint64_t timestamp_ns,
-                          std::string_view payload) {
+void PaymentsState::Apply(const Event& event, uint64_t sequence, uint64_t timestamp_ns) {
   timestamp_max_ns_ = std::max(timestamp_max_ns_, timestamp_ns);
   const Id128 notify =
       std::visit([&](const auto& e) { return ApplyOne(e, timestamp_ns); }, event);
-  if (!notify.IsZero()) EnqueueWebhook(TypeOf(event), payload, notify, sequence, timestamp_ns);
+  if (!notify.IsZero()) EnqueueWebhook(event, notify, sequence, timestamp_ns);
   if (const auto* challenged = std::get_if<PaymentChallenged>(&event)) {
     notices_.emplace(sequence, NoticeItem{sequence, challenged->id, challenged->customer_id,
                                           challenged->phone_masked, challenged->notice_sealed});
@@ -385,15 +384,15 @@ void PaymentsState::CountAllowance(const Id128& customer_id, core::AmountMinor a
   }
 }
 
-void PaymentsState::EnqueueWebhook(EventType type, std::string_view payload,
-                                   const Id128& merchant_id, uint64_t seq, uint64_t ts) {
+void PaymentsState::EnqueueWebhook(const Event& event, const Id128& merchant_id, uint64_t seq,
+                                   uint64_t ts) {
   auto it = merchants_.find(merchant_id);
   if (it == merchants_.end() || it->second.webhook_url.empty()) return;
   OutboxItem item;
   item.event_sequence = seq;
   item.event_timestamp_ns = ts;
-  item.type = type;
-  item.payload = std::string(payload);
+  item.type = TypeOf(event);
+  item.payload = EventJson(event);
   item.merchant_id = merchant_id;
   item.next_attempt_ns = ts;
   outbox_.emplace(seq, std::move(item));

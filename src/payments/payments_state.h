@@ -47,7 +47,7 @@ struct OutboxItem {
   uint64_t event_sequence = 0;
   uint64_t event_timestamp_ns = 0;
   EventType type = EventType::kPaymentSucceeded;
-  std::string payload;
+  std::string payload;  // the event's JSON (EventJson)
   Id128 merchant_id;
   uint32_t attempts = 0;
   uint64_t next_attempt_ns = 0;
@@ -76,12 +76,11 @@ class PaymentsState {
  public:
   explicit PaymentsState(const PaymentsConfig& config) : config_(config) {}
 
-  // The one mutator. payload is the event as stored (EncodeEvent(event)):
-  // a webhook's data is that text, kept rather than encoded again.
+  // The one mutator. A webhook's data is the event's JSON (EventJson), made
+  // here for merchants that have a webhook only.
   // REQUIRES: event follows the role's rules (the service checked it before
   // appending, or it was durable already).
-  void Apply(const Event& event, uint64_t sequence, uint64_t timestamp_ns,
-             std::string_view payload);
+  void Apply(const Event& event, uint64_t sequence, uint64_t timestamp_ns);
 
   const PlatformAccounts* Platform(uint32_t ledger) const;
   const Customer* FindCustomer(const Id128& id) const;
@@ -181,8 +180,7 @@ class PaymentsState {
   Id128 ApplyOne(const CaseLabelled& e, uint64_t ts);
   Payment& MutablePayment(const Id128& id);
   void CountAllowance(const Id128& customer_id, core::AmountMinor amount, uint64_t ts);
-  void EnqueueWebhook(EventType type, std::string_view payload, const Id128& merchant_id,
-                      uint64_t seq, uint64_t ts);
+  void EnqueueWebhook(const Event& event, const Id128& merchant_id, uint64_t seq, uint64_t ts);
   void SetStatus(Payment& p, PaymentStatus to, uint64_t ts);
   // Where (key_id, key) is remembered in idempotency_.
   Id128 IdempotencySlot(std::string_view key_id, std::string_view key) const;

@@ -19,7 +19,7 @@ constexpr uint64_t k20261125ChinaMidnightNs = 1'795'536'000'000'000'000ull;
 // Applies an event with its stored form, as the service does live and at
 // replay.
 void Apply(PaymentsState& state, const Event& event, uint64_t sequence, uint64_t timestamp_ns) {
-  state.Apply(event, sequence, timestamp_ns, EncodeEvent(event));
+  state.Apply(event, sequence, timestamp_ns);
 }
 
 // The same calendar, computed independently with <chrono>.
@@ -268,7 +268,7 @@ TEST_F(StateFixture, WebhookOutboxKeepsTheStoredEvent) {
   EXPECT_EQ(item->type, EventType::kPaymentSucceeded);
   EXPECT_EQ(item->merchant_id, hooked.merchant.id);
   EXPECT_EQ(item->payload,
-            EncodeEvent(PaymentSucceeded{paid, customers_[1], hooked.merchant.id, 250, 0}));
+            EventJson(PaymentSucceeded{paid, customers_[1], hooked.merchant.id, 250, 0}));
   EXPECT_EQ(item->event_timestamp_ns, at);
   EXPECT_EQ(item->next_attempt_ns, at);
   EXPECT_EQ(item->attempts, 0u);
@@ -277,7 +277,7 @@ TEST_F(StateFixture, WebhookOutboxKeepsTheStoredEvent) {
   Apply(state_, PaymentCancelled{open}, ++seq_, at);
   ASSERT_NE(state_.FindOutboxItem(seq_), nullptr);
   EXPECT_EQ(state_.FindOutboxItem(seq_)->merchant_id, hooked.merchant.id);
-  EXPECT_EQ(state_.FindOutboxItem(seq_)->payload, EncodeEvent(PaymentCancelled{open}));
+  EXPECT_EQ(state_.FindOutboxItem(seq_)->payload, EventJson(PaymentCancelled{open}));
   EXPECT_EQ(state_.outbox_size(), 2u);
 }
 
