@@ -187,10 +187,12 @@ class PaymentsService::Op {
             seal("bank_account", in.bank_account)};
   }
 
-  std::string Qr(const Payment& p) { return s_.QrPayload(p); }
-  // A payment as this caller may see it.
+  // A payment as this caller may see it. The QR code is there while the
+  // order can be paid, as a next action (a signed code for a paid, failed or
+  // cancelled order would only invite a scan that fails).
   std::string PaymentView(const Payment& p) {
-    return PaymentJson(p, CurrencyOf(p.ledger), s_.QrPayload(p), &s_.config_, IsOperator());
+    const std::string qr = p.status == PaymentStatus::kCreated ? s_.QrPayload(p) : std::string();
+    return PaymentJson(p, CurrencyOf(p.ledger), qr, &s_.config_, IsOperator());
   }
   const ClientInput& client() const { return call_.client; }
 

@@ -496,6 +496,9 @@ TEST_F(PaymentsServiceTest, MerchantOrderPaidByCustomer) {
   // 12,345 * 60 / 10,000 = 74.07 -> 74.
   EXPECT_EQ(U(p, "fee"), 74u);
   EXPECT_EQ(U(p, "paid_at"), kT0);
+  // The code is for paying the order: gone once it is paid.
+  EXPECT_TRUE(p["qr_payload"].IsNull());
+  EXPECT_TRUE(Parse(h().GetPayment(h().Customer(customer), id).body)["qr_payload"].IsNull());
   EXPECT_EQ(h().Balance(customer), 100'000u - 12'345u);
   EXPECT_EQ(h().MerchantBalance(merchant), 12'345u - 74u);
   EXPECT_EQ(U(h().Recon(), "fee_income"), 74u);

@@ -262,7 +262,11 @@ std::string PaymentJson(const Payment& p, const std::string& currency, const std
   }
   j.U64("created_at", p.created_at_ns).U64("expires_at", p.expires_at_ns);
   j.U64("paid_at", p.paid_at_ns).U64("updated_at", p.updated_at_ns).Bool("settled", p.settled);
-  j.Str("qr_payload", qr);
+  if (qr.empty()) {
+    j.Null("qr_payload");
+  } else {
+    j.Str("qr_payload", qr);
+  }
   if (p.risk_action != ScreenAction::kNone) j.Raw("risk", RiskJson(p, full_risk));
   if (p.status == PaymentStatus::kRequiresConfirmation && config != nullptr) {
     const uint32_t left = p.confirm_attempts >= config->confirmation_attempts_max

@@ -57,6 +57,7 @@ std::string WalletJson(const Customer& c, const store::Account& wallet, const Ti
 std::string MerchantJson(const Merchant& m, const core::SecretKey& key, const std::string& currency,
                          const store::Account* account,
                          const std::optional<std::string>& webhook_secret);
+// qr: the order's code, empty (null in the JSON) when it cannot be paid.
 // full_risk: the operator's view, with the screen's score, reasons and the
 // case label; others see only the action (rules are not for payers or
 // merchants to study). config gives the confirmation block its attempts.
