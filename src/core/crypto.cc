@@ -6,10 +6,12 @@
 #include <openssl/core_names.h>
 #include <openssl/params.h>
 #include <openssl/sha.h>
+#include <pthread.h>
 #include <sodium.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cstring>
 #include <utility>
 #include <vector>
@@ -254,11 +256,8 @@ bool IsAlnum(unsigned char c) {
 void EnsureSodium() {
   // The static makes every call after the first cheap; C++ runs its
   // initializer once even when threads race here.
-  static const bool initialized = [] {
-    // Before sodium_init, which would otherwise settle on the default.
-    NETFIN_ASSERT(randombytes_set_implementation(&randombytes_internal_implementation) == 0);
-    return sodium_init() >= 0;
-  }();
+  // Not libsodium's internal generator: it aborts in a forked child.
+  static const bool initialized = sodium_init() >= 0;
   NETFIN_ASSERT(initialized);
 }
 
@@ -481,10 +480,47 @@ Id128 KeyedId(const SecretKey& key, std::string_view first, std::string_view sec
 
 // ---- Random -------------------------------------------------------------------
 
+namespace {
+
+// Random bytes for RandomHex, drawn from the operating system 4 KiB at a
+// time per thread: a getrandom system call per 16-byte nonce (one per
+// signed request) cost more than the bytes. A fork bumps the generation in
+// the child, so the child never reuses what the parent drew; bytes handed
+// out are wiped from the pool.
+std::atomic<uint64_t> fork_generation{0};
+
+struct RandomPool {
+  static constexpr size_t kBytes = 4096;
+  unsigned char bytes[kBytes];
+  size_t used = kBytes;
+  uint64_t generation = 0;
+  ~RandomPool() { sodium_memzero(bytes, sizeof bytes); }
+};
+
+void DrawRandom(unsigned char* out, size_t size) {
+  static const bool registered = pthread_atfork(nullptr, nullptr, [] {
+    fork_generation.fetch_add(1, std::memory_order_relaxed);
+  }) == 0;
+  NETFIN_ASSERT(registered);
+  thread_local RandomPool pool;
+  if (size > RandomPool::kBytes / 8) return randombytes_buf(out, size);
+  const uint64_t generation = fork_generation.load(std::memory_order_relaxed);
+  if (pool.generation != generation || RandomPool::kBytes - pool.used < size) {
+    randombytes_buf(pool.bytes, sizeof pool.bytes);
+    pool.used = 0;
+    pool.generation = generation;
+  }
+  std::memcpy(out, pool.bytes + pool.used, size);
+  sodium_memzero(pool.bytes + pool.used, size);
+  pool.used += size;
+}
+
+}  // namespace
+
 std::string RandomHex(size_t bytes) {
   EnsureSodium();
   std::vector<unsigned char> random(bytes);
-  if (bytes > 0) randombytes_buf(random.data(), bytes);
+  if (bytes > 0) DrawRandom(random.data(), bytes);
   return ToHex(random.data(), random.size());
 }
 

@@ -21,11 +21,9 @@
 namespace netfin::core {
 
 // Initializes libsodium once per process; thread-safe, and cheap after the
-// first call. Random values come from libsodium's internal generator
-// (ChaCha20 with fast key erasure, seeded from the operating system, one
-// stream per thread, reseeded after fork) rather than one getrandom(2)
-// system call each: a payment draws several (ids, nonces), and the calls
-// were ~1% of the server's time and more of the load client's.
+// first call. Random values come from the operating system (getrandom(2)),
+// which stays safe across fork; RandomHex, drawn per signed request, takes
+// its bytes from a per-thread pool refilled 4 KiB at a time.
 void EnsureSodium();
 
 // 32 secret bytes (an XChaCha20-Poly1305 or BLAKE2b key).

@@ -4,9 +4,12 @@
 #include <gtest/gtest.h>
 #include <sodium.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <cstring>
 #include <fstream>
+#include <mutex>
 #include <set>
 #include <thread>
 #include <vector>
@@ -373,6 +376,44 @@ TEST(RandomHex, HasTwoDigitsPerByteAndDiffers) {
   EXPECT_EQ(a.size(), 32u);
   EXPECT_EQ(a.find_first_not_of("0123456789abcdef"), std::string::npos);
   EXPECT_NE(a, RandomHex(16));
+}
+
+TEST(RandomHex, DrawsNeverRepeatAcrossPoolRefillsAndThreads) {
+  // Far more than one 4 KiB pool per thread, and sizes that straddle refills.
+  std::set<std::string> seen;
+  std::mutex mutex;
+  auto draw = [&] {
+    std::vector<std::string> mine;
+    for (int i = 0; i < 2000; ++i) mine.push_back(RandomHex(16 + i % 7));
+    mine.push_back(RandomHex(4096));  // past the pool: straight from libsodium
+    std::lock_guard lock(mutex);
+    for (auto& s : mine) EXPECT_TRUE(seen.insert(std::move(s)).second);
+  };
+  std::thread other(draw);
+  draw();
+  other.join();
+  EXPECT_EQ(seen.size(), 2u * 2001u);
+}
+
+TEST(RandomHex, AForkedChildDoesNotReuseTheParentsPool) {
+  (void)RandomHex(16);  // the parent's pool now holds bytes not yet handed out
+  int fds[2];
+  ASSERT_EQ(pipe(fds), 0);
+  const pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    const std::string drawn = RandomHex(16);
+    _exit(write(fds[1], drawn.data(), drawn.size()) == static_cast<ssize_t>(drawn.size()) ? 0 : 1);
+  }
+  close(fds[1]);
+  const std::string parent = RandomHex(16);
+  int status = 0;
+  ASSERT_EQ(waitpid(child, &status, 0), child);
+  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
+  std::string from_child(32, '\0');
+  ASSERT_EQ(read(fds[0], from_child.data(), from_child.size()), 32);
+  close(fds[0]);
+  EXPECT_NE(from_child, parent);
 }
 
 TEST(RandomBelow, StaysInRangeAndCoversIt) {
