@@ -36,6 +36,10 @@ class Body {
   // input, decides it); the largest takes 7.
   static constexpr size_t kFieldsTakenMax = 16;
 
+  // Not copied or moved: doc_ points into this object's pool_buffer_.
+  Body(const Body&) = delete;
+  Body& operator=(const Body&) = delete;
+
   explicit Body(const std::string& text) {
     doc_.Parse(text.data(), text.size());
     if (doc_.HasParseError()) {
@@ -155,7 +159,12 @@ class Body {
     if (!error_) error_ = ApiError{code, fmt::format("{}: {}", name, why)};
   }
 
-  rapidjson::Document doc_;
+  // The parsed values live in this buffer first: a request body is small,
+  // and the pool's default first chunk is a 64 KiB allocation per request.
+  // A body with more values spills into allocated chunks.
+  char pool_buffer_[4096];
+  rapidjson::MemoryPoolAllocator<> pool_{pool_buffer_, sizeof pool_buffer_};
+  rapidjson::Document doc_{&pool_};
   std::optional<ApiError> error_;
   std::string_view invalid_field_;
   // The names taken so far: every name a route asks for, present or not.
