@@ -14,7 +14,7 @@ __extension__ typedef unsigned __int128 U128;
 U128 ToU128(const Id128& id) { return (static_cast<U128>(id.hi) << 64) | id.lo; }
 Id128 FromU128(U128 v) { return {static_cast<uint64_t>(v >> 64), static_cast<uint64_t>(v)}; }
 
-constexpr size_t kDecimalDigitsMax = 39;  // 2^128 - 1 has 39 digits
+constexpr size_t kDecimalDigitsMax = sizeof(Id128::Decimal::digits);  // 2^128 - 1 has 39 digits
 
 }  // namespace
 
@@ -31,7 +31,9 @@ std::optional<Id128> Id128::ParseDecimal(std::string_view text) {
   return FromU128(value);
 }
 
-std::string Id128::ToDecimal() const {
+std::string Id128::ToDecimal() const { return std::string(ToDecimalDigits().view()); }
+
+Id128::Decimal Id128::ToDecimalDigits() const {
   // Every 128-bit division is a library call, so the value is cut into at
   // most three 19-digit parts with two or three of them, and each part is
   // written with 64-bit arithmetic (ids are printed in every JSON answer).
@@ -44,7 +46,8 @@ std::string Id128::ToDecimal() const {
     parts[count++] = static_cast<uint64_t>(v % kPart);
     v /= kPart;
   } while (v != 0);
-  char buffer[kDecimalDigitsMax + 1];
+  Decimal out;
+  char* buffer = out.digits;
   size_t n = 0;
   for (int i = 0; i < count; ++i) {
     uint64_t part = parts[i];
@@ -56,7 +59,8 @@ std::string Id128::ToDecimal() const {
     }
   }
   std::reverse(buffer, buffer + n);
-  return std::string(buffer, n);
+  out.size = static_cast<uint8_t>(n);
+  return out;
 }
 
 Id128::Bytes Id128::ToBytes() const {

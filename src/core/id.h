@@ -28,6 +28,14 @@ struct Id128 {
   // on a value above 2^128 - 1.
   static std::optional<Id128> ParseDecimal(std::string_view text);
   std::string ToDecimal() const;
+  // The same digits without an allocation (an id in decimal does not fit a
+  // std::string's inline buffer): for JSON written on hot paths.
+  struct Decimal {
+    char digits[39]{};  // 2^128 - 1 has 39
+    uint8_t size = 0;
+    std::string_view view() const { return {digits, size}; }
+  };
+  Decimal ToDecimalDigits() const;
 
   using Bytes = std::array<unsigned char, 16>;
   Bytes ToBytes() const;

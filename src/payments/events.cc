@@ -32,8 +32,8 @@ class FieldWriter {
   void operator()(std::string_view name, const T& value) {
     w_.Key(name.data(), static_cast<rapidjson::SizeType>(name.size()));
     if constexpr (std::is_same_v<T, Id128>) {
-      const std::string text = value.ToDecimal();
-      w_.String(text.data(), static_cast<rapidjson::SizeType>(text.size()));
+      const Id128::Decimal text = value.ToDecimalDigits();
+      w_.String(text.digits, text.size);
     } else if constexpr (std::is_same_v<T, std::string>) {
       w_.String(value.data(), static_cast<rapidjson::SizeType>(value.size()));
     } else if constexpr (std::is_same_v<T, bool>) {

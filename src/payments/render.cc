@@ -10,7 +10,9 @@ namespace {
 // A JSON object under construction.
 class Json {
  public:
-  Json() : w_(buffer_) { w_.StartObject(); }
+  // Room for a payment's JSON from the start (the buffer would otherwise
+  // grow from 256 bytes, reallocating on the way).
+  Json() : buffer_(nullptr, 1024), w_(buffer_) { w_.StartObject(); }
   Json& Str(std::string_view key, std::string_view value) {
     Key(key);
     w_.String(value.data(), static_cast<rapidjson::SizeType>(value.size()));
@@ -18,7 +20,7 @@ class Json {
   }
   Json& Id(std::string_view key, const Id128& id) {
     if (id.IsZero()) return Null(key);
-    return Str(key, id.ToDecimal());
+    return Str(key, id.ToDecimalDigits().view());
   }
   Json& U64(std::string_view key, uint64_t value) {
     Key(key);
