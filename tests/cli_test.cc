@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <fstream>
 #include <string>
+#include <thread>
 
 #include "api/api.h"
 #include "core/scratch_dir.h"
@@ -160,9 +161,15 @@ TEST(Cli, BenchPaymentsPaysOverSignedHttpAndReconciles) {
                std::to_string(pipeline) + " --json");
     rapidjson::Document d;
     ASSERT_FALSE(d.Parse(out.c_str()).HasParseError()) << out;
-    for (const char* key : {"payments_per_s", "latency_p50_ms", "latency_p99_ms", "fsyncs"}) {
+    for (const char* key : {"payments_per_s", "latency_p50_ms", "latency_p99_ms", "fsyncs",
+                            "cpu_us_per_payment", "cores_busy"}) {
       ASSERT_TRUE(d.HasMember(key)) << key << " in " << out;
     }
+    // Server and client share the process: each payment costs some CPU, and
+    // at most every core of the machine is busy.
+    EXPECT_GT(d["cpu_us_per_payment"].GetDouble(), 0) << out;
+    EXPECT_GT(d["cores_busy"].GetDouble(), 0) << out;
+    EXPECT_LE(d["cores_busy"].GetDouble(), std::thread::hardware_concurrency() + 0.5) << out;
     EXPECT_EQ(d["pipeline"].GetUint(), pipeline) << out;
     EXPECT_EQ(d["payments"].GetUint64(), 600u) << out;
     EXPECT_EQ(d["failed"].GetUint64(), 0u) << out;

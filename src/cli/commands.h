@@ -80,11 +80,13 @@ struct SimulatePaymentsOptions {
 
 struct BenchPaymentsOptions {
   uint64_t payments = 200'000;
-  uint32_t connections = 64;  // one customer and one keep-alive connection each
+  // A gateway's few keep-alive connections, each carrying `pipeline`
+  // customers' payments in flight (connections * pipeline customers).
+  uint32_t connections = 4;
   uint32_t merchants = 8;
   uint32_t server_threads = 2;
   uint32_t client_threads = 1;  // io threads of the asynchronous load client
-  uint32_t pipeline = 1;        // requests in flight per connection (HTTP/1.1 pipelining)
+  uint32_t pipeline = 32;       // requests in flight per connection (HTTP/1.1 pipelining)
   std::string store = "journal";
   bool risk = false;              // screen every payment (default rules unless --risk-rules)
   std::string risk_rules_path;    // with risk

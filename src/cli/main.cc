@@ -95,7 +95,8 @@ int main(int argc, char** argv) {
   CLI::App* pay_cmd = bench_cmd->add_subcommand(
       "payments", "Signed payments over HTTP on loopback, each durable before its answer");
   pay_cmd->add_option("--payments", pay.payments, "Payments to make")->capture_default_str();
-  pay_cmd->add_option("--connections", pay.connections, "Customers, one connection each")->capture_default_str();
+  pay_cmd->add_option("--connections", pay.connections,
+                      "Keep-alive connections (connections x pipeline customers)")->capture_default_str();
   pay_cmd->add_option("--merchants", pay.merchants, "Merchants paid")->capture_default_str();
   pay_cmd->add_option("--threads", pay.server_threads, "Server I/O threads")->capture_default_str();
   pay_cmd->add_option("--client-threads", pay.client_threads, "I/O threads of the load client")
