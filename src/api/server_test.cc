@@ -4,9 +4,14 @@
 
 #include "api/server.h"
 
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <poll.h>
 #include <rapidjson/document.h>
 #include <stdlib.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
@@ -631,6 +636,59 @@ std::string RawRequest(std::string_view method, std::string_view target, std::st
     raw += "Content-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) + "\r\n";
   }
   return raw + "\r\n" + std::string(body);
+}
+
+// A peer that sends requests and never reads the answers: the server's
+// write waits on it, so the connection is not idle (answers are owed), yet
+// the watchdog closes it once the write has waited idle_timeout_s.
+TEST_F(ServerTest, APeerThatLeavesAnswersUnreadIsClosed) {
+  ServerOptions options;
+  options.idle_timeout_s = 1;
+  Restart(options);
+  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  ASSERT_GE(fd, 0);
+  // A small receive buffer (loopback's would otherwise grow to take every
+  // answer) and far more answers (~10 MB) than it and the server's send
+  // buffer hold.
+  const int window = 4096;
+  ASSERT_EQ(::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &window, sizeof window), 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(server_->port());
+  ASSERT_EQ(::inet_pton(AF_INET, "127.0.0.1", &address.sin_addr), 1);
+  ASSERT_EQ(::connect(fd, reinterpret_cast<const sockaddr*>(&address), sizeof address), 0);
+  constexpr int kRequests = 100000;
+  std::string requests;
+  for (int i = 0; i < kRequests; ++i) requests += RawRequest("GET", "/healthz");
+  size_t sent = 0;
+  while (sent < requests.size()) {
+    const ssize_t n = ::send(fd, requests.data() + sent, requests.size() - sent, MSG_DONTWAIT | MSG_NOSIGNAL);
+    if (n <= 0) break;  // the server stopped reading: its pipeline is full
+    sent += static_cast<size_t>(n);
+  }
+  ASSERT_GT(sent, 0u);
+  // The watchdog looks at most every idle_timeout_s: closed within two.
+  bool closed = false;
+  for (int i = 0; i < 40 && !closed; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    pollfd hangup{fd, POLLRDHUP, 0};
+    ASSERT_GE(::poll(&hangup, 1, 0), 0);
+    closed = (hangup.revents & (POLLRDHUP | POLLHUP | POLLERR)) != 0;
+  }
+  EXPECT_TRUE(closed) << "a connection whose answers nobody reads is held open";
+  // Closed while it still owed answers: not the idle close, which comes only
+  // after every answer is written.
+  std::string received;
+  char chunk[65536];
+  for (;;) {
+    const ssize_t n = ::recv(fd, chunk, sizeof chunk, MSG_DONTWAIT);
+    if (n <= 0) break;
+    received.append(chunk, static_cast<size_t>(n));
+  }
+  size_t answers = 0;
+  for (size_t at = received.find("HTTP/1.1 "); at != std::string::npos; at = received.find("HTTP/1.1 ", at + 1)) ++answers;
+  EXPECT_LT(answers, static_cast<size_t>(kRequests)) << received.size() << " bytes; sent " << sent;
+  ::close(fd);
 }
 
 TEST_F(ServerTest, PipelinedRequestsAreAnsweredInOrderAsIfOneAfterTheOther) {
