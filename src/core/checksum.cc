@@ -2,6 +2,7 @@
 
 #include "core/assert.h"
 #include "core/crypto.h"
+#include "core/little_endian.h"
 
 namespace netfin::core {
 
@@ -28,7 +29,7 @@ void ChecksumBuilder::Update(const void* data, size_t size) {
 
 void ChecksumBuilder::UpdateU64(uint64_t value) {
   unsigned char bytes[8];
-  for (int i = 0; i < 8; ++i) bytes[i] = static_cast<unsigned char>(value >> (8 * i));
+  StoreLittleEndian(value, sizeof bytes, bytes);
   Update(bytes, sizeof bytes);
 }
 

@@ -13,6 +13,7 @@
 #include "core/files.h"
 #include "core/id.h"
 #include "core/id_map.h"
+#include "core/little_endian.h"
 #include "core/limits.h"
 #include "core/money.h"
 #include "core/scratch_dir.h"

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "core/assert.h"
+#include "core/little_endian.h"
 
 namespace netfin::core {
 namespace {
@@ -51,9 +52,7 @@ std::string ToHex(const unsigned char* bytes, size_t size) {
 
 // 16 bytes as two little-endian words.
 std::array<uint64_t, 2> ToWords(const unsigned char (&bytes)[16]) {
-  std::array<uint64_t, 2> words{};
-  for (size_t i = 0; i < sizeof bytes; ++i) words[i / 8] |= uint64_t{bytes[i]} << (8 * (i % 8));
-  return words;
+  return {LoadLittleEndian(bytes, 8), LoadLittleEndian(bytes + 8, 8)};
 }
 
 void Wipe(std::string& s) {
@@ -461,9 +460,7 @@ std::array<uint64_t, 2> KeyedHash128(const SecretKey& key, std::string_view firs
   EnsureSodium();
   crypto_generichash_state state;
   unsigned char length[8];
-  for (size_t i = 0; i < sizeof length; ++i) {
-    length[i] = static_cast<unsigned char>(uint64_t{first.size()} >> (8 * i));
-  }
+  StoreLittleEndian(first.size(), sizeof length, length);
   unsigned char digest[16];
   NETFIN_ASSERT(crypto_generichash_init(&state, key.data(), key.size(), sizeof digest) == 0);
   NETFIN_ASSERT(crypto_generichash_update(&state, length, sizeof length) == 0);

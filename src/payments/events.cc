@@ -8,6 +8,8 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include "core/little_endian.h"
+
 namespace netfin::payments {
 namespace {
 
@@ -136,9 +138,9 @@ class BinaryWriter {
 
  private:
   void PutFixed(uint64_t v) {
-    char bytes[8];
-    for (int i = 0; i < 8; ++i) bytes[i] = static_cast<char>(v >> (8 * i));
-    out_.append(bytes, sizeof bytes);
+    unsigned char bytes[8];
+    core::StoreLittleEndian(v, sizeof bytes, bytes);
+    out_.append(reinterpret_cast<const char*>(bytes), sizeof bytes);
   }
   void PutVarint(uint64_t v) {
     while (v >= 0x80) {
@@ -192,8 +194,7 @@ class BinaryReader {
  private:
   bool GetFixed(uint64_t* v) {
     if (in_.size() < 8) return false;
-    *v = 0;
-    for (int i = 0; i < 8; ++i) *v |= static_cast<uint64_t>(static_cast<unsigned char>(in_[i])) << (8 * i);
+    *v = core::LoadLittleEndian(reinterpret_cast<const unsigned char*>(in_.data()), 8);
     in_.remove_prefix(8);
     return true;
   }

@@ -1,6 +1,7 @@
 // The journal's canonical record encoding and the checksum chain.
 
 #include "core/checksum.h"
+#include "core/little_endian.h"
 #include "store/store.h"
 
 namespace netfin::store {
@@ -12,7 +13,8 @@ namespace {
 class RecordWords {
  public:
   void Put(uint64_t value) {
-    for (int i = 0; i < 8; ++i) bytes_[size_++] = static_cast<unsigned char>(value >> (8 * i));
+    core::StoreLittleEndian(value, 8, bytes_ + size_);
+    size_ += 8;
   }
   void Put(const Id128& id) {
     Put(id.hi);

@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "core/assert.h"
+#include "core/little_endian.h"
 
 namespace netfin::store::journal {
 namespace {
@@ -35,7 +36,7 @@ class Writer {
 
  private:
   void Put(uint64_t v, int bytes) {
-    for (int i = 0; i < bytes; ++i) at_[i] = static_cast<unsigned char>(v >> (8 * i));
+    core::StoreLittleEndian(v, static_cast<size_t>(bytes), at_);
     at_ += bytes;
   }
 
@@ -70,8 +71,7 @@ class Reader {
 
  private:
   uint64_t Get(int bytes) {
-    uint64_t v = 0;
-    for (int i = 0; i < bytes; ++i) v |= static_cast<uint64_t>(at_[i]) << (8 * i);
+    const uint64_t v = core::LoadLittleEndian(at_, static_cast<size_t>(bytes));
     at_ += bytes;
     return v;
   }
