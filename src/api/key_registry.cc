@@ -65,24 +65,23 @@ void KeyRegistry::Insert(ApiKey key) {
 }
 
 std::optional<ApiKey> KeyRegistry::Find(std::string_view key_id) const {
-  std::string unused;
-  return FindWithSecret(key_id, &unused);
+  return FindWithSecret(key_id, nullptr);
 }
 
 std::optional<ApiKey> KeyRegistry::FindWithSecret(std::string_view key_id,
                                                   std::string* secret) const {
-  if (key_id == kOperatorKeyId) {
-    *secret = operator_.secret;
-    return operator_.key;
-  }
+  auto found = [secret](const Entry& entry) {
+    if (secret != nullptr) *secret = entry.secret;
+    return std::optional<ApiKey>(entry.key);
+  };
+  if (key_id == kOperatorKeyId) return found(operator_);
   std::shared_lock lock(mutex_);
   auto it = keys_.find(absl::string_view(key_id.data(), key_id.size()));  // no copy
   if (it == keys_.end()) {
-    *secret = unknown_secret_;
+    if (secret != nullptr) *secret = unknown_secret_;
     return std::nullopt;
   }
-  *secret = it->second.secret;
-  return it->second.key;
+  return found(it->second);
 }
 
 void KeyRegistry::Create(ledger::LedgerService& ledger, const std::string& scope,

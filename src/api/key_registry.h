@@ -50,7 +50,7 @@ class KeyRegistry {
   // *secret a random secret that no signature matches, so that checking a
   // request costs the same whether its key exists or not. Secrets are
   // derived once, when a key is created or replayed (an HMAC per request
-  // before).
+  // before). secret may be null (Find).
   std::optional<ApiKey> FindWithSecret(std::string_view key_id, std::string* secret) const;
   std::string SecretOf(std::string_view key_id) const { return ApiKeySecret(master_key_, key_id); }
 

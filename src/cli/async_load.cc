@@ -75,7 +75,8 @@ Framing FrameAnswer(std::string_view in, AnswerFrame* frame, std::string* why) {
     *why = "bad status line: " + std::string(head.substr(0, head.find("\r\n")));
     return Framing::kBad;
   }
-  frame->status = static_cast<unsigned>((head[9] - '0') * 100 + (head[10] - '0') * 10 + (head[11] - '0'));
+  const char* code = head.data() + kVersion.size();
+  frame->status = static_cast<unsigned>((code[0] - '0') * 100 + (code[1] - '0') * 10 + (code[2] - '0'));
   std::optional<size_t> length;
   for (size_t at = head.find("\r\n"); at != std::string_view::npos;) {
     const size_t next = head.find("\r\n", at + 2);

@@ -434,6 +434,8 @@ int RunBenchPayments(const BenchPaymentsOptions& options) {
   // machine spends on one, both ends of the connection included.
   const double cpu_seconds = ProcessCpuSeconds() - cpu_before;
   LoadResult& result = ran.value();
+  const double cpu_us_per_payment = cpu_seconds * 1e6 / static_cast<double>(std::max<uint64_t>(result.done, 1));
+  const double cores_busy = cpu_seconds / result.seconds;
   if (result.failed != 0) fmt::print(stderr, "bench payments: first failure: {}\n", result.first_failure);
   auto recon = op.Get("/v1/platform/reconciliation");
   const bool balanced = recon.ok() && recon.value().status == 200 && recon.value().json["balanced"].GetBool();
@@ -455,15 +457,14 @@ int RunBenchPayments(const BenchPaymentsOptions& options) {
                "\"cores_busy\":{:.2f},\"reconciled\":{},\"risk\":{},\"risk_allow\":{},\"risk_challenge\":{},\"risk_deny\":{}}}\n",
                options.store, result.done, result.failed, options.connections, options.server_threads,
                options.client_threads, options.pipeline, result.seconds, rate, p50, p99, fsyncs,
-               cpu_seconds * 1e6 / static_cast<double>(std::max<uint64_t>(result.done, 1)),
-               cpu_seconds / result.seconds, balanced,
+               cpu_us_per_payment, cores_busy, balanced,
                (*node)->risk != nullptr, screened.allow, screened.challenge, screened.deny);
   } else {
     fmt::print("bench payments ({} store, {} connections, {} in flight each, {}): {} signed payments in {:.2f} s = {:.0f}/s; "
                "latency p50 {:.3f} ms, p99 {:.3f} ms; {} fsyncs; {:.1f} us of CPU per payment ({:.2f} cores busy); {} failed; reserve {}\n",
                options.store, options.connections, options.pipeline, risk_text, result.done, result.seconds, rate, p50,
-               p99, fsyncs, cpu_seconds * 1e6 / static_cast<double>(std::max<uint64_t>(result.done, 1)),
-               cpu_seconds / result.seconds, result.failed, balanced ? "reconciled" : "NOT RECONCILED");
+               p99, fsyncs, cpu_us_per_payment, cores_busy, result.failed,
+               balanced ? "reconciled" : "NOT RECONCILED");
   }
   return result.failed == 0 && result.done == options.payments && balanced ? 0 : 1;
 }
