@@ -33,6 +33,16 @@ TEST(RequestBody, TakenFieldsAreReadAndNothingElseIsLeft) {
   EXPECT_TRUE(body.Finish(&error)) << error.message;
 }
 
+// The parsed values live in a 4 KiB buffer of the Body first; more spill
+// into allocated chunks and read the same.
+TEST(RequestBody, ABodyLargerThanItsBufferReadsTheSame) {
+  const std::string long_text(20'000, 'x');
+  Body body(ObjectOf(2'000, ",\"text\":\"" + long_text + "\""));
+  EXPECT_EQ(body.Uint("f0", 10'000), 0u);
+  EXPECT_EQ(body.Uint("f1999", 10'000), 1'999u);
+  EXPECT_EQ(body.Str("text", true, 20'000), long_text);
+}
+
 TEST(RequestBody, AFieldNotTakenIsUnknown) {
   Body body(R"({"amount":5,"x":1})");
   body.Amount("amount", true);
