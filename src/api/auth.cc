@@ -231,7 +231,7 @@ ReplayVerdict ReplayGuard::Check(std::string_view key_id, int64_t timestamp_s,
   if (timestamp_s < now_s - options_.window_s) return ReplayVerdict::kTooOld;
   if (timestamp_s < options_.not_before_s) return ReplayVerdict::kBeforeStart;
 
-  const NonceHash hash = core::KeyedHash128(hash_key_, key_id, nonce);
+  const NonceHash hash = core::TableHash128(hash_key_, key_id, nonce);
   Shard& shard = shards_[hash[0] & (kReplayShards - 1)];
   const int64_t minute = FloorDiv(timestamp_s, kReplayBucketS);
   std::vector<NonceSet> expired;  // freed after the lock is released

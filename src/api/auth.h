@@ -149,9 +149,9 @@ struct ReplayGuardOptions {
 // Remembers (key id, nonce) pairs for as long as their timestamps are
 // within the window, and refuses a pair seen again.
 //
-// Memory: each pair is held as a 128-bit BLAKE2b hash keyed with a random
-// per-process key (nobody outside can aim collisions at it), in a set per
-// minute of timestamp. A set is dropped whole once every timestamp in it is
+// Memory: each pair is held as a 128-bit SipHash (core::TableHash128)
+// keyed with a random per-process key (nobody outside can aim collisions at
+// it), in a set per minute of timestamp. A set is dropped whole once every timestamp in it is
 // older than the window, so memory is bounded by the request rate times the
 // window, and by nonces_max.
 //

@@ -470,6 +470,30 @@ std::array<uint64_t, 2> KeyedHash128(const SecretKey& key, std::string_view firs
   return ToWords(digest);
 }
 
+std::array<uint64_t, 2> TableHash128(const SecretKey& key, std::string_view first,
+                                     std::string_view second) {
+  static_assert(SecretKey::kBytes >= crypto_shorthash_siphashx24_KEYBYTES);
+  EnsureSodium();
+  // siphashx24 takes one buffer: the framing is laid out on the stack (a
+  // nonce or an idempotency key fits), on the heap beyond that.
+  constexpr size_t kStackBytes = 512;
+  unsigned char stack[kStackBytes];
+  std::vector<unsigned char> heap;
+  const size_t size = 8 + first.size() + second.size();
+  unsigned char* framed = stack;
+  if (size > kStackBytes) {
+    heap.resize(size);
+    framed = heap.data();
+  }
+  StoreLittleEndian(first.size(), 8, framed);
+  if (!first.empty()) std::memcpy(framed + 8, first.data(), first.size());
+  if (!second.empty()) std::memcpy(framed + 8 + first.size(), second.data(), second.size());
+  unsigned char digest[crypto_shorthash_siphashx24_BYTES];
+  static_assert(sizeof digest == 16);
+  NETFIN_ASSERT(crypto_shorthash_siphashx24(digest, framed, size, key.data()) == 0);
+  return ToWords(digest);
+}
+
 Id128 KeyedId(const SecretKey& key, std::string_view first, std::string_view second) {
   const auto h = KeyedHash128(key, first, second);
   return Id128{h[0], h[1] == 0 ? 1 : h[1]};

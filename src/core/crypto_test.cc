@@ -368,6 +368,36 @@ TEST(KeyedHash128, DependsOnKeyAndDataAndFramesTwoParts) {
   EXPECT_EQ(KeyedHash128(key, "")[0], low);
 }
 
+TEST(TableHash128, IsSipHashOverTheFramedPartsAndDependsOnKeyAndData) {
+  const SecretKey key = SecretKey::FromHex(kHexKey).value();
+  const SecretKey other = SecretKey::Random();
+  EXPECT_EQ(TableHash128(key, "key_1", "nonce"), TableHash128(key, "key_1", "nonce"));
+  EXPECT_NE(TableHash128(key, "key_1", "nonce"), TableHash128(key, "key_1", "nonce2"));
+  EXPECT_NE(TableHash128(key, "key_1", "nonce"), TableHash128(other, "key_1", "nonce"));
+  EXPECT_NE(TableHash128(key, "ab", "c"), TableHash128(key, "a", "bc"));
+  EXPECT_NE(TableHash128(key, "", "abc"), TableHash128(key, "abc", ""));
+  EXPECT_NE(TableHash128(key, "ab", "c"), KeyedHash128(key, "ab", "c"));
+  // Short (on the stack) and long (on the heap) inputs: SipHash-2-4-128
+  // keyed with the key's first 16 bytes over length(first) as a
+  // little-endian u64, first, second.
+  for (const size_t second_size : {size_t{0}, size_t{40}, size_t{503}, size_t{504}, size_t{5000}}) {
+    const std::string first = "key_abc";
+    const std::string second(second_size, 'n');
+    std::string framed(8, '\0');
+    framed[0] = static_cast<char>(first.size());
+    framed += first + second;
+    unsigned char expected[16];
+    ASSERT_EQ(crypto_shorthash_siphashx24(expected, reinterpret_cast<const unsigned char*>(framed.data()),
+                                          framed.size(), key.data()),
+              0);
+    uint64_t low = 0;
+    uint64_t high = 0;
+    for (int i = 7; i >= 0; --i) low = (low << 8) | expected[i];
+    for (int i = 15; i >= 8; --i) high = (high << 8) | expected[i];
+    EXPECT_EQ(TableHash128(key, first, second), (std::array<uint64_t, 2>{low, high})) << second_size;
+  }
+}
+
 // ---- Random ---------------------------------------------------------------------
 
 TEST(RandomHex, HasTwoDigitsPerByteAndDiffers) {

@@ -467,7 +467,7 @@ const IdempotencyEntry* PaymentsState::FindIdempotency(const std::string& key_id
 }
 
 Id128 PaymentsState::IdempotencySlot(std::string_view key_id, std::string_view key) const {
-  const auto h = core::KeyedHash128(slot_key_, key_id, key);
+  const auto h = core::TableHash128(slot_key_, key_id, key);
   return Id128{h[0], h[1]};
 }
 
