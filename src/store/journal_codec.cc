@@ -214,8 +214,8 @@ void EncodeFrame(const Batch& batch, uint64_t batch_number, const core::Checksum
   PutAll(payload, batch.balances);
   for (const RoleEvent& e : batch.events) PutEvent(payload, e);
   NETFIN_ASSERT(payload.at() == base + out->size());
-  const core::Checksum frame =
-      FrameChecksum(base, std::string_view(out->data() + kHeaderBytes, payload_bytes));
+  const core::Checksum frame = FrameChecksum(
+      kJournalFormatVersion, base, std::string_view(out->data() + kHeaderBytes, payload_bytes));
   w.Bytes(frame.data(), frame.size());
 }
 
@@ -223,12 +223,14 @@ core::Status DecodeHeader(const unsigned char* bytes, FrameHeader* header) {
   if (std::memcmp(bytes, kMagic, sizeof kMagic) != 0) return core::Corruption("bad frame magic");
   Reader r(bytes + sizeof kMagic);
   const uint32_t version = r.U32();
-  if (version != kJournalFormatVersion) {
+  if (version < kJournalFormatVersionOldest || version > kJournalFormatVersion) {
     return core::Status(core::StatusCode::kFailedPrecondition,
                         "journal format version " + std::to_string(version) +
-                            ", but this netfin reads version " +
+                            ", but this netfin reads versions " +
+                            std::to_string(kJournalFormatVersionOldest) + " to " +
                             std::to_string(kJournalFormatVersion) + " only");
   }
+  header->version = version;
   header->batch_number = r.U64();
   header->payload_bytes = r.U64();
   Counts& c = header->counts;
@@ -249,11 +251,20 @@ core::Status DecodeHeader(const unsigned char* bytes, FrameHeader* header) {
   return core::Status::Ok();
 }
 
-core::Checksum FrameChecksum(const unsigned char* header, std::string_view payload) {
-  core::ChecksumBuilder h;
-  h.Update(header, kHeaderCoveredBytes);
-  h.Update(payload.data(), payload.size());
-  return h.Final();
+core::Checksum FrameChecksum(uint32_t version, const unsigned char* header,
+                             std::string_view payload) {
+  NETFIN_ASSERT(version >= kJournalFormatVersionOldest && version <= kJournalFormatVersion);
+  if (version == 2) {
+    core::ChecksumBuilder h;
+    h.Update(header, kHeaderCoveredBytes);
+    h.Update(payload.data(), payload.size());
+    return h.Final();
+  }
+  const uint32_t crc =
+      core::Crc32c(core::Crc32c(0, header, kHeaderCoveredBytes), payload.data(), payload.size());
+  core::Checksum field{};  // the bytes after the CRC stay zero, and are checked
+  core::StoreLittleEndian(crc, 4, field.data());
+  return field;
 }
 
 core::Status DecodePayload(const FrameHeader& header, std::string_view payload, Batch* batch) {

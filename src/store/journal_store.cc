@@ -214,7 +214,7 @@ class Scanner {
     if (header.payload_bytes > left - kHeaderBytes) return Torn("a frame cut short", file_bytes_);
     NETFIN_RETURN_IF_ERROR(
         ReadAt(fd_, offset + kHeaderBytes, header.payload_bytes, &payload_, path_));
-    if (journal::FrameChecksum(raw, payload_) != header.frame) {
+    if (journal::FrameChecksum(header.version, raw, payload_) != header.frame) {
       return BadChecksum(offset + kHeaderBytes + header.payload_bytes);
     }
     return Accept(header);
@@ -249,6 +249,13 @@ class Scanner {
     if (header.batch_number != number) {
       return Bad("frame numbered " + std::to_string(header.batch_number));
     }
+    // An older netfin's frames may be followed by this one's, never the
+    // other way round: no netfin writes an older version than it reads.
+    if (header.version < version_) {
+      return Bad("a version " + std::to_string(header.version) + " frame after version " +
+                 std::to_string(version_) + " frames");
+    }
+    version_ = header.version;
     if (Status decoded = journal::DecodePayload(header, payload_, &batch_); !decoded.ok()) {
       return Bad(decoded.message());
     }
@@ -335,6 +342,7 @@ class Scanner {
   std::string header_bytes_;
   std::string payload_;
   Batch batch_;
+  uint32_t version_ = journal::kJournalFormatVersionOldest;  // of the last frame accepted
 };
 
 // A file written by another netfin, in another format version, is refused

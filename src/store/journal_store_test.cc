@@ -163,7 +163,16 @@ TEST_F(JournalStoreTest, FrameSizeIsTheHeaderPlusFixedWidthRecords) {
                 journal::kExpiryBytes + journal::kBalanceBytes + 2 * journal::kEventFixedBytes + 5);
   const std::string bytes = ReadFile(path());
   EXPECT_EQ(bytes.substr(0, 4), "NFJ1");
-  EXPECT_EQ(bytes.substr(journal::kVersionOffset, 4), std::string("\x02\0\0\0", 4));
+  EXPECT_EQ(bytes.substr(journal::kVersionOffset, 4), std::string("\x03\0\0\0", 4));
+  // Version 3's frame checksum: CRC-32C of the header's first 112 bytes and
+  // the payload, little-endian, then 28 zero bytes.
+  const uint32_t crc =
+      core::Crc32c(0, bytes.data(), journal::kHeaderCoveredBytes);
+  const uint32_t whole = core::Crc32c(crc, bytes.data() + journal::kHeaderBytes,
+                                      bytes.size() - journal::kHeaderBytes);
+  std::string field(32, '\0');
+  for (int i = 0; i < 4; ++i) field[static_cast<size_t>(i)] = static_cast<char>(whole >> (8 * i));
+  EXPECT_EQ(bytes.substr(journal::kFrameChecksumOffset, 32), field);
 }
 
 // --- Recovery: torn tails and corruption ---
@@ -570,7 +579,7 @@ TEST_F(JournalStoreTest, RoleEventPayloadLengthsThatDisagreeWithTheFrameAreCorru
     const auto* header = reinterpret_cast<const unsigned char*>(bytes.data() + starts[1]);
     const std::string_view payload(bytes.data() + starts[1] + journal::kHeaderBytes,
                                    starts[2] - starts[1] - journal::kHeaderBytes);
-    const core::Checksum frame = journal::FrameChecksum(header, payload);
+    const core::Checksum frame = journal::FrameChecksum(journal::kJournalFormatVersion, header, payload);
     bytes.replace(starts[1] + journal::kFrameChecksumOffset, frame.size(),
                   reinterpret_cast<const char*>(frame.data()), frame.size());
     WriteFile(path(), bytes);
@@ -599,9 +608,82 @@ TEST_F(JournalStoreTest, FileOfAnotherFormatVersionIsRefusedAndKept) {
   std::filesystem::remove(path());
   AppendThreeBatches(*Open());
   bytes = ReadFile(path());
-  bytes[FrameStarts()[2] + journal::kVersionOffset] = 3;
+  bytes[FrameStarts()[2] + journal::kVersionOffset] = journal::kJournalFormatVersion + 1;
   WriteFile(path(), bytes);
   EXPECT_EQ(TryOpen().status().code(), StatusCode::kCorruption);
+  EXPECT_EQ(ReadFile(path()), bytes);
+}
+
+// Rewrites the frames starting at `starts` (of the file's bytes) as an
+// older netfin wrote them: format version 2, a BLAKE2b-256 frame checksum.
+void RestampAsVersion2(std::string& bytes, const std::vector<size_t>& starts, size_t frames) {
+  for (size_t i = 0; i < frames; ++i) {
+    bytes[starts[i] + journal::kVersionOffset] = 2;
+    const auto* header = reinterpret_cast<const unsigned char*>(bytes.data() + starts[i]);
+    const std::string_view payload(bytes.data() + starts[i] + journal::kHeaderBytes,
+                                   starts[i + 1] - starts[i] - journal::kHeaderBytes);
+    const core::Checksum frame = journal::FrameChecksum(2, header, payload);
+    bytes.replace(starts[i] + journal::kFrameChecksumOffset, frame.size(),
+                  reinterpret_cast<const char*>(frame.data()), frame.size());
+  }
+}
+
+// A file of version 2 frames (BLAKE2b frame checksums) opens as it was and
+// goes on with version 3 frames (CRC-32C); the mixed file reopens, verifies
+// whole, and still catches a damaged byte in a frame of either version.
+TEST_F(JournalStoreTest, VersionTwoFramesAreReadAndContinuedWithVersionThree) {
+  const std::vector<Batch> batches = BatchesWithEvents();
+  {
+    std::unique_ptr<Store> store = Open();
+    MustAppend(*store, batches[0]);
+    MustAppend(*store, batches[1]);
+  }
+  std::string bytes = ReadFile(path());
+  RestampAsVersion2(bytes, FrameStarts(), 2);
+  WriteFile(path(), bytes);
+  {
+    std::unique_ptr<Store> store = Open();
+    EXPECT_EQ(store->Head().batch_number, 2u);
+    EXPECT_EQ(store->ReadEvents({0, Id128::Zero(), 100}).value().size(), 4u);
+    MustAppend(*store, batches[2]);
+  }
+  const std::vector<size_t> starts = FrameStarts();
+  const std::string mixed = ReadFile(path());
+  const auto version_at = [&mixed](size_t start) {
+    return static_cast<uint32_t>(static_cast<unsigned char>(mixed[start + journal::kVersionOffset]));
+  };
+  EXPECT_EQ(version_at(starts[0]), 2u);
+  EXPECT_EQ(version_at(starts[1]), 2u);
+  EXPECT_EQ(version_at(starts[2]), journal::kJournalFormatVersion);
+  {
+    std::unique_ptr<Store> store = Open();
+    EXPECT_EQ(store->Head().batch_number, 3u);
+    EXPECT_EQ(store->ReadEvents({4, Id128::Zero(), 100}).value(),
+              std::vector<RoleEvent>{batches[2].events[0]});
+  }
+  const ChainReport intact = VerifyFile();
+  EXPECT_FALSE(intact.first_bad_batch) << intact.detail;
+  EXPECT_EQ(intact.batches_checked, 3u);
+  // A damaged byte inside a frame (with a frame after it: no torn tail).
+  for (const size_t damaged : {starts[0] + journal::kHeaderBytes, starts[1] - 1}) {
+    WriteFile(path(), mixed);
+    FlipByteAt(damaged);
+    EXPECT_EQ(TryOpen().status().code(), StatusCode::kCorruption) << damaged;
+  }
+}
+
+// No netfin writes a version older than one it reads: an older frame after
+// a newer one was not written by netfin.
+TEST_F(JournalStoreTest, VersionTwoFrameAfterVersionThreeIsCorruption) {
+  AppendThreeBatches(*Open());
+  std::string bytes = ReadFile(path());
+  const std::vector<size_t> starts = FrameStarts();
+  RestampAsVersion2(bytes, {starts[1], starts[2]}, 1);
+  WriteFile(path(), bytes);
+  const Status refused = TryOpen().status();
+  EXPECT_EQ(refused.code(), StatusCode::kCorruption);
+  EXPECT_NE(refused.message().find("a version 2 frame after version 3 frames"), std::string::npos)
+      << refused.message();
   EXPECT_EQ(ReadFile(path()), bytes);
 }
 
