@@ -168,7 +168,8 @@ bool IsAllZero(std::string_view bytes) {
 
 // Reads every frame from the start of the file in order, checking each
 // frame's checksum, number and chain link, and hands each good batch to
-// on_batch. Stops at the first bad frame, or where only zeros are left: the
+// on_batch (which may take its records: the scanner refills the batch for
+// the next frame). Stops at the first bad frame, or where only zeros are left: the
 // clean end of a journal whose zero tail runs ahead of its frames
 // (ZeroTailFiller). A bad frame is a torn tail (an append that never
 // completed, so was never acknowledged) when no committed frame can follow
@@ -361,11 +362,11 @@ Status CheckFormatVersion(int fd, uint64_t file_bytes, const std::string& path) 
 }
 
 Status ScanFile(int fd, const std::string& path, ScanOutcome* out,
-                void (*on_batch)(void*, const Batch&), void* context) {
+                void (*on_batch)(void*, Batch&), void* context) {
   Result<uint64_t> bytes = FileBytes(fd, path);
   if (!bytes.ok()) return bytes.status();
   NETFIN_RETURN_IF_ERROR(CheckFormatVersion(fd, bytes.value(), path));
-  return Scanner(fd, bytes.value(), path, out).Run([&](const Batch& b) { on_batch(context, b); });
+  return Scanner(fd, bytes.value(), path, out).Run([&](Batch& b) { on_batch(context, b); });
 }
 
 // ---------------------------------------------------------------------------
@@ -393,7 +394,8 @@ constexpr uint64_t kSideCredit = 2;
 // index_mutex_).
 class QueryIndex {
  public:
-  void Apply(const Batch& batch) {
+  // Takes the batch's role events (their payloads move, not copy).
+  void Apply(Batch&& batch) {
     for (const Account& a : batch.accounts_created) accounts_[a.id].account = a;
     AddTransfers(batch.transfers_created);
     expiries_.insert(expiries_.end(), batch.expiries.begin(), batch.expiries.end());
@@ -405,7 +407,7 @@ class QueryIndex {
       accounts_[updated[i].id].account = updated[i];
     }
     for (const AccountBalance& b : batch.balances) accounts_[b.account_id].balances.push_back(b);
-    for (const RoleEvent& e : batch.events) AddEvent(e);
+    for (RoleEvent& e : batch.events) AddEvent(std::move(e));
   }
 
   std::optional<Account> LookupAccount(const Id128& id) const {
@@ -513,9 +515,9 @@ class QueryIndex {
   }
 
   // REQUIRES: e follows the last event (Append asserts it, recovery checks it).
-  void AddEvent(const RoleEvent& e) {
-    NETFIN_ASSERT(e.sequence == events_.size() + 1);
-    events_.push_back(e);
+  void AddEvent(RoleEvent&& event) {
+    NETFIN_ASSERT(event.sequence == events_.size() + 1);
+    const RoleEvent& e = events_.emplace_back(std::move(event));
     if (!e.subject_a.IsZero()) event_subjects_[e.subject_a].push_back(e.sequence);
     if (!e.subject_b.IsZero() && e.subject_b != e.subject_a) {
       event_subjects_[e.subject_b].push_back(e.sequence);
@@ -750,7 +752,7 @@ class JournalStore final : public Store {
     return std::unique_ptr<Store>(std::move(store));
   }
 
-  Status Append(const Batch& batch) override {
+  Status Append(Batch batch) override {
     std::lock_guard lock(writer_mutex_);
     NETFIN_RETURN_IF_ERROR(appends_.Refusal());
     const ChainHead head = head_;  // only this thread writes head_
@@ -760,12 +762,12 @@ class JournalStore final : public Store {
     if (Status status = WriteFrame(); !status.ok()) return Fail(status);
     file_bytes_ += frame_bytes;
     // Point of no return: the batch is durable; make it visible.
+    appends_.Committed(batch);
     {
       std::unique_lock index_lock(index_mutex_);
-      index_.Apply(batch);
+      index_.Apply(std::move(batch));
       head_ = next;
     }
-    appends_.Committed(batch);
     return Status::Ok();
   }
 
@@ -841,7 +843,7 @@ class JournalStore final : public Store {
     ScanOutcome outcome;
     NETFIN_RETURN_IF_ERROR(ScanFile(
         fd_.get(), path_, &outcome,
-        [](void* self, const Batch& b) { static_cast<JournalStore*>(self)->index_.Apply(b); },
+        [](void* self, Batch& b) { static_cast<JournalStore*>(self)->index_.Apply(std::move(b)); },
         this));
     if (outcome.end == ScanOutcome::End::kCorrupt) {
       return core::Corruption("journal " + path_ + ": " + outcome.detail);
@@ -933,7 +935,7 @@ Status VerifyJournalFile(const std::string& path, ChainReport* report) {
   if (fd.get() < 0) return ErrnoError("cannot open", path);
   ScanOutcome outcome;
   NETFIN_RETURN_IF_ERROR(ScanFile(
-      fd.get(), path, &outcome, [](void*, const Batch&) {}, nullptr));
+      fd.get(), path, &outcome, [](void*, Batch&) {}, nullptr));
   report->batches_checked = outcome.head.batch_number;
   report->records_checked = outcome.records;
   report->first_bad_batch = outcome.bad_batch;
