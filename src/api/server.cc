@@ -141,6 +141,8 @@ class Session : public std::enable_shared_from_this<Session> {
   void Start();
 
  private:
+  using Parser = http::request_parser<http::string_body>;
+
   // A request read and not yet answered on the wire, in request order.
   // Elements of a deque do not move when others are added or removed at its
   // ends, so the router may keep views of method and target until the
@@ -177,7 +179,30 @@ class Session : public std::enable_shared_from_this<Session> {
 
   // Starts reading the next request unless one is being read, no more will
   // be, or the pipeline is full (OnWritten calls again).
+  //
+  // A request already whole in the buffer (pipelined behind the one just
+  // read) is parsed and dispatched here and now, without an asynchronous
+  // read: that would cost two composed operations and two trips through
+  // the strand per request. Dispatching it may call MaybeRead again; that
+  // call only asks this loop for another round, so the stack stays flat
+  // however many requests the buffer holds.
   void MaybeRead() {
+    if (in_read_loop_) {
+      read_again_ = true;
+      return;
+    }
+    in_read_loop_ = true;
+    struct LoopExit {
+      bool& flag;
+      ~LoopExit() { flag = false; }
+    } exit{in_read_loop_};
+    do {
+      read_again_ = false;
+      StartRead();
+    } while (read_again_);
+  }
+
+  void StartRead() {
     if (reading_ || held_ || read_stopped_ || continue_wanted_ ||
         answers_.size() >= core::kHttpPipelineDepthMax) {
       return;
@@ -186,7 +211,26 @@ class Session : public std::enable_shared_from_this<Session> {
     parser_.emplace();
     parser_->header_limit(static_cast<uint32_t>(core::kHttpHeaderBytesMax));
     parser_->body_limit(core::kRequestBodyBytesMax);
+    beast::error_code ec;
+    if (ParseBuffered(&Parser::is_header_done, ec)) return OnHeader(ec, 0);
     http::async_read_header(stream_, buffer_, *parser_, Guarded(&Session::OnHeader));
+  }
+
+  // Feeds the parser what the buffer holds, as beast's own read does, until
+  // (parser_->*part)() says that part of the request is whole. true: it is,
+  // or the bytes are bad (ec says how); false: more must be read first.
+  bool ParseBuffered(bool (Parser::*part)() const, beast::error_code& ec) {
+    while (!((*parser_).*part)()) {
+      if (buffer_.size() == 0) return false;
+      const size_t used = parser_->put(buffer_.data(), ec);
+      buffer_.consume(used);
+      if (ec == http::error::need_more) {
+        ec = {};
+        return false;
+      }
+      if (ec) return true;
+    }
+    return true;
   }
 
   void OnHeader(beast::error_code ec, size_t) {
@@ -217,7 +261,11 @@ class Session : public std::enable_shared_from_this<Session> {
     ReadBody();
   }
 
-  void ReadBody() { http::async_read(stream_, buffer_, *parser_, Guarded(&Session::OnBody)); }
+  void ReadBody() {
+    beast::error_code ec;
+    if (ParseBuffered(&Parser::is_done, ec)) return OnBody(ec, 0);
+    http::async_read(stream_, buffer_, *parser_, Guarded(&Session::OnBody));
+  }
 
   void OnBody(beast::error_code ec, size_t) {
     if (ec) return OnReadError(ec);
@@ -467,7 +515,7 @@ class Session : public std::enable_shared_from_this<Session> {
   beast::tcp_stream stream_;
   net::steady_timer watchdog_;
   beast::flat_buffer buffer_;
-  std::optional<http::request_parser<http::string_body>> parser_;
+  std::optional<Parser> parser_;
   http::response<http::empty_body> interim_;  // 100 Continue
   std::deque<Answer> answers_;
   uint64_t answers_front_ = 0;  // the sequence number of answers_.front()
@@ -476,6 +524,8 @@ class Session : public std::enable_shared_from_this<Session> {
   const bool refuse_;  // answer 503 to the first request and close
   std::string peer_address_;  // see PeerAddress()
   bool reading_ = false;          // a request is being read
+  bool in_read_loop_ = false;     // MaybeRead is on the stack
+  bool read_again_ = false;       // MaybeRead was called from inside it
   bool held_ = false;             // the request in parser_ waits for DispatchHeld
   bool held_ordered_ = false;     // Router::OrderedByLedger of the held request
   size_t unready_ = 0;            // answers_ not ready yet

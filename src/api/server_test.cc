@@ -5,8 +5,10 @@
 #include "api/server.h"
 
 #include <arpa/inet.h>
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <rapidjson/document.h>
 #include <stdlib.h>
@@ -724,6 +726,92 @@ TEST_F(ServerTest, PipelinedRequestsAreAnsweredInOrderAsIfOneAfterTheOther) {
   ExpectError(answers[5], 404, "route_not_found");
   EXPECT_EQ(answers[6].status, 200u);
   EXPECT_EQ(client_.connections(), 1u);
+}
+
+// The server parses what its buffer already holds without a read, and
+// reads when a request is cut short: a pipelined stream cut anywhere (in a
+// request line, a header, a body, a chunk) is answered exactly as if sent
+// whole.
+TEST_F(ServerTest, PipelinedRequestsCutAnywhereAreAnsweredTheSame) {
+  CreateAccounts(R"([{"id":"1","ledger":1,"code":1},{"id":"2","ledger":1,"code":1}])", 2);
+  std::mt19937_64 random(7);
+  uint64_t transfers = 0;
+  for (int round = 0; round < 6; ++round) {
+    std::string stream;
+    std::vector<unsigned> expected;
+    for (int i = 0; i < 40; ++i) {
+      switch (random() % 4) {
+        case 0:
+          stream += RawRequest("GET", "/healthz");
+          expected.push_back(200);
+          break;
+        case 1:
+          stream += RawRequest("GET", "/nowhere");
+          expected.push_back(404);
+          break;
+        case 2: {
+          const std::string body = "[" + Transfer(30'000 + transfers++, 1, 2, 1) + "]";
+          stream += RawRequest("POST", "/v1/transfers", body);
+          expected.push_back(200);
+          break;
+        }
+        default: {  // the same, its body in two chunks
+          const std::string body = "[" + Transfer(30'000 + transfers++, 1, 2, 1) + "]";
+          const size_t half = body.size() / 2;
+          stream += fmt::format(
+              "POST /v1/transfers HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+              "Transfer-Encoding: chunked\r\n\r\n{:x}\r\n{}\r\n{:x}\r\n{}\r\n0\r\n\r\n",
+              half, body.substr(0, half), body.size() - half, body.substr(half));
+          expected.push_back(200);
+        }
+      }
+    }
+    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    ASSERT_GE(fd, 0);
+    const int one = 1;
+    ASSERT_EQ(::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one), 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_port = htons(server_->port());
+    ASSERT_EQ(::inet_pton(AF_INET, "127.0.0.1", &address.sin_addr), 1);
+    ASSERT_EQ(::connect(fd, reinterpret_cast<const sockaddr*>(&address), sizeof address), 0);
+    // Pieces of 1 to 300 bytes, a pause after some so the server reads
+    // what has come so far.
+    for (size_t at = 0; at < stream.size();) {
+      const size_t piece = std::min<size_t>(stream.size() - at, 1 + random() % 300);
+      ASSERT_EQ(::send(fd, stream.data() + at, piece, MSG_NOSIGNAL), static_cast<ssize_t>(piece));
+      at += piece;
+      if (random() % 3 == 0) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    // Read the answers: status line, headers, Content-Length bytes of body.
+    std::string received;
+    std::vector<unsigned> statuses;
+    size_t at = 0;
+    char chunk[65536];
+    while (statuses.size() < expected.size()) {
+      const size_t header_end = received.find("\r\n\r\n", at);
+      if (header_end != std::string::npos) {
+        const std::string head = received.substr(at, header_end - at);
+        const size_t length_at = head.find("Content-Length: ");
+        const size_t length =
+            length_at == std::string::npos ? 0 : std::stoul(head.substr(length_at + 16));
+        if (received.size() >= header_end + 4 + length) {
+          statuses.push_back(static_cast<unsigned>(std::stoul(head.substr(9, 3))));
+          at = header_end + 4 + length;
+          continue;
+        }
+      }
+      pollfd readable{fd, POLLIN, 0};
+      ASSERT_EQ(::poll(&readable, 1, 10'000), 1) << "round " << round << ": " << statuses.size()
+                                                 << " answers of " << expected.size();
+      const ssize_t n = ::recv(fd, chunk, sizeof chunk, 0);
+      ASSERT_GT(n, 0) << "round " << round << ": closed after " << statuses.size() << " answers";
+      received.append(chunk, static_cast<size_t>(n));
+    }
+    ::close(fd);
+    EXPECT_EQ(statuses, expected) << "round " << round;
+  }
+  EXPECT_EQ(Json(Get("/v1/accounts/2"))["credits_posted"].GetUint64(), transfers);
 }
 
 TEST_F(ServerTest, PipelinedLedgerWritesShareCommitsAndDeepPipelinesAreServedWhole) {
