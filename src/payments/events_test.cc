@@ -160,6 +160,24 @@ TEST(PaymentsEventsTest, EveryAlternativeRoundTrips) {
   }
 }
 
+// The journal's index keeps every payload for the life of the process: an
+// encoded event holds no spare capacity (a string grown by appending would
+// keep up to twice its size).
+TEST(PaymentsEventsTest, EncodedPayloadsHoldNoSpareCapacity) {
+  IdempotencyRecorded record;
+  record.key_id = "key_0123456789abcdef01234567";
+  record.key = "order-42";
+  record.fingerprint = std::string(64, 'f');
+  record.body = std::string(700, 'b');
+  for (const Event& event : Samples()) {
+    const std::string payload = EncodeEvent(event);
+    EXPECT_LE(payload.capacity(), std::max<size_t>(payload.size(), 15)) << payload;
+  }
+  const std::string payload = EncodeEvent(Event{record});
+  EXPECT_GT(payload.size(), 800u);
+  EXPECT_EQ(payload.capacity(), payload.size());
+}
+
 TEST(PaymentsEventsTest, JsonFormRoundTripsAndMatchesTheStoredPayload) {
   // The feed's and webhooks' JSON, which journals written before the binary
   // encoding also hold, decodes to the same event.
