@@ -113,15 +113,26 @@ std::optional<int64_t> ParseTimestamp(std::string_view timestamp) {
   return value;
 }
 
-bool SignatureMatches(std::string_view secret, std::string_view canonical,
+bool SignatureMatches(const core::HmacSha256Key& secret, std::string_view canonical,
                       std::string_view signature_hex) {
-  return core::ConstantTimeEqual(core::HmacSha256Hex(secret, canonical), signature_hex);
+  return core::ConstantTimeEqual(secret.Hex(canonical), signature_hex);
 }
 
-RequestSigner::RequestSigner(std::string key_id, std::string secret)
-    : key_id_(std::move(key_id)), secret_(std::move(secret)) {
+bool SignatureMatches(std::string_view secret, std::string_view canonical,
+                      std::string_view signature_hex) {
+  return SignatureMatches(core::HmacSha256Key(secret), canonical, signature_hex);
+}
+
+namespace {
+std::string_view NonEmpty(std::string_view secret) {
+  NETFIN_ASSERT(!secret.empty());
+  return secret;
+}
+}  // namespace
+
+RequestSigner::RequestSigner(std::string key_id, std::string_view secret)
+    : key_id_(std::move(key_id)), secret_(NonEmpty(secret)) {
   NETFIN_ASSERT(!key_id_.empty());
-  NETFIN_ASSERT(!secret_.empty());
 }
 
 SignatureHeaders RequestSigner::Sign(std::string_view method, std::string_view target,
@@ -132,8 +143,8 @@ SignatureHeaders RequestSigner::Sign(std::string_view method, std::string_view t
   headers.timestamp = std::to_string(now_s);
   headers.nonce = core::RandomHex(16);
   NETFIN_ASSERT(NonceWellFormed(headers.nonce));
-  headers.signature = core::HmacSha256Hex(
-      secret_, CanonicalRequest(method, target, headers.timestamp, headers.nonce, body));
+  headers.signature =
+      secret_.Hex(CanonicalRequest(method, target, headers.timestamp, headers.nonce, body));
   return headers;
 }
 

@@ -78,6 +78,8 @@ std::optional<int64_t> ParseTimestamp(std::string_view timestamp);
 // Whether signature_hex is the lowercase hex HMAC-SHA256 of canonical under
 // secret. The comparison takes the same time wherever the first difference
 // is, so a client cannot find a valid signature byte by byte.
+bool SignatureMatches(const core::HmacSha256Key& secret, std::string_view canonical,
+                      std::string_view signature_hex);
 bool SignatureMatches(std::string_view secret, std::string_view canonical,
                       std::string_view signature_hex);
 
@@ -95,7 +97,7 @@ class RequestSigner {
  public:
   // REQUIRES: key_id and secret are not empty (a loader of configuration
   // checks this and reports it).
-  RequestSigner(std::string key_id, std::string secret);
+  RequestSigner(std::string key_id, std::string_view secret);
 
   // Headers for one request signed at now_s (Unix seconds) with a fresh
   // random nonce (32 hex digits): two calls never share a nonce, so a
@@ -107,7 +109,7 @@ class RequestSigner {
 
  private:
   const std::string key_id_;
-  const std::string secret_;
+  const core::HmacSha256Key secret_;  // prepared once: every request is signed with it
 };
 
 // ---------------------------------------------------------------------------

@@ -54,31 +54,31 @@ void KeyRegistry::Replay(const store::RoleEvent& event) {
 KeyRegistry::KeyRegistry(const core::SecretKey& master_key)
     : master_key_(master_key),
       operator_{ApiKey{std::string(kOperatorKeyId), payments::PrincipalRole::kOperator, {}},
-                ApiKeySecret(master_key, kOperatorKeyId)},
-      unknown_secret_(core::RandomHex(32)) {}
+                core::HmacSha256Key(ApiKeySecret(master_key, kOperatorKeyId))},
+      unknown_mac_(core::RandomHex(32)) {}
 
 void KeyRegistry::Insert(ApiKey key) {
-  std::string secret = ApiKeySecret(master_key_, key.key_id);  // outside the lock
+  core::HmacSha256Key mac(ApiKeySecret(master_key_, key.key_id));  // outside the lock
   std::unique_lock lock(mutex_);
   std::string id = key.key_id;
-  keys_.insert_or_assign(std::move(id), Entry{std::move(key), std::move(secret)});
+  keys_.insert_or_assign(std::move(id), Entry{std::move(key), mac});
 }
 
 std::optional<ApiKey> KeyRegistry::Find(std::string_view key_id) const {
-  return FindWithSecret(key_id, nullptr);
+  return FindWithMac(key_id, nullptr);
 }
 
-std::optional<ApiKey> KeyRegistry::FindWithSecret(std::string_view key_id,
-                                                  std::string* secret) const {
-  auto found = [secret](const Entry& entry) {
-    if (secret != nullptr) *secret = entry.secret;
+std::optional<ApiKey> KeyRegistry::FindWithMac(std::string_view key_id,
+                                               std::optional<core::HmacSha256Key>* mac) const {
+  auto found = [mac](const Entry& entry) {
+    if (mac != nullptr) mac->emplace(entry.mac);
     return std::optional<ApiKey>(entry.key);
   };
   if (key_id == kOperatorKeyId) return found(operator_);
   std::shared_lock lock(mutex_);
   auto it = keys_.find(absl::string_view(key_id.data(), key_id.size()));  // no copy
   if (it == keys_.end()) {
-    if (secret != nullptr) *secret = unknown_secret_;
+    if (mac != nullptr) mac->emplace(unknown_mac_);
     return std::nullopt;
   }
   return found(it->second);

@@ -46,12 +46,14 @@ class KeyRegistry {
 
   // The key, or nothing for an unknown id.
   std::optional<ApiKey> Find(std::string_view key_id) const;
-  // The key and, in *secret, its secret; for an unknown id nothing, and in
-  // *secret a random secret that no signature matches, so that checking a
-  // request costs the same whether its key exists or not. Secrets are
-  // derived once, when a key is created or replayed (an HMAC per request
-  // before). secret may be null (Find).
-  std::optional<ApiKey> FindWithSecret(std::string_view key_id, std::string* secret) const;
+  // The key and, in *mac, its secret prepared for checking signatures; for
+  // an unknown id nothing, and in *mac a random secret that no signature
+  // matches, so that checking a request costs the same whether its key
+  // exists or not. Secrets are derived and prepared once, when a key is
+  // created or replayed (an HMAC per request before, and the key's two pad
+  // blocks hashed again for every request). mac may be null (Find).
+  std::optional<ApiKey> FindWithMac(std::string_view key_id,
+                                    std::optional<core::HmacSha256Key>* mac) const;
   std::string SecretOf(std::string_view key_id) const { return ApiKeySecret(master_key_, key_id); }
 
   // Creates (or, for the same idempotency scope and key, finds again) a key
@@ -69,12 +71,12 @@ class KeyRegistry {
 
   struct Entry {
     ApiKey key;
-    std::string secret;  // ApiKeySecret(master_key_, key.key_id)
+    core::HmacSha256Key mac;  // of ApiKeySecret(master_key_, key.key_id)
   };
 
   const core::SecretKey& master_key_;
   const Entry operator_;              // the operator's key, which is never stored
-  const std::string unknown_secret_;  // checked against for ids nobody holds
+  const core::HmacSha256Key unknown_mac_;  // checked against for ids nobody holds
   mutable std::shared_mutex mutex_;
   absl::flat_hash_map<std::string, Entry> keys_;  // guarded by mutex_
 };

@@ -1,10 +1,12 @@
+// SHA256_Init/Update/Final are deprecated in OpenSSL 3 in favour of EVP,
+// but only they keep a hash's state as a plain struct that can be copied
+// (EVP_MD_CTX_copy allocates on every copy): HmacSha256Key needs that.
+#define OPENSSL_SUPPRESS_DEPRECATED
+
 #include "core/crypto.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <openssl/evp.h>
-#include <openssl/core_names.h>
-#include <openssl/params.h>
 #include <openssl/sha.h>
 #include <pthread.h>
 #include <sodium.h>
@@ -379,66 +381,75 @@ Result<std::string> OpenText(const SecretKey& key, std::string_view sealed,
 // sides, and libsodium's portable SHA-256 was a tenth of the payments
 // benchmark's CPU time (docs/benchmarks.md). libsodium keeps everything else.
 //
-// Each thread keeps its digest and MAC contexts, fetched once: OpenSSL 3's
-// one-shot SHA256() and HMAC() fetch the algorithm (a lock and table
-// lookups) and allocate a context on every call, which took more of the
-// payments benchmark's samples than the hashing itself.
+// Both work on OpenSSL's plain SHA-256 state (SHA256_CTX): OpenSSL 3's EVP
+// calls fetch the algorithm (a lock and table lookups) and allocate a
+// context, which took more of the payments benchmark's samples than the
+// hashing itself.
 namespace {
 
-struct Sha256Context {
-  Sha256Context() : md(EVP_MD_fetch(nullptr, "SHA256", nullptr)), ctx(EVP_MD_CTX_new()) {
-    NETFIN_ASSERT(md != nullptr && ctx != nullptr);
-  }
-  ~Sha256Context() {
-    EVP_MD_CTX_free(ctx);
-    EVP_MD_free(md);
-  }
-  EVP_MD* md;
-  EVP_MD_CTX* ctx;
-};
-
-struct HmacSha256Context {
-  HmacSha256Context() : mac(EVP_MAC_fetch(nullptr, "HMAC", nullptr)) {
-    NETFIN_ASSERT(mac != nullptr);
-    ctx = EVP_MAC_CTX_new(mac);
-    NETFIN_ASSERT(ctx != nullptr);
-    char digest[] = "SHA256";
-    const OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string("digest", digest, 0),
-                                 OSSL_PARAM_construct_end()};
-    NETFIN_ASSERT(EVP_MAC_CTX_set_params(ctx, params) == 1);
-  }
-  ~HmacSha256Context() {
-    EVP_MAC_CTX_free(ctx);
-    EVP_MAC_free(mac);
-  }
-  EVP_MAC* mac;
-  EVP_MAC_CTX* ctx;
-};
+// REQUIRES: digest has room for SHA256_DIGEST_LENGTH bytes.
+void Sha256(std::string_view data, unsigned char* digest) {
+  SHA256_CTX ctx;
+  NETFIN_ASSERT(SHA256_Init(&ctx) == 1);
+  NETFIN_ASSERT(SHA256_Update(&ctx, Bytes(data), data.size()) == 1);
+  NETFIN_ASSERT(SHA256_Final(digest, &ctx) == 1);
+}
 
 }  // namespace
 
 std::string Sha256Hex(std::string_view data) {
-  thread_local Sha256Context sha;
   unsigned char digest[SHA256_DIGEST_LENGTH];
-  unsigned int digest_size = 0;
-  NETFIN_ASSERT(EVP_DigestInit_ex2(sha.ctx, sha.md, nullptr) == 1);
-  NETFIN_ASSERT(EVP_DigestUpdate(sha.ctx, data.data(), data.size()) == 1);
-  NETFIN_ASSERT(EVP_DigestFinal_ex(sha.ctx, digest, &digest_size) == 1);
-  NETFIN_ASSERT(digest_size == sizeof digest);
+  Sha256(data, digest);
   return ToHex(digest, sizeof digest);
 }
 
 std::string HmacSha256Hex(std::string_view key, std::string_view message) {
-  thread_local HmacSha256Context hmac;
-  unsigned char mac[SHA256_DIGEST_LENGTH];
-  size_t mac_size = 0;
-  // A null key would make EVP_MAC_init keep the previous call's key; Bytes
-  // gives an empty key a non-null pointer.
-  NETFIN_ASSERT(EVP_MAC_init(hmac.ctx, Bytes(key), key.size(), nullptr) == 1);
-  NETFIN_ASSERT(EVP_MAC_update(hmac.ctx, Bytes(message), message.size()) == 1);
-  NETFIN_ASSERT(EVP_MAC_final(hmac.ctx, mac, &mac_size, sizeof mac) == 1);
-  NETFIN_ASSERT(mac_size == sizeof mac);
-  return ToHex(mac, sizeof mac);
+  return HmacSha256Key(key).Hex(message);
+}
+
+static_assert(sizeof(SHA256_CTX) == HmacSha256Key::kStateBytes);
+static_assert(alignof(SHA256_CTX) <= 8);
+
+HmacSha256Key::HmacSha256Key(std::string_view key) {
+  // RFC 2104: a key longer than the block is hashed; the key padded with
+  // zeros to the block, XORed with 0x36 (inner) and 0x5c (outer).
+  constexpr size_t kBlockBytes = SHA256_CBLOCK;
+  unsigned char block[kBlockBytes] = {};
+  if (key.size() > kBlockBytes) {
+    static_assert(kBlockBytes >= SHA256_DIGEST_LENGTH);
+    Sha256(key, block);  // the rest of the block stays zero
+  } else if (!key.empty()) {
+    std::memcpy(block, key.data(), key.size());
+  }
+  unsigned char pad[kBlockBytes];
+  SHA256_CTX ctx;
+  for (auto [state, xor_with] : {std::pair{inner_, 0x36}, std::pair{outer_, 0x5c}}) {
+    for (size_t i = 0; i < kBlockBytes; ++i) pad[i] = static_cast<unsigned char>(block[i] ^ xor_with);
+    NETFIN_ASSERT(SHA256_Init(&ctx) == 1);
+    NETFIN_ASSERT(SHA256_Update(&ctx, pad, sizeof pad) == 1);
+    std::memcpy(state, &ctx, sizeof ctx);
+  }
+  sodium_memzero(block, sizeof block);
+  sodium_memzero(pad, sizeof pad);
+  sodium_memzero(&ctx, sizeof ctx);
+}
+
+HmacSha256Key::~HmacSha256Key() {
+  sodium_memzero(inner_, sizeof inner_);
+  sodium_memzero(outer_, sizeof outer_);
+}
+
+std::string HmacSha256Key::Hex(std::string_view message) const {
+  SHA256_CTX ctx;
+  unsigned char digest[SHA256_DIGEST_LENGTH];
+  std::memcpy(&ctx, inner_, sizeof ctx);
+  NETFIN_ASSERT(SHA256_Update(&ctx, Bytes(message), message.size()) == 1);
+  NETFIN_ASSERT(SHA256_Final(digest, &ctx) == 1);
+  std::memcpy(&ctx, outer_, sizeof ctx);
+  NETFIN_ASSERT(SHA256_Update(&ctx, digest, sizeof digest) == 1);
+  NETFIN_ASSERT(SHA256_Final(digest, &ctx) == 1);
+  sodium_memzero(&ctx, sizeof ctx);
+  return ToHex(digest, sizeof digest);
 }
 
 bool ConstantTimeEqual(std::string_view a, std::string_view b) {
