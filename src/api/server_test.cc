@@ -49,11 +49,11 @@ class FaultyReadStore final : public store::Store {
 
   void DelayAppends(std::chrono::milliseconds delay) { append_delay_ms_.store(delay.count()); }
 
-  core::Status Append(store::Batch batch) override {
+  core::Status Append(const store::Batch& batch) override {
     if (const int64_t ms = append_delay_ms_.load(); ms > 0) {
       std::this_thread::sleep_for(std::chrono::milliseconds(ms));
     }
-    return inner_->Append(std::move(batch));
+    return inner_->Append(batch);
   }
   store::ChainHead Head() const override { return inner_->Head(); }
   core::Status Load(store::StateVisitor& visitor) override { return inner_->Load(visitor); }

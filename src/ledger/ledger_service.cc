@@ -322,15 +322,13 @@ void LedgerService::CommitLoop() {
     lock.unlock();
     commit_space_.notify_one();
 
-    const bool empty = pending->batch.Empty();
-    const uint64_t events = pending->batch.EventCount();
-    if (failure.ok() && !empty) {
-      failure = store_->Append(std::move(pending->batch));  // the store keeps its records
+    if (failure.ok() && !pending->batch.Empty()) {
+      failure = store_->Append(pending->batch);
       if (!failure.ok()) Fail(failure);
     }
     if (failure.ok()) {
-      metrics_.batches.fetch_add(empty ? 0 : 1, std::memory_order_relaxed);
-      metrics_.events.fetch_add(events, std::memory_order_relaxed);
+      metrics_.batches.fetch_add(pending->batch.Empty() ? 0 : 1, std::memory_order_relaxed);
+      metrics_.events.fetch_add(pending->batch.EventCount(), std::memory_order_relaxed);
       metrics_.requests.fetch_add(pending->requests.size(), std::memory_order_relaxed);
     }
     // Every answer waits for its batch's fsync; a failed commit answers

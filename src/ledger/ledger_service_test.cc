@@ -47,9 +47,9 @@ Transfer MakeTransfer(uint64_t id, uint64_t dr, uint64_t cr, AmountMinor amount,
 class FailingStore final : public store::Store {
  public:
   FailingStore(std::unique_ptr<store::Store> inner, int fail_at) : inner_(std::move(inner)), fail_at_(fail_at) {}
-  Status Append(store::Batch batch) override {
+  Status Append(const store::Batch& batch) override {
     if (++appends_ == fail_at_) return core::IoError("injected failure");
-    return inner_->Append(std::move(batch));
+    return inner_->Append(batch);
   }
   store::ChainHead Head() const override { return inner_->Head(); }
   Status Load(store::StateVisitor& v) override { return inner_->Load(v); }

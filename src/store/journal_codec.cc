@@ -219,6 +219,15 @@ void EncodeFrame(const Batch& batch, uint64_t batch_number, const core::Checksum
   w.Bytes(frame.data(), frame.size());
 }
 
+uint64_t FirstEventOffset(const Batch& batch) {
+  Counts before_events = CountsOf(batch);
+  before_events.events = 0;
+  before_events.event_payload_bytes = 0;
+  uint64_t bytes = 0;
+  NETFIN_ASSERT(PayloadBytesFor(before_events, &bytes));
+  return kHeaderBytes + bytes;
+}
+
 core::Status DecodeHeader(const unsigned char* bytes, FrameHeader* header) {
   if (std::memcmp(bytes, kMagic, sizeof kMagic) != 0) return core::Corruption("bad frame magic");
   Reader r(bytes + sizeof kMagic);

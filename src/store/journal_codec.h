@@ -89,6 +89,11 @@ bool PayloadBytesFor(const Counts& counts, uint64_t* bytes);
 void EncodeFrame(const Batch& batch, uint64_t batch_number, const core::Checksum& chain,
                  std::string* out);
 
+// Where the first of batch's role events starts in the frame EncodeFrame
+// writes for it, from the frame's first byte: each event's payload follows
+// its kEventFixedBytes of fixed fields, and the next event follows it.
+uint64_t FirstEventOffset(const Batch& batch);
+
 // Parses a header. kFailedPrecondition when the magic is right but the
 // format version is not one this netfin reads; kCorruption when the magic
 // or the payload size (against the counts) is wrong.

@@ -168,8 +168,7 @@ bool IsAllZero(std::string_view bytes) {
 
 // Reads every frame from the start of the file in order, checking each
 // frame's checksum, number and chain link, and hands each good batch to
-// on_batch (which may take its records: the scanner refills the batch for
-// the next frame). Stops at the first bad frame, or where only zeros are left: the
+// on_batch with the frame's offset. Stops at the first bad frame, or where only zeros are left: the
 // clean end of a journal whose zero tail runs ahead of its frames
 // (ZeroTailFiller). A bad frame is a torn tail (an append that never
 // completed, so was never acknowledged) when no committed frame can follow
@@ -184,8 +183,9 @@ class Scanner {
   template <typename OnBatch>
   Status Run(OnBatch&& on_batch) {
     while (out_->good_bytes < file_bytes_ && out_->end == ScanOutcome::End::kClean && !zero_tail_) {
+      const uint64_t frame_offset = out_->good_bytes;
       NETFIN_RETURN_IF_ERROR(Next());
-      if (out_->end == ScanOutcome::End::kClean && !zero_tail_) on_batch(batch_);
+      if (out_->end == ScanOutcome::End::kClean && !zero_tail_) on_batch(batch_, frame_offset);
     }
     out_->zeroed_end = zero_tail_ ? file_bytes_ : out_->good_bytes;
     return Status::Ok();
@@ -362,11 +362,12 @@ Status CheckFormatVersion(int fd, uint64_t file_bytes, const std::string& path) 
 }
 
 Status ScanFile(int fd, const std::string& path, ScanOutcome* out,
-                void (*on_batch)(void*, Batch&), void* context) {
+                void (*on_batch)(void*, const Batch&, uint64_t frame_offset),
+                void* context) {
   Result<uint64_t> bytes = FileBytes(fd, path);
   if (!bytes.ok()) return bytes.status();
   NETFIN_RETURN_IF_ERROR(CheckFormatVersion(fd, bytes.value(), path));
-  return Scanner(fd, bytes.value(), path, out).Run([&](Batch& b) { on_batch(context, b); });
+  return Scanner(fd, bytes.value(), path, out).Run([&](const Batch& b, uint64_t frame_offset) { on_batch(context, b, frame_offset); });
 }
 
 // ---------------------------------------------------------------------------
@@ -385,17 +386,93 @@ struct Posting {
 constexpr uint64_t kSideDebit = 1;
 constexpr uint64_t kSideCredit = 2;
 
+// A role event as the index keeps it: its fixed fields and where its
+// payload lies in the file. Payloads are read back when asked for: kept in
+// memory they were a third of what the process held per payment (an
+// idempotency record carries its whole answer), and every byte of them a
+// page to fault in.
+struct IndexedEvent {
+  uint64_t sequence = 0;
+  uint64_t timestamp = 0;
+  uint16_t role = 0;
+  uint16_t type = 0;
+  uint32_t payload_bytes = 0;
+  Id128 subject_a;
+  Id128 subject_b;
+  uint64_t payload_offset = 0;  // in the file
+};
+
+// Reads the payloads of indexed events from the file, in as few reads as
+// their places allow: events close together in the file (a page of the
+// feed, recovery's Load) share one read; scattered ones (a party's events)
+// are read each on its own, not with the bytes between them.
+class PayloadReader {
+ public:
+  PayloadReader(int fd, const std::string& path) : fd_(fd), path_(path) {}
+
+  // REQUIRES: out has one element per event; events lie in committed frames.
+  Status Read(const std::vector<const IndexedEvent*>& events, std::vector<RoleEvent>* out) {
+    NETFIN_ASSERT(out->size() == events.size());
+    for (size_t first = 0; first < events.size();) {
+      // One read from the first event's payload to the end of the last one
+      // that follows within kGapBytes, up to kRunBytes.
+      const uint64_t start = events[first]->payload_offset;
+      uint64_t end = start + events[first]->payload_bytes;
+      size_t last = first + 1;
+      for (; last < events.size(); ++last) {
+        const IndexedEvent& e = *events[last];
+        if (e.payload_offset < end || e.payload_offset - end > kGapBytes ||
+            e.payload_offset + e.payload_bytes - start > kRunBytes) {
+          break;
+        }
+        end = e.payload_offset + e.payload_bytes;
+      }
+      if (end > start) NETFIN_RETURN_IF_ERROR(ReadAt(fd_, start, end - start, &run_, path_));
+      for (size_t i = first; i < last; ++i) {
+        const IndexedEvent& e = *events[i];
+        RoleEvent& r = (*out)[i];
+        r.sequence = e.sequence;
+        r.timestamp = e.timestamp;
+        r.role = e.role;
+        r.type = e.type;
+        r.subject_a = e.subject_a;
+        r.subject_b = e.subject_b;
+        r.payload.assign(run_.data() + (e.payload_offset - start), e.payload_bytes);
+      }
+      first = last;
+    }
+    return Status::Ok();
+  }
+
+ private:
+  // Bytes between two payloads read rather than skipped (another event's
+  // fixed fields, a frame header, a few records), and the longest read.
+  static constexpr uint64_t kGapBytes = 4096;
+  static constexpr uint64_t kRunBytes = 1 << 20;
+
+  const int fd_;
+  const std::string& path_;
+  std::string run_;
+};
+
 // The state of everything committed, for queries and Load.
 // Invariants: transfers_ is in timestamp order (batches are); each account's
 // postings and balances are in timestamp order; events_ holds the role
 // events numbered 1..size() in order, and each subject's sequences ascend;
-// deque elements never move.
+// deque elements never move; every event's payload lies in a frame already
+// written to the file.
 // Threads: the owner serializes Apply against readers (JournalStore's
 // index_mutex_).
 class QueryIndex {
  public:
-  // Takes the batch's role events (their payloads move, not copy).
-  void Apply(Batch&& batch) {
+  // The file the events' payloads are read from.
+  void SetFile(int fd, const std::string* path) {
+    fd_ = fd;
+    path_ = path;
+  }
+
+  // REQUIRES: batch is the frame at frame_offset of the file, written.
+  void Apply(const Batch& batch, uint64_t frame_offset) {
     for (const Account& a : batch.accounts_created) accounts_[a.id].account = a;
     AddTransfers(batch.transfers_created);
     expiries_.insert(expiries_.end(), batch.expiries.begin(), batch.expiries.end());
@@ -407,7 +484,12 @@ class QueryIndex {
       accounts_[updated[i].id].account = updated[i];
     }
     for (const AccountBalance& b : batch.balances) accounts_[b.account_id].balances.push_back(b);
-    for (RoleEvent& e : batch.events) AddEvent(std::move(e));
+    uint64_t at = frame_offset + journal::FirstEventOffset(batch);
+    for (const RoleEvent& e : batch.events) {
+      at += journal::kEventFixedBytes;
+      AddEvent(e, at);
+      at += e.payload.size();
+    }
   }
 
   std::optional<Account> LookupAccount(const Id128& id) const {
@@ -451,30 +533,44 @@ class QueryIndex {
 
   // Events after the filter's sequence, oldest first: from the log by
   // position, or through the subject's list of sequences.
-  std::vector<RoleEvent> Events(const EventFilter& filter) const {
-    std::vector<RoleEvent> out;
+  Result<std::vector<RoleEvent>> Events(const EventFilter& filter) const {
+    std::vector<const IndexedEvent*> found;
     if (filter.subject.IsZero()) {
-      for (uint64_t i = filter.after_sequence; i < events_.size() && out.size() < filter.limit;
+      for (uint64_t i = filter.after_sequence; i < events_.size() && found.size() < filter.limit;
            ++i) {
-        out.push_back(events_[i]);
+        found.push_back(&events_[i]);
       }
-      return out;
+    } else if (auto it = event_subjects_.find(filter.subject); it != event_subjects_.end()) {
+      const std::vector<uint64_t>& sequences = it->second;
+      auto s = std::upper_bound(sequences.begin(), sequences.end(), filter.after_sequence);
+      for (; s != sequences.end() && found.size() < filter.limit; ++s) found.push_back(&EventAt(*s));
     }
-    auto it = event_subjects_.find(filter.subject);
-    if (it == event_subjects_.end()) return out;
-    const std::vector<uint64_t>& sequences = it->second;
-    auto s = std::upper_bound(sequences.begin(), sequences.end(), filter.after_sequence);
-    for (; s != sequences.end() && out.size() < filter.limit; ++s) out.push_back(EventAt(*s));
+    std::vector<RoleEvent> out(found.size());
+    NETFIN_RETURN_IF_ERROR(PayloadReader(fd_, *path_).Read(found, &out));
     return out;
   }
 
-  void Load(StateVisitor& visitor) const {
+  Status Load(StateVisitor& visitor) const {
     for (const auto& [id, entry] : accounts_) {
       if (entry.account) visitor.OnAccount(*entry.account);
     }
     for (const Transfer& t : transfers_) visitor.OnTransfer(t);
     for (const Expiry& e : expiries_) visitor.OnExpiry(e);
-    for (const RoleEvent& e : events_) visitor.OnEvent(e);
+    // The events in slices, their payloads read a slice at a time.
+    constexpr size_t kSliceEvents = 1024;
+    PayloadReader reader(fd_, *path_);
+    std::vector<const IndexedEvent*> slice;
+    std::vector<RoleEvent> read;
+    for (size_t first = 0; first < events_.size(); first += kSliceEvents) {
+      slice.clear();
+      for (size_t i = first; i < std::min(events_.size(), first + kSliceEvents); ++i) {
+        slice.push_back(&events_[i]);
+      }
+      read.resize(slice.size());
+      NETFIN_RETURN_IF_ERROR(reader.Read(slice, &read));
+      for (const RoleEvent& e : read) visitor.OnEvent(e);
+    }
+    return Status::Ok();
   }
 
  private:
@@ -515,16 +611,24 @@ class QueryIndex {
   }
 
   // REQUIRES: e follows the last event (Append asserts it, recovery checks it).
-  void AddEvent(RoleEvent&& event) {
-    NETFIN_ASSERT(event.sequence == events_.size() + 1);
-    const RoleEvent& e = events_.emplace_back(std::move(event));
+  void AddEvent(const RoleEvent& e, uint64_t payload_offset) {
+    NETFIN_ASSERT(e.sequence == events_.size() + 1);
+    NETFIN_ASSERT(e.payload.size() <= kRoleEventPayloadBytesMax);
+    events_.push_back(IndexedEvent{.sequence = e.sequence,
+                                   .timestamp = e.timestamp,
+                                   .role = e.role,
+                                   .type = e.type,
+                                   .payload_bytes = static_cast<uint32_t>(e.payload.size()),
+                                   .subject_a = e.subject_a,
+                                   .subject_b = e.subject_b,
+                                   .payload_offset = payload_offset});
     if (!e.subject_a.IsZero()) event_subjects_[e.subject_a].push_back(e.sequence);
     if (!e.subject_b.IsZero() && e.subject_b != e.subject_a) {
       event_subjects_[e.subject_b].push_back(e.sequence);
     }
   }
 
-  const RoleEvent& EventAt(uint64_t sequence) const {
+  const IndexedEvent& EventAt(uint64_t sequence) const {
     NETFIN_ASSERT(sequence >= 1 && sequence <= events_.size());
     return events_[sequence - 1];
   }
@@ -564,10 +668,12 @@ class QueryIndex {
   std::deque<Transfer> transfers_;
   absl::flat_hash_map<Id128, uint64_t, core::Id128Hash> transfer_positions_;
   std::vector<Expiry> expiries_;
-  std::deque<RoleEvent> events_;  // event n at position n - 1
+  std::deque<IndexedEvent> events_;  // event n at position n - 1
   // Per party, the sequences of the events naming it (as subject_a or
   // subject_b, once), ascending.
   absl::flat_hash_map<Id128, std::vector<uint64_t>, core::Id128Hash> event_subjects_;
+  int fd_ = -1;                        // the journal's, for the events' payloads
+  const std::string* path_ = nullptr;  // for errors
 };
 
 // ---------------------------------------------------------------------------
@@ -748,24 +854,26 @@ class JournalStore final : public Store {
   static Result<std::unique_ptr<Store>> Open(const std::string& path, const StoreOptions& options) {
     auto store = std::unique_ptr<JournalStore>(new JournalStore(path, options.durability));
     NETFIN_RETURN_IF_ERROR(store->OpenFile());
+    store->index_.SetFile(store->fd_.get(), &store->path_);
     NETFIN_RETURN_IF_ERROR(store->Recover());
     return std::unique_ptr<Store>(std::move(store));
   }
 
-  Status Append(Batch batch) override {
+  Status Append(const Batch& batch) override {
     std::lock_guard lock(writer_mutex_);
     NETFIN_RETURN_IF_ERROR(appends_.Refusal());
     const ChainHead head = head_;  // only this thread writes head_
     const ChainHead next = NextHead(head, batch);
     journal::EncodeFrame(batch, next.batch_number, next.checksum, &frame_);
     const uint64_t frame_bytes = frame_.size();
+    const uint64_t frame_offset = file_bytes_;
     if (Status status = WriteFrame(); !status.ok()) return Fail(status);
     file_bytes_ += frame_bytes;
     // Point of no return: the batch is durable; make it visible.
     appends_.Committed(batch);
     {
       std::unique_lock index_lock(index_mutex_);
-      index_.Apply(std::move(batch));
+      index_.Apply(batch, frame_offset);
       head_ = next;
     }
     return Status::Ok();
@@ -779,8 +887,7 @@ class JournalStore final : public Store {
   Status Load(StateVisitor& visitor) override {
     std::lock_guard lock(writer_mutex_);
     std::shared_lock index_lock(index_mutex_);
-    index_.Load(visitor);
-    return Status::Ok();
+    return index_.Load(visitor);
   }
 
   Result<std::optional<Account>> LookupAccount(const Id128& id) override {
@@ -843,7 +950,9 @@ class JournalStore final : public Store {
     ScanOutcome outcome;
     NETFIN_RETURN_IF_ERROR(ScanFile(
         fd_.get(), path_, &outcome,
-        [](void* self, Batch& b) { static_cast<JournalStore*>(self)->index_.Apply(std::move(b)); },
+        [](void* self, const Batch& b, uint64_t frame_offset) {
+          static_cast<JournalStore*>(self)->index_.Apply(b, frame_offset);
+        },
         this));
     if (outcome.end == ScanOutcome::End::kCorrupt) {
       return core::Corruption("journal " + path_ + ": " + outcome.detail);
@@ -935,7 +1044,7 @@ Status VerifyJournalFile(const std::string& path, ChainReport* report) {
   if (fd.get() < 0) return ErrnoError("cannot open", path);
   ScanOutcome outcome;
   NETFIN_RETURN_IF_ERROR(ScanFile(
-      fd.get(), path, &outcome, [](void*, Batch&) {}, nullptr));
+      fd.get(), path, &outcome, [](void*, const Batch&, uint64_t) {}, nullptr));
   report->batches_checked = outcome.head.batch_number;
   report->records_checked = outcome.records;
   report->first_bad_batch = outcome.bad_batch;

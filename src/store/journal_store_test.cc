@@ -579,7 +579,8 @@ TEST_F(JournalStoreTest, RoleEventPayloadLengthsThatDisagreeWithTheFrameAreCorru
     const auto* header = reinterpret_cast<const unsigned char*>(bytes.data() + starts[1]);
     const std::string_view payload(bytes.data() + starts[1] + journal::kHeaderBytes,
                                    starts[2] - starts[1] - journal::kHeaderBytes);
-    const core::Checksum frame = journal::FrameChecksum(journal::kJournalFormatVersion, header, payload);
+    const core::Checksum frame =
+        journal::FrameChecksum(journal::kJournalFormatVersion, header, payload);
     bytes.replace(starts[1] + journal::kFrameChecksumOffset, frame.size(),
                   reinterpret_cast<const char*>(frame.data()), frame.size());
     WriteFile(path(), bytes);

@@ -1275,7 +1275,7 @@ class SqliteStore final : public Store {
     return std::unique_ptr<Store>(std::move(store));
   }
 
-  Status Append(Batch batch) override {
+  Status Append(const Batch& batch) override {
     std::lock_guard lock(writer_mutex_);
     NETFIN_RETURN_IF_ERROR(appends_.Refusal());
     const ChainHead head = Head();

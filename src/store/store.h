@@ -132,11 +132,8 @@ class Store {
   // Durably appends one batch as the next link of the chain. On failure
   // nothing of the batch is stored, and the store refuses further appends
   // (the caller's in-memory state no longer matches the disk).
-  // The batch is taken by value: a caller done with it moves it in, and the
-  // store keeps its records (the journal's query index holds every role
-  // event's payload) without copying them.
   // REQUIRES: one writer thread at a time; batch not empty.
-  virtual Status Append(Batch batch) = 0;
+  virtual Status Append(const Batch& batch) = 0;
 
   virtual ChainHead Head() const = 0;
 
