@@ -631,6 +631,23 @@ TEST_F(ServerTest, IdleConnectionsAreClosedAndTheClientReconnects) {
 
 // HTTP/1.1 pipelining: requests sent back to back without waiting.
 
+// A plain TCP socket connected to the server on loopback, with one socket
+// option set before connecting; -1 when any step fails.
+int ConnectRaw(uint16_t port, int level, int option, int value) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return -1;
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(port);
+  if (::setsockopt(fd, level, option, &value, sizeof value) != 0 ||
+      ::inet_pton(AF_INET, "127.0.0.1", &address.sin_addr) != 1 ||
+      ::connect(fd, reinterpret_cast<const sockaddr*>(&address), sizeof address) != 0) {
+    ::close(fd);
+    return -1;
+  }
+  return fd;
+}
+
 // Raw request text for pipelining tests.
 std::string RawRequest(std::string_view method, std::string_view target, std::string_view body = {}) {
   std::string raw = std::string(method) + " " + std::string(target) + " HTTP/1.1\r\nHost: x\r\n";
@@ -647,18 +664,12 @@ TEST_F(ServerTest, APeerThatLeavesAnswersUnreadIsClosed) {
   ServerOptions options;
   options.idle_timeout_s = 1;
   Restart(options);
-  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  ASSERT_GE(fd, 0);
   // A small receive buffer (loopback's would otherwise grow to take every
   // answer) and far more answers (~10 MB) than it and the server's send
   // buffer hold.
   const int window = 4096;
-  ASSERT_EQ(::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &window, sizeof window), 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_port = htons(server_->port());
-  ASSERT_EQ(::inet_pton(AF_INET, "127.0.0.1", &address.sin_addr), 1);
-  ASSERT_EQ(::connect(fd, reinterpret_cast<const sockaddr*>(&address), sizeof address), 0);
+  const int fd = ConnectRaw(server_->port(), SOL_SOCKET, SO_RCVBUF, window);
+  ASSERT_GE(fd, 0);
   constexpr int kRequests = 100000;
   std::string requests;
   for (int i = 0; i < kRequests; ++i) requests += RawRequest("GET", "/healthz");
@@ -766,15 +777,8 @@ TEST_F(ServerTest, PipelinedRequestsCutAnywhereAreAnsweredTheSame) {
         }
       }
     }
-    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    const int fd = ConnectRaw(server_->port(), IPPROTO_TCP, TCP_NODELAY, 1);
     ASSERT_GE(fd, 0);
-    const int one = 1;
-    ASSERT_EQ(::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one), 0);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_port = htons(server_->port());
-    ASSERT_EQ(::inet_pton(AF_INET, "127.0.0.1", &address.sin_addr), 1);
-    ASSERT_EQ(::connect(fd, reinterpret_cast<const sockaddr*>(&address), sizeof address), 0);
     // Pieces of 1 to 300 bytes, a pause after some so the server reads
     // what has come so far.
     for (size_t at = 0; at < stream.size();) {

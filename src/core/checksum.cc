@@ -64,7 +64,9 @@ struct Crc32cTable {
   constexpr Crc32cTable() : entries() {
     for (uint32_t i = 0; i < 256; ++i) {
       uint32_t crc = i;
-      for (int bit = 0; bit < 8; ++bit) crc = (crc >> 1) ^ ((crc & 1u) != 0 ? kCrc32cPolynomial : 0);
+      for (int bit = 0; bit < 8; ++bit) {
+        crc = (crc >> 1) ^ ((crc & 1u) != 0 ? kCrc32cPolynomial : 0);
+      }
       entries[i] = crc;
     }
   }

@@ -424,7 +424,9 @@ HmacSha256Key::HmacSha256Key(std::string_view key) {
   unsigned char pad[kBlockBytes];
   SHA256_CTX ctx;
   for (auto [state, xor_with] : {std::pair{inner_, 0x36}, std::pair{outer_, 0x5c}}) {
-    for (size_t i = 0; i < kBlockBytes; ++i) pad[i] = static_cast<unsigned char>(block[i] ^ xor_with);
+    for (size_t i = 0; i < kBlockBytes; ++i) {
+      pad[i] = static_cast<unsigned char>(block[i] ^ xor_with);
+    }
     NETFIN_ASSERT(SHA256_Init(&ctx) == 1);
     NETFIN_ASSERT(SHA256_Update(&ctx, pad, sizeof pad) == 1);
     std::memcpy(state, &ctx, sizeof ctx);

@@ -1,10 +1,12 @@
 #pragma once
 
-// Cryptography for netfin, all of it libsodium: a secret key kept in locked
-// memory, authenticated encryption of personal data at rest, SHA-256 and
+// Cryptography for netfin: a secret key kept in locked memory,
+// authenticated encryption of personal data at rest, SHA-256 and
 // HMAC-SHA256 (request and webhook signatures), constant-time comparison,
-// random values, a keyed 128-bit hash, and the masking rules that decide how
-// much of a piece of personal data may be shown.
+// random values, keyed 128-bit hashes, and the masking rules that decide how
+// much of a piece of personal data may be shown. libsodium for all of it
+// but SHA-256 and HMAC-SHA256, which are OpenSSL's (it uses the CPU's SHA
+// extensions).
 //
 // Everything here is thread-safe: the functions keep no state, and a const
 // SecretKey may be read from any number of threads.

@@ -432,14 +432,14 @@ TEST(TableHash128, IsSipHashOverTheFramedPartsAndDependsOnKeyAndData) {
     framed[0] = static_cast<char>(first.size());
     framed += first + second;
     unsigned char expected[16];
-    ASSERT_EQ(crypto_shorthash_siphashx24(expected, reinterpret_cast<const unsigned char*>(framed.data()),
-                                          framed.size(), key.data()),
-              0);
+    const auto* framed_bytes = reinterpret_cast<const unsigned char*>(framed.data());
+    ASSERT_EQ(crypto_shorthash_siphashx24(expected, framed_bytes, framed.size(), key.data()), 0);
     uint64_t low = 0;
     uint64_t high = 0;
     for (int i = 7; i >= 0; --i) low = (low << 8) | expected[i];
     for (int i = 15; i >= 8; --i) high = (high << 8) | expected[i];
-    EXPECT_EQ(TableHash128(key, first, second), (std::array<uint64_t, 2>{low, high})) << second_size;
+    EXPECT_EQ(TableHash128(key, first, second), (std::array<uint64_t, 2>{low, high}))
+        << second_size;
   }
 }
 

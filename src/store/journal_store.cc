@@ -367,7 +367,9 @@ Status ScanFile(int fd, const std::string& path, ScanOutcome* out,
   Result<uint64_t> bytes = FileBytes(fd, path);
   if (!bytes.ok()) return bytes.status();
   NETFIN_RETURN_IF_ERROR(CheckFormatVersion(fd, bytes.value(), path));
-  return Scanner(fd, bytes.value(), path, out).Run([&](const Batch& b, uint64_t frame_offset) { on_batch(context, b, frame_offset); });
+  return Scanner(fd, bytes.value(), path, out).Run([&](const Batch& b, uint64_t frame_offset) {
+    on_batch(context, b, frame_offset);
+  });
 }
 
 // ---------------------------------------------------------------------------
@@ -388,7 +390,7 @@ constexpr uint64_t kSideCredit = 2;
 
 // A role event as the index keeps it: its fixed fields and where its
 // payload lies in the file. Payloads are read back when asked for: kept in
-// memory they were a third of what the process held per payment (an
+// memory they were a quarter of what the process held per payment (an
 // idempotency record carries its whole answer), and every byte of them a
 // page to fault in.
 struct IndexedEvent {
@@ -543,7 +545,9 @@ class QueryIndex {
     } else if (auto it = event_subjects_.find(filter.subject); it != event_subjects_.end()) {
       const std::vector<uint64_t>& sequences = it->second;
       auto s = std::upper_bound(sequences.begin(), sequences.end(), filter.after_sequence);
-      for (; s != sequences.end() && found.size() < filter.limit; ++s) found.push_back(&EventAt(*s));
+      for (; s != sequences.end() && found.size() < filter.limit; ++s) {
+        found.push_back(&EventAt(*s));
+      }
     }
     std::vector<RoleEvent> out(found.size());
     NETFIN_RETURN_IF_ERROR(PayloadReader(fd_, *path_).Read(found, &out));

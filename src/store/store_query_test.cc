@@ -332,7 +332,8 @@ TEST_P(BothBackendsEventTest, EventsOfEverySizeReadBackAsAppendedByEveryFilter) 
         }
         expected.push_back(e);
       }
-      Result<std::vector<RoleEvent>> read = store_->ReadEvents({after, Id128::FromU64(subject), limit});
+      Result<std::vector<RoleEvent>> read =
+          store_->ReadEvents({after, Id128::FromU64(subject), limit});
       ASSERT_TRUE(read.ok()) << when << ": " << read.status().ToString();
       ASSERT_EQ(read.value(), expected) << when << ": after " << after << ", party " << subject
                                         << ", limit " << limit;
