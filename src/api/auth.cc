@@ -118,11 +118,6 @@ bool SignatureMatches(const core::HmacSha256Key& secret, std::string_view canoni
   return core::ConstantTimeEqual(secret.Hex(canonical), signature_hex);
 }
 
-bool SignatureMatches(std::string_view secret, std::string_view canonical,
-                      std::string_view signature_hex) {
-  return SignatureMatches(core::HmacSha256Key(secret), canonical, signature_hex);
-}
-
 namespace {
 std::string_view NonEmpty(std::string_view secret) {
   NETFIN_ASSERT(!secret.empty());

@@ -80,8 +80,6 @@ std::optional<int64_t> ParseTimestamp(std::string_view timestamp);
 // is, so a client cannot find a valid signature byte by byte.
 bool SignatureMatches(const core::HmacSha256Key& secret, std::string_view canonical,
                       std::string_view signature_hex);
-bool SignatureMatches(std::string_view secret, std::string_view canonical,
-                      std::string_view signature_hex);
 
 // The values of the four headers of one signed request.
 struct SignatureHeaders {
@@ -153,9 +151,9 @@ struct ReplayGuardOptions {
 //
 // Memory: each pair is held as a 128-bit SipHash (core::TableHash128)
 // keyed with a random per-process key (nobody outside can aim collisions at
-// it), in a set per minute of timestamp. A set is dropped whole once every timestamp in it is
-// older than the window, so memory is bounded by the request rate times the
-// window, and by nonces_max.
+// it), in a set per minute of timestamp. A set is dropped whole once every
+// timestamp in it is older than the window, so memory is bounded by the
+// request rate times the window, and by nonces_max.
 //
 // Threading: thread-safe. The pairs are spread over 16 shards by hash, each
 // with its own mutex, so concurrent Checks rarely wait for each other.

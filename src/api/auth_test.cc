@@ -26,8 +26,8 @@ constexpr int64_t kNowS = 1'700'000'000;
 bool Verifies(std::string_view secret, std::string_view method, std::string_view target,
               std::string_view timestamp, std::string_view nonce, std::string_view body,
               std::string_view signature) {
-  return SignatureMatches(secret, CanonicalRequest(method, target, timestamp, nonce, body),
-                          signature);
+  return SignatureMatches(core::HmacSha256Key(secret),
+                          CanonicalRequest(method, target, timestamp, nonce, body), signature);
 }
 
 ReplayGuard MakeGuard(int64_t not_before_s = kNowS - 3600, size_t nonces_max = size_t{1} << 20) {
@@ -96,16 +96,17 @@ TEST(SignatureMatches, RefusesOtherSecretsAndMalformedSignatures) {
   const RequestSigner signer("key-1", std::string(kSecret));
   const SignatureHeaders h = signer.Sign("GET", "/v1/accounts/7", "", kNowS);
   const std::string canonical = CanonicalRequest("GET", "/v1/accounts/7", h.timestamp, h.nonce, "");
-  ASSERT_TRUE(SignatureMatches(kSecret, canonical, h.signature));
-  EXPECT_FALSE(SignatureMatches("another secret", canonical, h.signature));
+  const core::HmacSha256Key secret(kSecret);
+  ASSERT_TRUE(SignatureMatches(secret, canonical, h.signature));
+  EXPECT_FALSE(SignatureMatches(core::HmacSha256Key("another secret"), canonical, h.signature));
   std::string upper = h.signature;
   for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   if (upper != h.signature) {
-    EXPECT_FALSE(SignatureMatches(kSecret, canonical, upper));
+    EXPECT_FALSE(SignatureMatches(secret, canonical, upper));
   }
-  EXPECT_FALSE(SignatureMatches(kSecret, canonical, h.signature.substr(0, 63)));
-  EXPECT_FALSE(SignatureMatches(kSecret, canonical, h.signature + "0"));
-  EXPECT_FALSE(SignatureMatches(kSecret, canonical, ""));
+  EXPECT_FALSE(SignatureMatches(secret, canonical, h.signature.substr(0, 63)));
+  EXPECT_FALSE(SignatureMatches(secret, canonical, h.signature + "0"));
+  EXPECT_FALSE(SignatureMatches(secret, canonical, ""));
 }
 
 TEST(NonceWellFormed, LengthAndAlphabet) {

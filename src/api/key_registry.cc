@@ -61,7 +61,7 @@ void KeyRegistry::Insert(ApiKey key) {
   core::HmacSha256Key mac(ApiKeySecret(master_key_, key.key_id));  // outside the lock
   std::unique_lock lock(mutex_);
   std::string id = key.key_id;
-  keys_.insert_or_assign(std::move(id), Entry{std::move(key), mac});
+  keys_.insert_or_assign(std::move(id), Entry{std::move(key), std::move(mac)});
 }
 
 std::optional<ApiKey> KeyRegistry::Find(std::string_view key_id) const {

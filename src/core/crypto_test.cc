@@ -360,14 +360,14 @@ TEST(HmacSha256Key, MatchesTheOneShotMacForEveryMessage) {
 }
 
 TEST(HmacSha256Hex, EmptyKeyAndMessageWork) {
-  // Right after a call with a key: the thread's context must not keep it.
+  // Right after a call with a key: nothing of that key may carry over.
   EXPECT_EQ(HmacSha256Hex("Jefe", "what do ya want for nothing?"),
             "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
   EXPECT_EQ(HmacSha256Hex("", ""),
             "b613679a0814d9ec772f95d778c35fc5ff1697c493715653c6c712144292c5ad");
 }
 
-TEST(HmacSha256Hex, ThreadsKeepTheirOwnContexts) {
+TEST(HmacSha256Hex, SeveralThreadsAtOnceAgree) {
   // Hashes and MACs computed on several threads at once agree.
   std::vector<std::string> macs(4), hashes(4);
   std::vector<std::thread> threads;

@@ -322,9 +322,9 @@ void SubjectsOf(const Event& event, Id128* a, Id128* b) {
 
 std::string EncodeEvent(const Event& event) {
   // Encoded in a reused buffer, then copied once into a string of its exact
-  // size: the journal's index keeps every payload for the life of the
-  // process, and a string grown by appending keeps up to twice its size
-  // (an idempotency record's 800 bytes in a 1,024-byte block).
+  // size: one allocation, where a string grown by appending reallocates as
+  // it doubles (an idempotency record's 800 bytes went 128, 256, 512, 1,024)
+  // and keeps up to twice its size while the batch waits for its commit.
   thread_local std::string scratch;
   scratch.clear();
   scratch.push_back(kBinaryTag);

@@ -160,9 +160,8 @@ TEST(PaymentsEventsTest, EveryAlternativeRoundTrips) {
   }
 }
 
-// The journal's index keeps every payload for the life of the process: an
-// encoded event holds no spare capacity (a string grown by appending would
-// keep up to twice its size).
+// An encoded event holds no spare capacity (a string grown by appending
+// would keep up to twice its size while its batch waits for the commit).
 TEST(PaymentsEventsTest, EncodedPayloadsHoldNoSpareCapacity) {
   IdempotencyRecorded record;
   record.key_id = "key_0123456789abcdef01234567";

@@ -220,9 +220,9 @@ void EncodeFrame(const Batch& batch, uint64_t batch_number, const core::Checksum
 }
 
 uint64_t FirstEventOffset(const Batch& batch) {
-  Counts before_events = CountsOf(batch);
-  before_events.events = 0;
-  before_events.event_payload_bytes = 0;
+  const Counts before_events{batch.accounts_created.size(), batch.transfers_created.size(),
+                             batch.expiries.size(), batch.accounts_updated.size(),
+                             batch.balances.size()};
   uint64_t bytes = 0;
   NETFIN_ASSERT(PayloadBytesFor(before_events, &bytes));
   return kHeaderBytes + bytes;
@@ -263,7 +263,7 @@ core::Status DecodeHeader(const unsigned char* bytes, FrameHeader* header) {
 core::Checksum FrameChecksum(uint32_t version, const unsigned char* header,
                              std::string_view payload) {
   NETFIN_ASSERT(version >= kJournalFormatVersionOldest && version <= kJournalFormatVersion);
-  if (version == 2) {
+  if (version < kCrc32cFrameChecksumVersion) {
     core::ChecksumBuilder h;
     h.Update(header, kHeaderCoveredBytes);
     h.Update(payload.data(), payload.size());

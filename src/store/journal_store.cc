@@ -168,13 +168,14 @@ bool IsAllZero(std::string_view bytes) {
 
 // Reads every frame from the start of the file in order, checking each
 // frame's checksum, number and chain link, and hands each good batch to
-// on_batch with the frame's offset. Stops at the first bad frame, or where only zeros are left: the
-// clean end of a journal whose zero tail runs ahead of its frames
-// (ZeroTailFiller). A bad frame is a torn tail (an append that never
-// completed, so was never acknowledged) when no committed frame can follow
-// it: no frame magic follows its claimed end (or follows a header that does
-// not decode), or its claimed length runs past the end of the file.
-// Otherwise it is corruption. Fails only when the file cannot be read.
+// on_batch with the frame's offset. Stops at the first bad frame, or where
+// only zeros are left: the clean end of a journal whose zero tail runs
+// ahead of its frames (ZeroTailFiller). A bad frame is a torn tail (an
+// append that never completed, so was never acknowledged) when no committed
+// frame can follow it: no frame magic follows its claimed end (or follows a
+// header that does not decode), or its claimed length runs past the end of
+// the file. Otherwise it is corruption. Fails only when the file cannot be
+// read.
 class Scanner {
  public:
   Scanner(int fd, uint64_t file_bytes, const std::string& path, ScanOutcome* out)
@@ -402,6 +403,19 @@ struct IndexedEvent {
   Id128 subject_a;
   Id128 subject_b;
   uint64_t payload_offset = 0;  // in the file
+
+  // REQUIRES: e's payload fits the limit (Append asserts it).
+  static IndexedEvent Of(const RoleEvent& e, uint64_t payload_offset) {
+    NETFIN_ASSERT(e.payload.size() <= kRoleEventPayloadBytesMax);
+    return IndexedEvent{e.sequence, e.timestamp, e.role, e.type,
+                        static_cast<uint32_t>(e.payload.size()), e.subject_a, e.subject_b,
+                        payload_offset};
+  }
+
+  RoleEvent WithPayload(std::string_view payload) const {
+    NETFIN_ASSERT(payload.size() == payload_bytes);
+    return RoleEvent{sequence, timestamp, role, type, subject_a, subject_b, std::string(payload)};
+  }
 };
 
 // Reads the payloads of indexed events from the file, in as few reads as
@@ -432,14 +446,8 @@ class PayloadReader {
       if (end > start) NETFIN_RETURN_IF_ERROR(ReadAt(fd_, start, end - start, &run_, path_));
       for (size_t i = first; i < last; ++i) {
         const IndexedEvent& e = *events[i];
-        RoleEvent& r = (*out)[i];
-        r.sequence = e.sequence;
-        r.timestamp = e.timestamp;
-        r.role = e.role;
-        r.type = e.type;
-        r.subject_a = e.subject_a;
-        r.subject_b = e.subject_b;
-        r.payload.assign(run_.data() + (e.payload_offset - start), e.payload_bytes);
+        (*out)[i] = e.WithPayload(
+            std::string_view(run_).substr(e.payload_offset - start, e.payload_bytes));
       }
       first = last;
     }
@@ -617,15 +625,7 @@ class QueryIndex {
   // REQUIRES: e follows the last event (Append asserts it, recovery checks it).
   void AddEvent(const RoleEvent& e, uint64_t payload_offset) {
     NETFIN_ASSERT(e.sequence == events_.size() + 1);
-    NETFIN_ASSERT(e.payload.size() <= kRoleEventPayloadBytesMax);
-    events_.push_back(IndexedEvent{.sequence = e.sequence,
-                                   .timestamp = e.timestamp,
-                                   .role = e.role,
-                                   .type = e.type,
-                                   .payload_bytes = static_cast<uint32_t>(e.payload.size()),
-                                   .subject_a = e.subject_a,
-                                   .subject_b = e.subject_b,
-                                   .payload_offset = payload_offset});
+    events_.push_back(IndexedEvent::Of(e, payload_offset));
     if (!e.subject_a.IsZero()) event_subjects_[e.subject_a].push_back(e.sequence);
     if (!e.subject_b.IsZero() && e.subject_b != e.subject_a) {
       event_subjects_[e.subject_b].push_back(e.sequence);
@@ -874,12 +874,12 @@ class JournalStore final : public Store {
     if (Status status = WriteFrame(); !status.ok()) return Fail(status);
     file_bytes_ += frame_bytes;
     // Point of no return: the batch is durable; make it visible.
-    appends_.Committed(batch);
     {
       std::unique_lock index_lock(index_mutex_);
       index_.Apply(batch, frame_offset);
       head_ = next;
     }
+    appends_.Committed(batch);
     return Status::Ok();
   }
 
