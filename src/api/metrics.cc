@@ -65,7 +65,7 @@ void Counter(std::string* out, std::string_view name, std::string_view help, uin
   *out += '\n';
 }
 
-void Gauge(std::string* out, std::string_view name, std::string_view help, uint64_t value) {
+void Gauge(std::string* out, std::string_view name, std::string_view help, int64_t value) {
   Help(out, name, "gauge", help);
   *out += name;
   *out += ' ';
@@ -224,6 +224,9 @@ std::string Metrics::Render(ledger::LedgerService& ledger) const {
           Load(m.requests_rejected));
   Counter(&out, "netfin_ledger_expiries_total", "Pending transfers that expired.",
           Load(m.expiries));
+  Gauge(&out, "netfin_ledger_commit_thread_nice",
+        "The commit thread's nice value (negative: it runs ahead of request handling).",
+        m.commit_thread_nice.load(std::memory_order_relaxed));
   const store::StoreStats stats = ledger.store().Stats();
   Counter(&out, "netfin_store_fsyncs_total", "fsync calls the store made since it opened.",
           stats.fsyncs);

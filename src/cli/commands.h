@@ -8,6 +8,8 @@
 #include <functional>
 #include <string>
 
+#include "ledger/ledger_service.h"
+
 namespace CLI {
 class App;
 }  // namespace CLI
@@ -33,6 +35,7 @@ struct ServeOptions {
   std::string fraud_model_path;
   std::string notice_webhook_url;     // empty: reminders go to DB.notices/*.jsonl
   std::string notice_webhook_secret;  // signs the webhook's POSTs when set
+  int commit_nice = ledger::LedgerServiceOptions::kCommitThreadNiceDefault;
 };
 
 struct VerifyOptions {
@@ -91,6 +94,7 @@ struct BenchPaymentsOptions {
   bool risk = false;              // screen every payment (default rules unless --risk-rules)
   std::string risk_rules_path;    // with risk
   std::string fraud_model_path;   // with risk
+  int commit_nice = ledger::LedgerServiceOptions::kCommitThreadNiceDefault;
   bool json = false;
 };
 

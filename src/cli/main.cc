@@ -42,6 +42,11 @@ int main(int argc, char** argv) {
                         "them to DB.notices/sms.jsonl and push.jsonl)");
   serve_cmd->add_option("--notice-webhook-secret", serve.notice_webhook_secret,
                         "Sign reminder POSTs (Netfin-Webhook-Signature) with this secret");
+  serve_cmd->add_option("--commit-nice", serve.commit_nice,
+                        "Nice value of the ledger's commit thread (0: leave it; raising "
+                        "priority needs CAP_SYS_NICE, else it runs at the default)")
+      ->capture_default_str()
+      ->check(CLI::Range(-20, 19));
 
   KeysOptions keys;
   CLI::App* keys_cmd = app.add_subcommand("keys", "API keys");
@@ -110,6 +115,10 @@ int main(int argc, char** argv) {
   pay_cmd->add_flag("--risk", pay.risk, "Screen every payment (default rules, no model)");
   pay_cmd->add_option("--risk-rules", pay.risk_rules_path, "With --risk: this rules file");
   pay_cmd->add_option("--fraud-model", pay.fraud_model_path, "With --risk: this fraud model");
+  pay_cmd->add_option("--commit-nice", pay.commit_nice,
+                      "Nice value of the ledger's commit thread (0: leave it)")
+      ->capture_default_str()
+      ->check(CLI::Range(-20, 19));
   pay_cmd->add_flag("--json", pay.json, "Print a final one-line JSON object on stdout");
 
   SimulatePaymentsOptions sim;

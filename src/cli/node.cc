@@ -131,6 +131,7 @@ core::Result<std::unique_ptr<Node>> StartNode(const NodeOptions& options) {
   auto store = OpenStore(options.store, options.db_path, store::Durability::kSync);
   if (!store.ok()) return store.status();
   ledger::LedgerServiceOptions ledger_options;
+  ledger_options.commit_thread_nice = options.commit_thread_nice;
   ledger_options.replay_event = [&node](const store::RoleEvent& e) {
     node->payments->Replay(e);
     node->credit->Replay(e);

@@ -48,6 +48,8 @@ struct NodeOptions {
   NodeRiskOptions risk;
   // The credit role: the [credit] policy and its day-end schedule.
   CreditNodeConfig credit;
+  // The ledger's commit thread (ledger/ledger_service.h): 0 leaves it alone.
+  int commit_thread_nice = ledger::LedgerServiceOptions::kCommitThreadNiceDefault;
 };
 
 // Members are destroyed in reverse order: the server and the services stop

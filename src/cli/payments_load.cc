@@ -375,6 +375,7 @@ int RunBenchPayments(const BenchPaymentsOptions& options) {
   node_options.risk.enabled = options.risk;
   node_options.risk.rules_path = options.risk_rules_path;
   node_options.risk.model_path = options.fraud_model_path;
+  node_options.commit_thread_nice = options.commit_nice;
   auto node = StartNode(node_options);
   if (!node.ok()) {
     fmt::print(stderr, "bench payments: {}\n", node.status().ToString());
@@ -440,6 +441,11 @@ int RunBenchPayments(const BenchPaymentsOptions& options) {
   auto recon = op.Get("/v1/platform/reconciliation");
   const bool balanced = recon.ok() && recon.value().status == 200 && recon.value().json["balanced"].GetBool();
   const uint64_t fsyncs = (*node)->ledger->store().Stats().fsyncs;
+  // The figure depends on it: say which priority the commit thread had.
+  const int commit_nice = (*node)->ledger->metrics().commit_thread_nice.load();
+  if (const core::Status& priority = (*node)->ledger->commit_thread_priority(); !priority.ok()) {
+    fmt::print(stderr, "bench payments: {}\n", priority.message());
+  }
   const double rate = static_cast<double>(result.done - result.failed) / result.seconds;
   const double p50 = PercentileMs(result.latencies_ns, 50);
   const double p99 = PercentileMs(result.latencies_ns, 99);
@@ -454,16 +460,17 @@ int RunBenchPayments(const BenchPaymentsOptions& options) {
     fmt::print("{{\"bench\":\"payments\",\"store\":\"{}\",\"payments\":{},\"failed\":{},\"connections\":{},"
                "\"server_threads\":{},\"client_threads\":{},\"pipeline\":{},\"seconds\":{:.3f},\"payments_per_s\":{:.0f},"
                "\"latency_p50_ms\":{:.3f},\"latency_p99_ms\":{:.3f},\"fsyncs\":{},\"cpu_us_per_payment\":{:.1f},"
-               "\"cores_busy\":{:.2f},\"reconciled\":{},\"risk\":{},\"risk_allow\":{},\"risk_challenge\":{},\"risk_deny\":{}}}\n",
+               "\"cores_busy\":{:.2f},\"commit_thread_nice\":{},\"reconciled\":{},\"risk\":{},\"risk_allow\":{},\"risk_challenge\":{},\"risk_deny\":{}}}\n",
                options.store, result.done, result.failed, options.connections, options.server_threads,
                options.client_threads, options.pipeline, result.seconds, rate, p50, p99, fsyncs,
-               cpu_us_per_payment, cores_busy, balanced,
+               cpu_us_per_payment, cores_busy, commit_nice, balanced,
                (*node)->risk != nullptr, screened.allow, screened.challenge, screened.deny);
   } else {
     fmt::print("bench payments ({} store, {} connections, {} in flight each, {}): {} signed payments in {:.2f} s = {:.0f}/s; "
-               "latency p50 {:.3f} ms, p99 {:.3f} ms; {} fsyncs; {:.1f} us of CPU per payment ({:.2f} cores busy); {} failed; reserve {}\n",
+               "latency p50 {:.3f} ms, p99 {:.3f} ms; {} fsyncs; {:.1f} us of CPU per payment ({:.2f} cores busy); "
+               "commit thread at nice {}; {} failed; reserve {}\n",
                options.store, options.connections, options.pipeline, risk_text, result.done, result.seconds, rate, p50,
-               p99, fsyncs, cpu_us_per_payment, cores_busy, result.failed,
+               p99, fsyncs, cpu_us_per_payment, cores_busy, commit_nice, result.failed,
                balanced ? "reconciled" : "NOT RECONCILED");
   }
   return result.failed == 0 && result.done == options.payments && balanced ? 0 : 1;

@@ -147,6 +147,7 @@ int RunServe(const ServeOptions& flags) {
   node_options.store = options.store;
   node_options.db_path = options.db_path;
   node_options.master_key_path = options.master_key_path;
+  node_options.commit_thread_nice = options.commit_nice;
   node_options.risk = NodeRiskOptions{.enabled = !options.no_risk,
                                       .rules_path = options.risk_rules_path,
                                       .model_path = options.fraud_model_path,
@@ -176,6 +177,11 @@ int RunServe(const ServeOptions& flags) {
   std::fflush(stdout);
   spdlog::info("recovered {} batches from {}", (*node)->ledger->store().Head().batch_number,
                options.db_path);
+  if (const core::Status& priority = (*node)->ledger->commit_thread_priority(); !priority.ok()) {
+    spdlog::warn("the ledger's commit thread runs at the default priority, so under load "
+                 "commits wait behind request handling: {}",
+                 priority.message());
+  }
   if ((*node)->risk != nullptr) {
     const risk::RiskStats stats = (*node)->risk->Stats();
     spdlog::info("risk: {} past attempts observed in recovery; reminders to {}", stats.observed,

@@ -5,6 +5,7 @@
 
 #include "core/assert.h"
 #include "core/limits.h"
+#include "core/thread_priority.h"
 
 namespace netfin::ledger {
 
@@ -127,7 +128,13 @@ Result<std::unique_ptr<LedgerService>> LedgerService::Open(std::unique_ptr<store
   // A recovered state must satisfy every invariant before it serves anyone.
   service->state_.AssertInvariants();
   service->applier_ = std::thread([s = service.get()] { s->ApplierLoop(); });
-  service->committer_ = std::thread([s = service.get()] { s->CommitLoop(); });
+  std::promise<void> priority_taken;
+  service->committer_ = std::thread([s = service.get(), &priority_taken] {
+    s->TakeCommitThreadPriority();
+    priority_taken.set_value();
+    s->CommitLoop();
+  });
+  priority_taken.get_future().wait();
   return service;
 }
 
@@ -311,6 +318,13 @@ void LedgerService::ApplierLoop() {
 
 // ---------------------------------------------------------------------------
 // Committer: batch -> store (durable) -> callbacks.
+
+void LedgerService::TakeCommitThreadPriority() {
+  if (options_.commit_thread_nice != 0) {
+    commit_thread_priority_ = core::SetCurrentThreadNice(options_.commit_thread_nice);
+  }
+  metrics_.commit_thread_nice.store(core::CurrentThreadNice(), std::memory_order_relaxed);
+}
 
 void LedgerService::CommitLoop() {
   for (;;) {

@@ -2,11 +2,16 @@
 
 #include <gtest/gtest.h>
 
+#include <dirent.h>
+
 #include <atomic>
+#include <fstream>
+#include <sstream>
 #include <thread>
 
 #include "core/limits.h"
 #include "core/scratch_dir.h"
+#include "core/thread_priority.h"
 #include "ledger/verify.h"
 
 namespace netfin::ledger {
@@ -111,6 +116,79 @@ TEST(LedgerService, AcknowledgedEventsAreDurableAndQueryable) {
   EXPECT_EQ((*account)->credits_posted, 500u);
   EXPECT_GE(service->store().Stats().fsyncs, 2u);
   EXPECT_EQ(service->metrics().events.load(), 3u);
+}
+
+// The nice value of every thread of this process, as the kernel reports it
+// (/proc/self/task/TID/stat, field 19).
+std::vector<int> ThreadNiceValues() {
+  std::vector<int> values;
+  DIR* tasks = ::opendir("/proc/self/task");
+  if (tasks == nullptr) return values;
+  while (const dirent* entry = ::readdir(tasks)) {
+    if (entry->d_name[0] == '.') continue;
+    std::ifstream stat(std::string("/proc/self/task/") + entry->d_name + "/stat");
+    std::string line;
+    if (!std::getline(stat, line)) continue;
+    // The name (field 2) may hold spaces; the fields after it do not.
+    std::istringstream fields(line.substr(line.rfind(')') + 2));
+    std::string field;
+    for (int i = 3; i <= 19 && fields >> field; ++i) {
+      if (i == 19) values.push_back(std::stoi(field));
+    }
+  }
+  ::closedir(tasks);
+  return values;
+}
+
+TEST(LedgerService, CommitThreadTakesItsPriorityAndNoOtherThreadDoes) {
+  TempDir dir;
+  const int caller_nice = core::CurrentThreadNice();
+  // Lowering priority needs no privilege, so this one always takes effect.
+  const int lowered = std::min(caller_nice + 7, 19);
+  auto store = store::OpenSqliteStore(dir.File("a.db"));
+  ASSERT_TRUE(store.ok());
+  LedgerServiceOptions options;
+  options.commit_thread_nice = lowered;
+  auto service = LedgerService::Open(std::move(store).value(), options);
+  ASSERT_TRUE(service.ok()) << service.status().ToString();
+  EXPECT_TRUE((*service)->commit_thread_priority().ok());
+  EXPECT_EQ((*service)->metrics().commit_thread_nice.load(), lowered);
+  const std::vector<int> nice = ThreadNiceValues();
+  EXPECT_EQ(std::count(nice.begin(), nice.end(), lowered), 1);  // the commit thread alone
+  EXPECT_EQ(core::CurrentThreadNice(), caller_nice);
+  // It still commits.
+  ASSERT_TRUE((*service)->CreateAccounts({MakeAccount(1)}).ok());
+}
+
+TEST(LedgerService, CommitThreadRunsAtTheDefaultWhenItCannotBeRaised) {
+  TempDir dir;
+  const int caller_nice = core::CurrentThreadNice();
+  auto store = store::OpenSqliteStore(dir.File("a.db"));
+  ASSERT_TRUE(store.ok());
+  LedgerServiceOptions options;
+  options.commit_thread_nice = -20;
+  auto service = LedgerService::Open(std::move(store).value(), options);
+  ASSERT_TRUE(service.ok()) << service.status().ToString();
+  const Status& priority = (*service)->commit_thread_priority();
+  if (priority.ok()) {  // privileged (CAP_SYS_NICE or RLIMIT_NICE)
+    EXPECT_EQ((*service)->metrics().commit_thread_nice.load(), -20);
+  } else {
+    EXPECT_EQ(priority.code(), core::StatusCode::kFailedPrecondition);
+    EXPECT_EQ((*service)->metrics().commit_thread_nice.load(), caller_nice);
+  }
+  ASSERT_TRUE((*service)->CreateAccounts({MakeAccount(1)}).ok());
+}
+
+TEST(LedgerService, CommitThreadNiceZeroLeavesThePriorityAlone) {
+  TempDir dir;
+  auto store = store::OpenSqliteStore(dir.File("a.db"));
+  ASSERT_TRUE(store.ok());
+  LedgerServiceOptions options;
+  options.commit_thread_nice = 0;
+  auto service = LedgerService::Open(std::move(store).value(), options);
+  ASSERT_TRUE(service.ok()) << service.status().ToString();
+  EXPECT_TRUE((*service)->commit_thread_priority().ok());
+  EXPECT_EQ((*service)->metrics().commit_thread_nice.load(), core::CurrentThreadNice());
 }
 
 TEST(LedgerService, RefusesEmptyAndOversizedBatches) {
