@@ -14,6 +14,7 @@
 #include <pthread.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -704,6 +705,20 @@ uint64_t RoundUpToBlock(uint64_t bytes) {
   return (bytes + kBlockBytes - 1) / kBlockBytes * kBlockBytes;
 }
 
+uint64_t RoundDownToBlock(uint64_t bytes) { return bytes / kBlockBytes * kBlockBytes; }
+
+// A buffer unit for O_DIRECT: aligned and sized to a block.
+struct alignas(kBlockBytes) Block {
+  char bytes[kBlockBytes] = {};
+};
+
+bool SameFile(int a, int b) {
+  struct stat sa {};
+  struct stat sb {};
+  return ::fstat(a, &sa) == 0 && ::fstat(b, &sb) == 0 && sa.st_dev == sb.st_dev &&
+         sa.st_ino == sb.st_ino;
+}
+
 // Keeps zeros, written and synced, ahead of the journal's last frame, so that
 // an append overwrites allocated blocks in place and its fdatasync writes the
 // data alone. An append that grows the file also makes fdatasync commit the
@@ -773,16 +788,6 @@ class ZeroTailFiller {
   }
 
  private:
-  struct alignas(kBlockBytes) Block {
-    char bytes[kBlockBytes] = {};
-  };
-
-  static bool SameFile(int a, int b) {
-    struct stat sa {};
-    struct stat sb {};
-    return ::fstat(a, &sa) == 0 && ::fstat(b, &sb) == 0 && sa.st_dev == sb.st_dev &&
-           sa.st_ino == sb.st_ino;
-  }
 
   // The journal's size rounded up to a power of two, within the bounds.
   static uint64_t LeadBytes(uint64_t written_end) {
@@ -837,6 +842,84 @@ class ZeroTailFiller {
   uint64_t zeroed_end_ = 0;   // guarded by mutex_: synced zeros end here (if past claimed_end_)
   uint64_t chunk_begin_ = 0;  // guarded by mutex_: the chunk in flight; empty when no write is
   uint64_t chunk_end_ = 0;
+};
+
+// ---------------------------------------------------------------------------
+// Direct frame writes.
+
+// Writes frames over the zero tail straight to the device: O_DIRECT, each
+// write durable by itself (RWF_DSYNC: over blocks that are allocated and
+// written, the device's FUA or one cache flush, no journal commit). Against
+// a buffered write and fdatasync this skips copying the frame into the page
+// cache and the writeback machinery (measured here, 8 KiB: ~35 against ~50
+// us of CPU and ~100 against ~120 us per commit), and, because frames then
+// never enter the page cache, it keeps the journal from growing the page
+// cache by its own size: on this VM fresh memory costs ~10 us a page once a
+// guest's warm pages are used up.
+//
+// O_DIRECT writes whole aligned blocks, and a frame starts where the last
+// one ended, inside a block; so the writer keeps that block's bytes before
+// the end (the tail of the last frame) and writes them again in front of
+// the new frame: the same bytes, so a torn write leaves the older frame
+// intact. Reads (recovery, event payloads) stay buffered on the store's own
+// descriptor; the kernel drops cached pages that a direct write replaces.
+//
+// Lifecycle: Open once the zero tail runs; a filesystem that refuses
+// O_DIRECT or RWF_DSYNC (at Open, or at the first write) leaves it inactive
+// and the store writes through the page cache as before. Threads: the
+// store's writer only.
+class DirectFrameWriter {
+ public:
+  // `end` is the end of the last durable frame.
+  void Open(const std::string& path, int journal_fd, uint64_t end) {
+    Fd fd(::open(path.c_str(), O_WRONLY | O_DIRECT | O_CLOEXEC));
+    if (fd.get() < 0 || !SameFile(fd.get(), journal_fd)) return;
+    const uint64_t begin = RoundDownToBlock(end);
+    if (!ReadAt(journal_fd, begin, end - begin, &tail_, path).ok()) return;
+    fd_ = std::move(fd);
+  }
+
+  bool active() const { return fd_.get() >= 0; }
+
+  // Writes `frame` at `end` and makes it durable. kFailedPrecondition when
+  // the filesystem refuses the direct write before anything was written
+  // (the writer is then inactive); any other failure is the disk's.
+  Status WriteDurably(std::string_view frame, uint64_t end, const std::string& path) {
+    NETFIN_ASSERT(active());
+    NETFIN_ASSERT(end - RoundDownToBlock(end) == tail_.size());
+    const uint64_t begin = RoundDownToBlock(end);
+    const uint64_t bytes = RoundUpToBlock(end + frame.size()) - begin;
+    if (buffer_.size() * kBlockBytes < bytes) buffer_.resize(bytes / kBlockBytes);
+    char* out = buffer_.front().bytes;
+    std::memcpy(out, tail_.data(), tail_.size());
+    std::memcpy(out + tail_.size(), frame.data(), frame.size());
+    const uint64_t used = tail_.size() + frame.size();
+    std::memset(out + used, 0, bytes - used);
+    uint64_t done = 0;
+    while (done < bytes) {
+      iovec chunk{out + done, bytes - done};
+      const ssize_t n = ::pwritev2(fd_.get(), &chunk, 1, static_cast<off_t>(begin + done), RWF_DSYNC);
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0 && done == 0 && (errno == EINVAL || errno == EOPNOTSUPP)) {
+        fd_ = Fd();  // refused, nothing written: write through the page cache from now on
+        return Status(core::StatusCode::kFailedPrecondition, "direct writes refused");
+      }
+      if (n < 0) return ErrnoError("cannot write", path);
+      if (n == 0 || static_cast<uint64_t>(n) % kBlockBytes != 0) {
+        return core::IoError("short direct write of " + path);
+      }
+      done += static_cast<uint64_t>(n);
+    }
+    const uint64_t new_end = end + frame.size();
+    const uint64_t new_tail = new_end - RoundDownToBlock(new_end);
+    tail_.assign(out + (RoundDownToBlock(new_end) - begin), new_tail);
+    return Status::Ok();
+  }
+
+ private:
+  Fd fd_;
+  std::vector<Block> buffer_;  // the blocks of one write
+  std::string tail_;           // the file's bytes from the last block boundary to its end
 };
 
 // ---------------------------------------------------------------------------
@@ -970,7 +1053,9 @@ class JournalStore final : public Store {
     // Without fsyncs there is nothing to make cheaper. Where Start fails,
     // appends grow the file as they did before the zero tail.
     if (durability_ == Durability::kSync) {
-      (void)zero_tail_.Start(path_, fd_.get(), file_bytes_, outcome.zeroed_end);
+      if (zero_tail_.Start(path_, fd_.get(), file_bytes_, outcome.zeroed_end)) {
+        direct_.Open(path_, fd_.get(), file_bytes_);
+      }
     }
     return Status::Ok();
   }
@@ -992,8 +1077,13 @@ class JournalStore final : public Store {
   // a whole block). The next frame starts in that block, still cached.
   Status WriteFrame() {
     if (zero_tail_.active()) {
+      zero_tail_.ClaimForWrite(file_bytes_, RoundUpToBlock(file_bytes_ + frame_.size()));
+      if (direct_.active()) {
+        CountSync();
+        Status written = direct_.WriteDurably(frame_, file_bytes_, path_);
+        if (written.code() != core::StatusCode::kFailedPrecondition) return written;
+      }
       frame_.resize(RoundUpToBlock(file_bytes_ + frame_.size()) - file_bytes_, '\0');
-      zero_tail_.ClaimForWrite(file_bytes_, file_bytes_ + frame_.size());
     }
     NETFIN_RETURN_IF_ERROR(WriteAllAt(fd_.get(), frame_, file_bytes_, path_));
     if (durability_ == Durability::kAsync) return Status::Ok();
@@ -1032,6 +1122,7 @@ class JournalStore final : public Store {
   std::atomic<uint64_t> fsyncs_{0};
 
   ZeroTailFiller zero_tail_;  // Start/Stop/ClaimForWrite under writer_mutex_ (or at Open)
+  DirectFrameWriter direct_;  // used while zero_tail_ is active; under writer_mutex_
 };
 
 }  // namespace

@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -491,6 +492,79 @@ TEST_F(JournalStoreTest, FirstFramesRaceTheFirstZerosAndSurvive) {
     std::unique_ptr<Store> store = Open();
     ASSERT_EQ(store->Head().batch_number, 3u) << "round " << round;
   }
+}
+
+// Pages of the file at path that are in the page cache.
+size_t CachedPages(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  NETFIN_ASSERT(fd >= 0);
+  const size_t bytes = std::filesystem::file_size(path);
+  void* map = ::mmap(nullptr, bytes, PROT_READ, MAP_SHARED, fd, 0);
+  NETFIN_ASSERT(map != MAP_FAILED);
+  const size_t page = static_cast<size_t>(::sysconf(_SC_PAGESIZE));
+  std::vector<unsigned char> resident((bytes + page - 1) / page);
+  NETFIN_ASSERT(::mincore(map, bytes, resident.data()) == 0);
+  ::munmap(map, bytes);
+  ::close(fd);
+  return static_cast<size_t>(
+      std::count_if(resident.begin(), resident.end(), [](unsigned char r) { return r & 1; }));
+}
+
+// Durable frames go straight to the device: the journal does not grow the
+// page cache by its own size (which a long run pays for in fresh memory).
+TEST_F(JournalStoreTest, DurableFramesStayOutOfThePageCache) {
+  if (!DirectIoSupported(dir_.path())) GTEST_SKIP() << "no O_DIRECT in " << dir_.path();
+  std::unique_ptr<Store> store = Open(Durability::kSync);
+  MustAppend(*store, NewBatch({NewAccount(1, 1), NewAccount(2, 2)}));
+  for (uint64_t b = 0; b < 60; ++b) {
+    std::vector<Transfer> transfers;
+    for (uint64_t i = 0; i < 50 + b; ++i) {
+      const uint64_t id = 100 + b * 1000 + i;
+      transfers.push_back(NewTransfer(id, 1 + i % 2, 2 - i % 2, id));
+    }
+    MustAppend(*store, NewBatch({}, std::move(transfers)));
+  }
+  ASSERT_GT(FramesEnd(), 60u * 50 * 128);  // FramesEnd reads the file: count again after
+  const size_t frame_pages = FramesEnd() / 4096;
+  // Reading the file above cached it; the next frames replace what they
+  // touch, and nothing they write stays.
+  const int fd = ::open(path().c_str(), O_RDONLY | O_CLOEXEC);
+  ASSERT_GE(fd, 0);
+  ASSERT_EQ(::posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED), 0);
+  ::close(fd);
+  for (uint64_t b = 0; b < 60; ++b) {
+    MustAppend(*store, NewBatch({}, {NewTransfer(200'000 + b, 1, 2, 200'000 + b)}));
+  }
+  EXPECT_LE(CachedPages(path()), 1u) << "of " << frame_pages << " pages of frames";
+  EXPECT_EQ(store->Head().batch_number, 121u);
+}
+
+// Small frames share blocks: each direct write carries the end of the frame
+// before it again. Across reopens (which read that end back from the file)
+// every frame stays whole.
+TEST_F(JournalStoreTest, SmallFramesSharingBlocksSurviveReopens) {
+  std::vector<Transfer> written;
+  std::vector<RoleEvent> events;
+  for (uint64_t round = 0; round < 4; ++round) {
+    std::unique_ptr<Store> store = Open(Durability::kSync);
+    if (round == 0) MustAppend(*store, NewBatch({NewAccount(1, 1), NewAccount(2, 2)}));
+    for (uint64_t b = 0; b < 25; ++b) {
+      const uint64_t id = 10 + round * 1000 + b;
+      written.push_back(NewTransfer(id, 1 + b % 2, 2 - b % 2, id));
+      events.push_back(NewEvent(events.size() + 1, id, 0, std::string(b * 37, 'p'), id));
+      Batch batch = NewBatch({}, {written.back()});
+      batch.events = {events.back()};
+      MustAppend(*store, batch);
+    }
+  }
+  std::unique_ptr<Store> store = Open();
+  EXPECT_EQ(store->Head().batch_number, 1u + 4 * 25);
+  const RecordingVisitor loaded = LoadAll(*store);
+  EXPECT_EQ(loaded.transfers, written);
+  EXPECT_EQ(loaded.events, events);
+  const ChainReport report = VerifyFile();
+  EXPECT_TRUE(report.detail.empty()) << report.detail;
+  EXPECT_EQ(report.batches_checked, 1u + 4 * 25);
 }
 
 // --- Role events in frames ---
