@@ -182,5 +182,22 @@ TEST(Cli, BenchPaymentsPaysOverSignedHttpAndReconciles) {
   }
 }
 
+// Offered load: 400 payments at 2,000/s cannot finish in much under 0.2 s,
+// however fast the server; the figure reports what was offered.
+TEST(Cli, BenchPaymentsOffersItsRateAndNoMore) {
+  const std::string out = Output(NetfinBin() +
+                                 " bench payments --payments 400 --connections 4 --merchants 2 "
+                                 "--pipeline 4 --rate 2000 --json");
+  rapidjson::Document d;
+  ASSERT_FALSE(d.Parse(out.c_str()).HasParseError()) << out;
+  EXPECT_EQ(d["offered_per_s"].GetDouble(), 2000) << out;
+  EXPECT_EQ(d["payments"].GetUint64(), 400u) << out;
+  EXPECT_EQ(d["failed"].GetUint64(), 0u) << out;
+  EXPECT_TRUE(d["reconciled"].GetBool()) << out;
+  // The last payment is due at 399/2000 s = 0.1995 s after the start.
+  EXPECT_GE(d["seconds"].GetDouble(), 0.199) << out;
+  EXPECT_LE(d["payments_per_s"].GetDouble(), 2000 * 1.01) << out;
+}
+
 }  // namespace
 }  // namespace netfin

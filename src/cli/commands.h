@@ -90,6 +90,9 @@ struct BenchPaymentsOptions {
   uint32_t server_threads = 2;
   uint32_t client_threads = 1;  // io threads of the asynchronous load client
   uint32_t pipeline = 32;       // requests in flight per connection (HTTP/1.1 pipelining)
+  // Payments per second offered, latency counted from when each was due
+  // (cli/async_load.h); 0: each connection keeps `pipeline` in flight.
+  double rate = 0;
   std::string store = "journal";
   bool risk = false;              // screen every payment (default rules unless --risk-rules)
   std::string risk_rules_path;    // with risk

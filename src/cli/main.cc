@@ -111,6 +111,11 @@ int main(int argc, char** argv) {
                       "Requests in flight per connection (HTTP/1.1 pipelining; 1: wait for each answer)")
       ->capture_default_str()
       ->check(CLI::Range(1, 64));
+  pay_cmd->add_option("--rate", pay.rate,
+                      "Offer this many payments per second, latency counted from when each "
+                      "was due (0: as fast as the pipeline allows)")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
   pay_cmd->add_option("--store", pay.store, "Storage backend")->check(store_kinds)->capture_default_str();
   pay_cmd->add_flag("--risk", pay.risk, "Screen every payment (default rules, no model)");
   pay_cmd->add_option("--risk-rules", pay.risk_rules_path, "With --risk: this rules file");

@@ -413,6 +413,7 @@ int RunBenchPayments(const BenchPaymentsOptions& options) {
   load.requests = options.payments;
   load.threads = options.client_threads;
   load.pipeline = options.pipeline;
+  load.rate = options.rate;
   load.expect_status = 201;
   const double cpu_before = ProcessCpuSeconds();
   auto ran = RunLoad(load, [&](uint32_t connection, uint64_t i) {
@@ -458,18 +459,19 @@ int RunBenchPayments(const BenchPaymentsOptions& options) {
                     : "risk off";
   if (options.json) {
     fmt::print("{{\"bench\":\"payments\",\"store\":\"{}\",\"payments\":{},\"failed\":{},\"connections\":{},"
-               "\"server_threads\":{},\"client_threads\":{},\"pipeline\":{},\"seconds\":{:.3f},\"payments_per_s\":{:.0f},"
+               "\"server_threads\":{},\"client_threads\":{},\"pipeline\":{},\"offered_per_s\":{:.0f},\"seconds\":{:.3f},\"payments_per_s\":{:.0f},"
                "\"latency_p50_ms\":{:.3f},\"latency_p99_ms\":{:.3f},\"fsyncs\":{},\"cpu_us_per_payment\":{:.1f},"
                "\"cores_busy\":{:.2f},\"commit_thread_nice\":{},\"reconciled\":{},\"risk\":{},\"risk_allow\":{},\"risk_challenge\":{},\"risk_deny\":{}}}\n",
                options.store, result.done, result.failed, options.connections, options.server_threads,
-               options.client_threads, options.pipeline, result.seconds, rate, p50, p99, fsyncs,
+               options.client_threads, options.pipeline, options.rate, result.seconds, rate, p50, p99, fsyncs,
                cpu_us_per_payment, cores_busy, commit_nice, balanced,
                (*node)->risk != nullptr, screened.allow, screened.challenge, screened.deny);
   } else {
-    fmt::print("bench payments ({} store, {} connections, {} in flight each, {}): {} signed payments in {:.2f} s = {:.0f}/s; "
+    const std::string offered = options.rate > 0 ? fmt::format(", {:.0f}/s offered", options.rate) : "";
+    fmt::print("bench payments ({} store, {} connections, {} in flight each{}, {}): {} signed payments in {:.2f} s = {:.0f}/s; "
                "latency p50 {:.3f} ms, p99 {:.3f} ms; {} fsyncs; {:.1f} us of CPU per payment ({:.2f} cores busy); "
                "commit thread at nice {}; {} failed; reserve {}\n",
-               options.store, options.connections, options.pipeline, risk_text, result.done, result.seconds, rate, p50,
+               options.store, options.connections, options.pipeline, offered, risk_text, result.done, result.seconds, rate, p50,
                p99, fsyncs, cpu_us_per_payment, cores_busy, commit_nice, result.failed,
                balanced ? "reconciled" : "NOT RECONCILED");
   }
