@@ -788,7 +788,6 @@ class ZeroTailFiller {
   }
 
  private:
-
   // The journal's size rounded up to a power of two, within the bounds.
   static uint64_t LeadBytes(uint64_t written_end) {
     if (written_end >= kZeroLeadBytesMax) return kZeroLeadBytesMax;
@@ -1069,19 +1068,23 @@ class JournalStore final : public Store {
     return Status::Ok();
   }
 
-  // One write (looping on partial writes) at file_bytes_, then fdatasync
-  // unless async. Over a zero tail the write is padded with zeros to a
-  // block boundary: the filler's zeros are not in the page cache, and a
-  // write that ends inside an uncached block must first read that block
-  // from the device (measured: 4 KiB read per partial-block write, none for
-  // a whole block). The next frame starts in that block, still cached.
+  // Over a zero tail: one direct, self-syncing write (DirectFrameWriter).
+  // Otherwise, or where direct writes are refused: one write (looping on
+  // partial writes) at file_bytes_, then fdatasync unless async. Over a
+  // zero tail that write is padded with zeros to a block boundary: the
+  // filler's zeros are not in the page cache, and a write that ends inside
+  // an uncached block must first read that block from the device
+  // (measured: 4 KiB read per partial-block write, none for a whole block).
+  // The next frame starts in that block, still cached.
   Status WriteFrame() {
     if (zero_tail_.active()) {
       zero_tail_.ClaimForWrite(file_bytes_, RoundUpToBlock(file_bytes_ + frame_.size()));
       if (direct_.active()) {
-        CountSync();
         Status written = direct_.WriteDurably(frame_, file_bytes_, path_);
-        if (written.code() != core::StatusCode::kFailedPrecondition) return written;
+        if (written.code() != core::StatusCode::kFailedPrecondition) {
+          CountSync();  // RWF_DSYNC: the write was its own sync
+          return written;
+        }
       }
       frame_.resize(RoundUpToBlock(file_bytes_ + frame_.size()) - file_bytes_, '\0');
     }
