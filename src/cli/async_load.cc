@@ -13,6 +13,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <fmt/format.h>
@@ -120,8 +121,10 @@ Framing FrameAnswer(std::string_view in, AnswerFrame* frame, std::string* why) {
 // server it measures.
 class Connection : public std::enable_shared_from_this<Connection> {
  public:
+  // The connection's handlers (read, write, pacing) run on a strand of its
+  // own, so that with several client threads no two run at once.
   Connection(net::io_context& ioc, Shared& shared, uint32_t index)
-      : stream_(ioc), pacer_(ioc), shared_(shared), index_(index) {
+      : stream_(net::make_strand(ioc)), pacer_(stream_.get_executor()), shared_(shared), index_(index) {
     in_.reserve(2 * kReadBufferBytes);
   }
 
