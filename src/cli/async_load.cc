@@ -124,7 +124,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // The connection's handlers (read, write, pacing) run on a strand of its
   // own, so that with several client threads no two run at once.
   Connection(net::io_context& ioc, Shared& shared, uint32_t index)
-      : stream_(net::make_strand(ioc)), pacer_(stream_.get_executor()), shared_(shared), index_(index) {
+      : stream_(net::make_strand(ioc)),
+        pacer_(stream_.get_executor()),
+        shared_(shared),
+        index_(index) {
     in_.reserve(2 * kReadBufferBytes);
   }
 

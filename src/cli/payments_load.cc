@@ -467,7 +467,8 @@ int RunBenchPayments(const BenchPaymentsOptions& options) {
                cpu_us_per_payment, cores_busy, commit_nice, balanced,
                (*node)->risk != nullptr, screened.allow, screened.challenge, screened.deny);
   } else {
-    const std::string offered = options.rate > 0 ? fmt::format(", {:.0f}/s offered", options.rate) : "";
+    const std::string offered =
+        options.rate > 0 ? fmt::format(", {:.0f}/s offered", options.rate) : "";
     fmt::print("bench payments ({} store, {} connections, {} in flight each{}, {}): {} signed payments in {:.2f} s = {:.0f}/s; "
                "latency p50 {:.3f} ms, p99 {:.3f} ms; {} fsyncs; {:.1f} us of CPU per payment ({:.2f} cores busy); "
                "commit thread at nice {}; {} failed; reserve {}\n",

@@ -53,11 +53,11 @@ struct LedgerServiceOptions {
   // fsync on that one thread, so the whole pipeline moves at its pace; when
   // it wakes from an fsync on a busy machine it otherwise waits behind
   // request parsing for the CPU (measured at 2 cores: ~0.2 ms a batch, and
-  // 15-25% of the throughput; docs/benchmarks.md, stop 17). 0 leaves the
+  // 10-20% of the throughput; docs/benchmarks.md, stop 17). 0 leaves the
   // priority alone. Raising it needs CAP_SYS_NICE or RLIMIT_NICE; without,
   // the thread runs at the default and commit_thread_priority() says why.
-  int commit_thread_nice = kCommitThreadNiceDefault;
   static constexpr int kCommitThreadNiceDefault = -10;
+  int commit_thread_nice = kCommitThreadNiceDefault;
 };
 
 // Counters for /metrics; read with relaxed loads from any thread.
@@ -67,7 +67,7 @@ struct LedgerMetrics {
   std::atomic<uint64_t> requests{0};
   std::atomic<uint64_t> expiries{0};
   std::atomic<uint64_t> requests_rejected{0};  // queue full or service failed
-  std::atomic<int> commit_thread_nice{0};  // the nice value it runs at
+  std::atomic<int> commit_thread_nice{0};  // the nice value the commit thread runs at
 };
 
 class LedgerService {

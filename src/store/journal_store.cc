@@ -897,7 +897,8 @@ class DirectFrameWriter {
     uint64_t done = 0;
     while (done < bytes) {
       iovec chunk{out + done, bytes - done};
-      const ssize_t n = ::pwritev2(fd_.get(), &chunk, 1, static_cast<off_t>(begin + done), RWF_DSYNC);
+      const ssize_t n =
+          ::pwritev2(fd_.get(), &chunk, 1, static_cast<off_t>(begin + done), RWF_DSYNC);
       if (n < 0 && errno == EINTR) continue;
       if (n < 0 && done == 0 && (errno == EINVAL || errno == EOPNOTSUPP)) {
         fd_ = Fd();  // refused, nothing written: write through the page cache from now on
