@@ -1,6 +1,5 @@
 #include "api/auth.h"
 
-#include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -16,6 +15,7 @@
 #include <vector>
 
 #include "api/http_client.h"
+#include "api/loopback_test_support.h"
 
 namespace netfin::api {
 namespace {
@@ -351,17 +351,7 @@ std::string Lower(std::string s) {
 // close a connection at a chosen moment.
 class FakeServer {
  public:
-  FakeServer() {
-    listen_fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t length = sizeof address;
-    EXPECT_EQ(::bind(listen_fd_, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
-    EXPECT_EQ(::listen(listen_fd_, 4), 0);
-    EXPECT_EQ(::getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&address), &length), 0);
-    port_ = ntohs(address.sin_port);
-  }
+  FakeServer() : listen_fd_(ListenOnLoopback(4, &port_)) {}
   ~FakeServer() { ::close(listen_fd_); }
 
   uint16_t port() const { return port_; }
@@ -423,8 +413,8 @@ class FakeServer {
     }
   }
 
+  uint16_t port_ = 0;  // before listen_fd_: set while it is opened
   int listen_fd_ = -1;
-  uint16_t port_ = 0;
 };
 
 bool CarriesValidSignature(const ReceivedRequest& r, std::string_view secret) {

@@ -140,17 +140,17 @@ class Connection : public std::enable_shared_from_this<Connection> {
     const LoadOptions& o = shared_.options;
     const uint64_t share = o.requests / o.connections + (index_ < o.requests % o.connections);
     const uint64_t now_ns = core::MonotonicNowNs();
-    while (sent_ < share && started_ns_.size() < std::max<uint32_t>(1, o.pipeline)) {
+    while (sent_ < share && counted_from_ns_.size() < std::max<uint32_t>(1, o.pipeline)) {
       const uint64_t due_ns = o.rate > 0 ? DueNs(sent_) : now_ns;
       if (due_ns > now_ns) {
         Pace(due_ns, now_ns);
         break;
       }
       AppendRequest(shared_.make(index_, sent_++), &queued_);
-      started_ns_.push_back(due_ns);
+      counted_from_ns_.push_back(due_ns);
     }
     Write();
-    if (!reading_ && !started_ns_.empty()) ReadAnswer();
+    if (!reading_ && !counted_from_ns_.empty()) ReadAnswer();
   }
 
  private:
@@ -222,7 +222,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
     // requests they make room for leave together in one write.
     const std::string_view in(static_cast<const char*>(in_.data().data()), in_.size());
     size_t taken = 0;
-    while (!started_ns_.empty()) {
+    while (!counted_from_ns_.empty()) {
       AnswerFrame frame;
       std::string why;
       const std::string_view rest = in.substr(taken);
@@ -233,16 +233,16 @@ class Connection : public std::enable_shared_from_this<Connection> {
       taken += frame.bytes;
     }
     in_.consume(taken);
-    if (started_ns_.empty() && in_.size() != 0) return shared_.Broken("read: an answer nobody asked for");
+    if (counted_from_ns_.empty() && in_.size() != 0) return shared_.Broken("read: an answer nobody asked for");
     SendMore();
   }
 
   // The answer (status, body) is the oldest request's.
   void Record(unsigned status, std::string_view body) {
     const bool ok = status == shared_.options.expect_status;
-    shared_.Record(core::MonotonicNowNs() - started_ns_.front(), ok,
+    shared_.Record(core::MonotonicNowNs() - counted_from_ns_.front(), ok,
                    ok ? std::string() : fmt::format("HTTP {} {}", status, body));
-    started_ns_.pop_front();
+    counted_from_ns_.pop_front();
   }
 
   beast::tcp_stream stream_;
@@ -250,7 +250,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   Shared& shared_;
   const uint32_t index_;
   uint64_t sent_ = 0;
-  std::deque<uint64_t> started_ns_;  // of the requests in flight, oldest first
+  // Of the requests in flight, oldest first: where each one's latency counts
+  // from (when it was sent, or with a rate when it was due).
+  std::deque<uint64_t> counted_from_ns_;
   std::string queued_;               // requests made while a write was under way
   std::string out_;                  // the bytes being written
   bool writing_ = false;

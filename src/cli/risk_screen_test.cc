@@ -21,6 +21,7 @@
 #include <thread>
 
 #include "api/auth.h"
+#include "api/loopback_test_support.h"
 #include "cli/notice_channels.h"
 #include "core/assert.h"
 #include "core/scratch_dir.h"
@@ -245,16 +246,8 @@ struct GatewayRequest {
 // from a thread of its own; Wait() returns what it received.
 class OneShotGateway {
  public:
-  explicit OneShotGateway(unsigned status) : status_(status) {
-    listen_fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t length = sizeof address;
-    EXPECT_EQ(::bind(listen_fd_, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
-    EXPECT_EQ(::listen(listen_fd_, 1), 0);
-    EXPECT_EQ(::getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&address), &length), 0);
-    port_ = ntohs(address.sin_port);
+  explicit OneShotGateway(unsigned status)
+      : status_(status), listen_fd_(api::ListenOnLoopback(1, &port_)) {
     thread_ = std::thread([this] { Serve(); });
   }
   ~OneShotGateway() {
@@ -321,8 +314,8 @@ class OneShotGateway {
   }
 
   const unsigned status_;
+  uint16_t port_ = 0;  // before listen_fd_: set while it is opened
   int listen_fd_ = -1;
-  uint16_t port_ = 0;
   GatewayRequest received_;
   std::thread thread_;  // last: it starts once the rest exists
 };

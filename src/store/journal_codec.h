@@ -27,9 +27,10 @@
 // Version 3 made the frame checksum a CRC-32C: it only has to catch torn
 // and damaged writes (the chain checksum, recomputed at open, is the
 // cryptographic one), and BLAKE2b over every frame cost ~4% of a signed
-// payment's CPU (29.3 -> 28.0 us, docs/benchmarks.md). Versions 2 and 3 are read, and a file of version 2 frames
-// goes on with version 3 ones; version 1 files are not read: a file of
-// another version is refused at open, never mistaken for a torn tail.
+// payment's CPU (29.3 -> 28.0 us, docs/benchmarks.md). Versions 2 and 3
+// are read, and a file of version 2 frames goes on with version 3 ones;
+// version 1 files are not read: a file of another version is refused at
+// open, never mistaken for a torn tail.
 
 #include <cstddef>
 #include <cstdint>

@@ -1079,7 +1079,8 @@ class JournalStore final : public Store {
   // The next frame starts in that block, still cached.
   Status WriteFrame() {
     if (zero_tail_.active()) {
-      zero_tail_.ClaimForWrite(file_bytes_, RoundUpToBlock(file_bytes_ + frame_.size()));
+      const uint64_t padded_end = RoundUpToBlock(file_bytes_ + frame_.size());
+      zero_tail_.ClaimForWrite(file_bytes_, padded_end);
       if (direct_.active()) {
         Status written = direct_.WriteDurably(frame_, file_bytes_, path_);
         if (written.code() != core::StatusCode::kFailedPrecondition) {
@@ -1087,7 +1088,7 @@ class JournalStore final : public Store {
           return written;
         }
       }
-      frame_.resize(RoundUpToBlock(file_bytes_ + frame_.size()) - file_bytes_, '\0');
+      frame_.resize(padded_end - file_bytes_, '\0');
     }
     NETFIN_RETURN_IF_ERROR(WriteAllAt(fd_.get(), frame_, file_bytes_, path_));
     if (durability_ == Durability::kAsync) return Status::Ok();
